@@ -1,0 +1,167 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/clientip"
+	"github.com/gatehouse-auth/gatehouse/config"
+	"github.com/gatehouse-auth/gatehouse/httpapi"
+	"github.com/gatehouse-auth/gatehouse/password"
+	"github.com/gatehouse-auth/gatehouse/web"
+)
+
+// Main is one running Gatehouse server.
+type Main struct {
+	cfg *config.Config
+	log *slog.Logger
+
+	Store   gatehouse.Store
+	Auth    *auth.Service
+	limiter *limiter
+
+	ln  net.Listener
+	srv *http.Server
+	errc chan error
+}
+
+// New returns a Main for cfg; nothing is opened until Start.
+func New(cfg *config.Config, log *slog.Logger) *Main {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Main{cfg: cfg, log: log}
+}
+
+// Start opens the store (applying migrations), prepares the services and starts serving on
+// cfg.Addr. It returns once the listener is open; serving errors surface from Wait.
+func (m *Main) Start(ctx context.Context) error {
+	store, err := OpenStore(ctx, m.cfg)
+	if err != nil {
+		return err
+	}
+	m.Store = store
+	hasher := NewHasher(m.cfg)
+	m.Auth = NewAuthService(m.cfg, store, hasher, m.log)
+	if err := m.Auth.Init(ctx); err != nil {
+		store.Close()
+		return err
+	}
+	m.limiter, err = newLimiter(ctx, m.cfg)
+	if err != nil {
+		store.Close()
+		return err
+	}
+	pages, err := web.New()
+	if err != nil {
+		store.Close()
+		return err
+	}
+	metrics := httpapi.NewMetrics()
+	metrics.RegisterHashQueue(func() (int, int, uint64) {
+		s := hasher.Stats()
+		return s.Running, s.Waiting, s.Rejected
+	})
+	api := &httpapi.Server{
+		Auth:                  m.Auth,
+		Limiter:               m.limiter,
+		AuthRate:              m.cfg.AuthRateLimit,
+		ClientIP:              clientip.NewResolver(m.cfg.TrustedProxies).ClientIP,
+		Metrics:               metrics,
+		Logger:                m.log,
+		Ready:                 store.Ping,
+		PublicURL:             m.cfg.PublicURL,
+		LogoutRedirectOrigins: m.cfg.LogoutRedirectOrigins,
+		Pages:                 pages,
+	}
+	m.ln, err = net.Listen("tcp", m.cfg.Addr)
+	if err != nil {
+		m.limiter.Close()
+		store.Close()
+		return fmt.Errorf("listen on %s: %w", m.cfg.Addr, err)
+	}
+	m.srv = &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+	}
+	m.errc = make(chan error, 1)
+	go func() { m.errc <- m.srv.Serve(m.ln) }()
+	return nil
+}
+
+// URL is the base URL the server listens on (the real port when cfg.Addr asked for port 0).
+func (m *Main) URL() string {
+	addr := m.ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(addr.Port))
+}
+
+// Wait blocks until the server stops serving on its own (an error) or ctx ends.
+func (m *Main) Wait(ctx context.Context) error {
+	select {
+	case err := <-m.errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+// Close stops accepting connections, lets in-flight requests finish until ctx ends, then closes
+// the rate limiter and the store.
+func (m *Main) Close(ctx context.Context) error {
+	var errs []error
+	if m.srv != nil {
+		if err := m.srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shutdown: %w", err))
+		}
+	}
+	if m.limiter != nil {
+		m.limiter.Close()
+	}
+	if m.Store != nil {
+		if err := m.Store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close store: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// NewHasher returns the bounded password hasher of cfg.
+func NewHasher(cfg *config.Config) *password.Hasher {
+	return password.NewHasher(password.DefaultParams, password.HasherOptions{Workers: cfg.PasswordHashWorkers})
+}
+
+// NewAuthService builds the account use cases over store.
+func NewAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.PasswordHasher, log *slog.Logger) *auth.Service {
+	emails := make([]string, len(cfg.AdminEmails))
+	for i, e := range cfg.AdminEmails {
+		emails[i] = strings.ToLower(e)
+	}
+	return auth.New(store, hasher, auth.Config{
+		Brand:          cfg.TokenBrand,
+		SessionTTL:     cfg.SessionTTL,
+		IdleTimeout:    cfg.SessionIdleTimeout,
+		DefaultOrg:     cfg.DefaultOrg,
+		PasswordPolicy: password.Policy{MinLength: cfg.PasswordMinLength},
+		AdminEmails:    emails,
+	}, auth.Options{Logger: log})
+}

@@ -1,0 +1,31 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/config"
+	"github.com/gatehouse-auth/gatehouse/store/postgres"
+	"github.com/gatehouse-auth/gatehouse/store/sqlite"
+)
+
+// OpenStore opens the database cfg names and applies pending migrations.
+func OpenStore(ctx context.Context, cfg *config.Config) (gatehouse.Store, error) {
+	kind, dsn := cfg.DatabaseKind()
+	switch kind {
+	case "sqlite":
+		s, err := sqlite.Open(ctx, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open SQLite database %s: %w", dsn, err)
+		}
+		return s, nil
+	case "postgres":
+		s, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open PostgreSQL database: %w", err)
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("unsupported database kind %q", kind)
+}

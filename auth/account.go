@@ -1,0 +1,187 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+
+	"github.com/gatehouse-auth/gatehouse"
+)
+
+// ProfileInput is a PATCH of the caller's profile: nil fields are left alone.
+type ProfileInput struct {
+	Email       *string
+	DisplayName *string
+	AvatarURL   *string
+	BannerURL   *string
+	Description *string
+	Theme       *string
+	Font        *string
+}
+
+// UpdateProfile changes the caller's profile. Changing the email clears email_verified.
+func (s *Service) UpdateProfile(ctx context.Context, p *gatehouse.Principal, in ProfileInput, meta Meta) (*gatehouse.User, error) {
+	upd := gatehouse.UserUpdate{UpdatedAt: s.now()}
+	if in.Email != nil {
+		email, err := normalizeEmail(*in.Email)
+		if err != nil {
+			return nil, err
+		}
+		if !strings.EqualFold(email, p.User.Email) {
+			upd.Email = &email
+		}
+	}
+	texts := []struct {
+		field string
+		in    *string
+		out   **string
+		max   int
+	}{
+		{"display_name", in.DisplayName, &upd.DisplayName, 64},
+		{"description", in.Description, &upd.Description, 1000},
+		{"theme", in.Theme, &upd.Theme, 32},
+		{"font", in.Font, &upd.Font, 64},
+	}
+	for _, t := range texts {
+		if t.in == nil {
+			continue
+		}
+		v := strings.TrimSpace(*t.in)
+		if err := checkProfileText(t.field, v, t.max); err != nil {
+			return nil, err
+		}
+		*t.out = &v
+	}
+	urls := []struct {
+		field string
+		in    *string
+		out   **string
+	}{
+		{"avatar_url", in.AvatarURL, &upd.AvatarURL},
+		{"banner_url", in.BannerURL, &upd.BannerURL},
+	}
+	for _, f := range urls {
+		if f.in == nil {
+			continue
+		}
+		v, err := checkImageURL(f.field, *f.in)
+		if err != nil {
+			return nil, err
+		}
+		*f.out = &v
+	}
+	u, err := s.store.UpdateUser(ctx, p.User.ID, upd)
+	if err != nil {
+		return nil, err
+	}
+	s.audit(ctx, gatehouse.EventProfileUpdated, u.ID, u.ID, meta, nil)
+	return u, nil
+}
+
+// checkImageURL accepts "" (clear) or an absolute https (or http) URL of at most 2048 bytes.
+func checkImageURL(field, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || len(v) > 2048 || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", gatehouse.Errorf(gatehouse.CodeInvalidRequest, "%s must be an absolute http or https URL.", field)
+	}
+	return v, nil
+}
+
+// ChangePassword checks the current password, stores the new one, revokes every session of the
+// user (the caller's too) and returns a new session for the caller.
+func (s *Service) ChangePassword(ctx context.Context, p *gatehouse.Principal, current, next string, meta Meta) (*SessionGrant, error) {
+	if err := s.checkPassword(ctx, p.User, current); err != nil {
+		return nil, err
+	}
+	if err := s.cfg.PasswordPolicy.Check(next); err != nil {
+		return nil, err
+	}
+	hash, err := s.hasher.Hash(ctx, next)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.SetPassword(ctx, p.User.ID, hash, s.now(), true); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, gatehouse.EventPasswordChanged, p.User.ID, p.User.ID, meta, nil)
+	u, err := s.store.UserByID(ctx, p.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	return s.startSession(ctx, u, meta)
+}
+
+// checkPassword verifies a signed-in user's password under the same throttle as sign-in, so a
+// stolen session cannot be used to guess the password.
+func (s *Service) checkPassword(ctx context.Context, u *gatehouse.User, pw string) error {
+	if u.PasswordHash == "" {
+		return gatehouse.Errorf(gatehouse.CodeReauthRequired, "This account has no password; sign in again to confirm.")
+	}
+	key := "user:" + u.ID
+	wait, err := s.store.ClaimLoginAttempt(ctx, key, s.now(), s.cfg.LoginThrottle)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return &gatehouse.Error{Code: gatehouse.CodeRateLimited, Message: "Too many failed attempts; try again later.", RetryAfter: wait}
+	}
+	ok, _, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errInvalidCredentials
+	}
+	return s.store.ResetLoginAttempts(ctx, key)
+}
+
+// DeleteAccount deletes the caller's account after checking the password (or, for a
+// password-less account, that the session is a recent sign-in). Every session goes with it; the
+// username and email become free.
+func (s *Service) DeleteAccount(ctx context.Context, p *gatehouse.Principal, pw string, meta Meta) error {
+	if p.User.PasswordHash != "" || pw != "" {
+		if err := s.checkPassword(ctx, p.User, pw); err != nil {
+			return err
+		}
+	} else if p.Session == nil || s.now().Sub(p.Session.CreatedAt) > recentAuth {
+		return gatehouse.Errorf(gatehouse.CodeReauthRequired, "Sign in again to delete this account.")
+	}
+	if err := s.store.DeleteUser(ctx, p.User.ID); err != nil {
+		return err
+	}
+	s.audit(ctx, gatehouse.EventAccountDeleted, p.User.ID, p.User.ID, meta, map[string]any{"username": p.User.Username})
+	return nil
+}
+
+// ListOrgs returns the caller's organizations with the caller's role.
+func (s *Service) ListOrgs(ctx context.Context, p *gatehouse.Principal) ([]gatehouse.OrgMembership, error) {
+	return s.store.ListUserOrgs(ctx, p.User.ID)
+}
+
+// ListAuditEvents returns the caller's own audit trail (events whose actor or subject is the
+// caller), newest first, and the cursor of the next page ("" on the last page).
+func (s *Service) ListAuditEvents(ctx context.Context, p *gatehouse.Principal, f gatehouse.AuditFilter) ([]gatehouse.AuditEvent, string, error) {
+	f.UserID = p.User.ID
+	f.OrgID = ""
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	f.Limit++ // one more tells whether there is a next page
+	events, err := s.store.ListAuditEvents(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(events) < f.Limit {
+		return events, "", nil
+	}
+	events = events[:f.Limit-1]
+	return events, events[len(events)-1].ID, nil
+}
+
+// errNoSuchUser is what the operator commands say for an unknown username.
+var errNoSuchUser = errors.New("no user with that username")

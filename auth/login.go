@@ -1,0 +1,106 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/password"
+)
+
+// errInvalidCredentials is the one answer to every kind of sign-in failure.
+var errInvalidCredentials = &gatehouse.Error{Code: gatehouse.CodeInvalidCredentials, Message: "Invalid username or password."}
+
+// Login signs in with a username or email and a password.
+//
+// Every failure (unknown account, wrong password, disabled account, password-less account) is the
+// same invalid_credentials error after the same work: one argon2id verification. Failed attempts
+// are throttled per account (per login name for unknown ones) with a growing delay.
+func (s *Service) Login(ctx context.Context, login, pw string, meta Meta) (*SessionGrant, error) {
+	if len(pw) > password.MaxBytes {
+		// Over-long passwords are refused before any hashing or lookup; this reveals nothing
+		// about the account.
+		return nil, s.cfg.PasswordPolicy.Check(pw)
+	}
+	login = strings.TrimSpace(login)
+	u, err := s.lookupLogin(ctx, login)
+	if err != nil && !errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, err
+	}
+	key := "login:" + strings.ToLower(login)
+	if u != nil {
+		key = "user:" + u.ID
+	}
+	wait, err := s.store.ClaimLoginAttempt(ctx, key, s.now(), s.cfg.LoginThrottle)
+	if err != nil {
+		return nil, err
+	}
+	if wait > 0 {
+		return nil, &gatehouse.Error{Code: gatehouse.CodeRateLimited, Message: "Too many failed sign-in attempts; try again later.", RetryAfter: wait}
+	}
+
+	if u == nil || u.PasswordHash == "" {
+		if err := s.hasher.VerifyDummy(ctx, pw); err != nil {
+			return nil, err // busy: the same 503 a known account would get
+		}
+		return nil, s.loginFailed(ctx, u, login, meta, "unknown_account")
+	}
+	ok, rehash, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, s.loginFailed(ctx, u, login, meta, "wrong_password")
+	}
+	if u.Disabled() {
+		return nil, s.loginFailed(ctx, u, login, meta, "disabled")
+	}
+	if err := s.store.ResetLoginAttempts(ctx, key); err != nil {
+		return nil, err
+	}
+	if rehash {
+		s.rehash(ctx, u, pw)
+	}
+	grant, err := s.startSession(ctx, u, meta)
+	if err != nil {
+		return nil, err
+	}
+	s.audit(ctx, gatehouse.EventLogin, u.ID, u.ID, meta, map[string]any{"method": "password", "session_id": grant.Session.ID})
+	return grant, nil
+}
+
+func (s *Service) lookupLogin(ctx context.Context, login string) (*gatehouse.User, error) {
+	if login == "" {
+		return nil, gatehouse.ErrNotFound
+	}
+	if strings.Contains(login, "@") {
+		return s.store.UserByEmail(ctx, login)
+	}
+	return s.store.UserByUsername(ctx, login)
+}
+
+// loginFailed writes the audit event and returns the generic error. The reason goes to the audit
+// log (for the account's owner and operators), never to the caller.
+func (s *Service) loginFailed(ctx context.Context, u *gatehouse.User, login string, meta Meta, reason string) error {
+	subject := ""
+	details := map[string]any{"reason": reason, "method": "password"}
+	if u != nil {
+		subject = u.ID
+	} else {
+		details["login"] = truncate(login, 64)
+	}
+	s.audit(ctx, gatehouse.EventLoginFailed, "", subject, meta, details)
+	return errInvalidCredentials
+}
+
+// rehash re-encodes a password hash under the configured parameters after a successful login.
+func (s *Service) rehash(ctx context.Context, u *gatehouse.User, pw string) {
+	hash, err := s.hasher.Hash(ctx, pw)
+	if err == nil {
+		err = s.store.SetPassword(ctx, u.ID, hash, s.now(), false)
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "password hash not upgraded", "user_id", u.ID, "err", err)
+	}
+}

@@ -1,0 +1,176 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/password"
+	"github.com/gatehouse-auth/gatehouse/token"
+)
+
+// PasswordHasher is what the service needs of password.Hasher.
+type PasswordHasher interface {
+	Hash(ctx context.Context, pw string) (string, error)
+	Verify(ctx context.Context, pw, phc string) (ok, needsRehash bool, err error)
+	VerifyDummy(ctx context.Context, pw string) error
+}
+
+// Config holds the settings of the use cases.
+type Config struct {
+	Brand          string        // token brand, e.g. "gth"
+	SessionTTL     time.Duration // absolute session lifetime
+	IdleTimeout    time.Duration // 0: no idle timeout
+	DefaultOrg     string        // organization new users join; "" for none
+	PasswordPolicy password.Policy
+	LoginThrottle  gatehouse.LoginThrottlePolicy
+	AdminEmails    []string // lowercased; verified owners of these are instance administrators
+}
+
+// Options are the injectable parts; zero values mean the real ones.
+type Options struct {
+	Now    func() time.Time
+	Random io.Reader
+	Logger *slog.Logger
+}
+
+// Service implements the use cases. It is safe for concurrent use.
+type Service struct {
+	store  gatehouse.Store
+	hasher PasswordHasher
+	cfg    Config
+	now    func() time.Time
+	random io.Reader
+	tokens token.Generator
+	log    *slog.Logger
+
+	defaultOrgID string
+}
+
+// touchEvery is how stale a session's last-seen time may get before a request writes it; it
+// bounds the writes of the idle timeout to one per session per interval.
+const touchEvery = time.Minute
+
+// recentAuth is how young a session must be to count as a recent re-authentication.
+const recentAuth = 5 * time.Minute
+
+// New returns a Service. Call Init once before serving.
+func New(store gatehouse.Store, hasher PasswordHasher, cfg Config, opts Options) *Service {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if cfg.LoginThrottle == (gatehouse.LoginThrottlePolicy{}) {
+		cfg.LoginThrottle = gatehouse.DefaultLoginThrottle
+	}
+	return &Service{
+		store:  store,
+		hasher: hasher,
+		cfg:    cfg,
+		now:    func() time.Time { return opts.Now().UTC().Truncate(time.Millisecond) },
+		random: opts.Random,
+		tokens: token.Generator{Brand: cfg.Brand, Rand: opts.Random},
+		log:    opts.Logger,
+	}
+}
+
+// Init creates the default organization when it does not exist yet and remembers its ID.
+func (s *Service) Init(ctx context.Context) error {
+	if s.cfg.DefaultOrg == "" {
+		return nil
+	}
+	org, err := s.store.OrgByName(ctx, s.cfg.DefaultOrg)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		org = &gatehouse.Org{ID: s.newID(gatehouse.PrefixOrg), Name: s.cfg.DefaultOrg, CreatedAt: s.now()}
+		err = s.store.CreateOrg(ctx, org)
+		if gatehouse.ErrorCode(err) == gatehouse.CodeConflict { // another instance made it first
+			org, err = s.store.OrgByName(ctx, s.cfg.DefaultOrg)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("default organization %q: %w", s.cfg.DefaultOrg, err)
+	}
+	s.defaultOrgID = org.ID
+	return nil
+}
+
+// Meta describes the request a use case runs for, for the audit log.
+type Meta struct {
+	IP        string
+	UserAgent string
+}
+
+// SessionGrant is a new session and its bearer token, which is shown only here.
+type SessionGrant struct {
+	Token     string
+	ExpiresAt time.Time
+	Session   *gatehouse.Session
+	User      *gatehouse.User
+}
+
+// IsAdmin reports whether u is an instance administrator: flagged so, or the verified owner of
+// an address in GATEHOUSE_ADMIN_EMAILS.
+func (s *Service) IsAdmin(u *gatehouse.User) bool {
+	if u.IsAdmin {
+		return true
+	}
+	return u.EmailVerified && u.Email != "" && slices.Contains(s.cfg.AdminEmails, strings.ToLower(u.Email))
+}
+
+func (s *Service) newID(prefix string) string { return gatehouse.NewID(prefix, s.now(), s.random) }
+
+// startSession creates a session for u and returns its grant.
+func (s *Service) startSession(ctx context.Context, u *gatehouse.User, meta Meta) (*SessionGrant, error) {
+	tok, err := s.tokens.New(token.KindSession)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	sess := &gatehouse.Session{
+		ID:          s.newID(gatehouse.PrefixSession),
+		UserID:      u.ID,
+		TokenHash:   token.Hash(tok),
+		TokenPrefix: token.DisplayPrefix(tok),
+		CreatedAt:   now,
+		ExpiresAt:   now.Add(s.cfg.SessionTTL),
+		LastSeenAt:  now,
+		IP:          meta.IP,
+		UserAgent:   truncate(meta.UserAgent, 512),
+	}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return nil, fmt.Errorf("create session: %w", err)
+	}
+	return &SessionGrant{Token: tok, ExpiresAt: sess.ExpiresAt, Session: sess, User: u}, nil
+}
+
+// audit appends an event. A failure to write it is logged, not returned: the action happened.
+func (s *Service) audit(ctx context.Context, typ, actor, subject string, meta Meta, details map[string]any) {
+	e := &gatehouse.AuditEvent{
+		ID:        s.newID(gatehouse.PrefixEvent),
+		Type:      typ,
+		ActorID:   actor,
+		SubjectID: subject,
+		IP:        meta.IP,
+		UserAgent: truncate(meta.UserAgent, 512),
+		CreatedAt: s.now(),
+		Details:   details,
+	}
+	if err := s.store.AppendAuditEvent(ctx, e); err != nil {
+		s.log.ErrorContext(ctx, "audit event not written", "type", typ, "err", err)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}

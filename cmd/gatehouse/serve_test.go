@@ -1,0 +1,44 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestServeHelpListsEveryVariable(t *testing.T) {
+	out, err := runCLI(t, nil, "", "serve", "--help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{
+		"GATEHOUSE_ADDR", "GATEHOUSE_DATABASE_URL", "GATEHOUSE_PUBLIC_URL", "GATEHOUSE_TOKEN_BRAND",
+		"GATEHOUSE_SMTP_URL", "GATEHOUSE_MAIL_FROM", "GATEHOUSE_TRUSTED_PROXIES", "GATEHOUSE_AUTH_RATE_LIMIT",
+		"GATEHOUSE_SESSION_TTL", "GATEHOUSE_ACCESS_TOKEN_TTL", "GATEHOUSE_PASSWORD_MIN_LENGTH",
+		"GATEHOUSE_DEFAULT_ORG", "GATEHOUSE_GOOGLE_CLIENT_ID", "GATEHOUSE_REDIS_URL",
+		"GATEHOUSE_SECRET_SCANNING_KEYS", "GATEHOUSE_ADMIN_EMAILS", "GATEHOUSE_API_RESOURCES",
+		"GATEHOUSE_SECRET_KEY", "GATEHOUSE_LOG_FORMAT",
+	} {
+		if !strings.Contains(out, v) {
+			t.Errorf("serve --help does not mention %s", v)
+		}
+	}
+}
+
+func TestServeReportsEveryInvalidSettingAtOnce(t *testing.T) {
+	env := []string{
+		"GATEHOUSE_ADDR=not an address",
+		"GATEHOUSE_PUBLIC_URL=ftp://x",
+		"GATEHOUSE_TOKEN_BRAND=NO",
+		"GATEHOUSE_AUTH_RATE_LIMIT=lots",
+		"GATEHOUSE_SESSION_TTL=forever",
+	}
+	_, err := runCLI(t, env, "", "serve")
+	if err == nil {
+		t.Fatal("serve started with invalid settings")
+	}
+	for _, v := range []string{"GATEHOUSE_ADDR", "GATEHOUSE_PUBLIC_URL", "GATEHOUSE_TOKEN_BRAND", "GATEHOUSE_AUTH_RATE_LIMIT", "GATEHOUSE_SESSION_TTL"} {
+		if !strings.Contains(err.Error(), v) {
+			t.Errorf("the error does not report %s:\n%v", v, err)
+		}
+	}
+}

@@ -1,0 +1,57 @@
+package config
+
+import (
+	"errors"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// parseOrigin parses an absolute http(s) origin, scheme://host[:port] (a trailing "/" is
+// tolerated), and returns it in the form browsers send in the Origin header: lowercase, default
+// port omitted, IPv6 hosts in brackets.
+func parseOrigin(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "", errors.New("not a valid URL")
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch {
+	case scheme != "http" && scheme != "https":
+		return "", errors.New("want http:// or https://")
+	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
+		return "", errors.New("want scheme://host[:port]")
+	case u.User != nil:
+		return "", errors.New("must not contain a user or password")
+	case u.Path != "" && u.Path != "/":
+		return "", errors.New("must not have a path")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return "", errors.New("must not have a query or fragment")
+	}
+	host := strings.ToLower(u.Hostname())
+	port := u.Port()
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return "", errors.New("the port must be a number from 1 to 65535")
+		}
+		port = strconv.Itoa(n)
+	}
+	if port == "" || scheme == "http" && port == "80" || scheme == "https" && port == "443" {
+		if strings.Contains(host, ":") {
+			return scheme + "://[" + host + "]", nil
+		}
+		return scheme + "://" + host, nil
+	}
+	return scheme + "://" + net.JoinHostPort(host, port), nil
+}
+
+// canonicalOriginOrSelf is parseOrigin's result, or s itself when s is not an origin (Validate
+// then reports it).
+func canonicalOriginOrSelf(s string) string {
+	if o, err := parseOrigin(s); err == nil {
+		return o
+	}
+	return s
+}

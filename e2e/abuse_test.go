@@ -1,0 +1,124 @@
+package e2e
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+)
+
+func TestPerIPRateLimitOnCredentialEndpoints(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dbURL string) {
+		s := start(t, dbURL, func(c *configT) {
+			c.AuthRateLimit, _ = gatehouseRate("3/m")
+		})
+		for i := 0; i < 3; i++ {
+			r := s.do("POST", "/v1/auth/login", "", map[string]string{"username": "nobody", "password": "whatever1"})
+			mustStatus(t, r, http.StatusUnauthorized)
+		}
+		r := s.do("POST", "/v1/auth/login", "", map[string]string{"username": "nobody", "password": "whatever1"})
+		mustStatus(t, r, http.StatusTooManyRequests)
+		if r.errorCode(t) != "rate_limited" {
+			t.Fatalf("got %s", r.body)
+		}
+		after, err := strconv.Atoi(r.header.Get("Retry-After"))
+		if err != nil || after < 1 || after > 60 {
+			t.Fatalf("Retry-After %q", r.header.Get("Retry-After"))
+		}
+		if ra, ok := r.json(t)["retry_after"].(float64); !ok || int(ra) != after {
+			t.Fatalf("retry_after field %v does not match the header %d", r.json(t)["retry_after"], after)
+		}
+		// Register shares the credential endpoints' budget.
+		mustStatus(t, s.do("POST", "/v1/auth/register", "", map[string]string{"username": "zed", "password": goodPassword}), http.StatusTooManyRequests)
+		// Authenticated reads are not limited by it.
+		mustStatus(t, s.do("GET", "/livez", "", nil), 200)
+	})
+}
+
+func TestXForwardedForOnlyFromTrustedProxies(t *testing.T) {
+	cases := []struct {
+		name    string
+		trusted string
+		// distinct X-Forwarded-For values per request: with a trusted proxy each is its own
+		// client and none is limited; without, they are all the one peer and get limited.
+		wantLimited bool
+	}{
+		{"untrusted peer: header ignored", "", true},
+		{"trusted loopback proxy: header believed", "127.0.0.1/32", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := start(t, backends()[0].dbURL(t), func(cfg *configT) {
+				cfg.AuthRateLimit, _ = gatehouseRate("2/m")
+				if c.trusted != "" {
+					cfg.TrustedProxies = mustPrefixes(t, c.trusted)
+				}
+			})
+			limited := false
+			for i := 0; i < 4; i++ {
+				r := s.do("POST", "/v1/auth/login", "", map[string]string{"username": "x", "password": "whatever1"}, "X-Forwarded-For", "198.51.100."+strconv.Itoa(i+1))
+				if r.status == http.StatusTooManyRequests {
+					limited = true
+				}
+			}
+			if limited != c.wantLimited {
+				t.Fatalf("limited = %v, want %v", limited, c.wantLimited)
+			}
+		})
+	}
+}
+
+func TestAccountThrottleUnderParallelAttempts(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dbURL string) {
+		s := start(t, dbURL, nil)
+		s.register("leo", goodPassword, "")
+		// 20 wrong passwords at once: the throttle (5 free failures, then a growing delay) must
+		// let at most 6 reach the password check, however they interleave.
+		const n = 20
+		var wg sync.WaitGroup
+		statuses := make([]int, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				r := s.do("POST", "/v1/auth/login", "", map[string]string{"username": "leo", "password": "guess number " + strconv.Itoa(i)})
+				statuses[i] = r.status
+			}(i)
+		}
+		wg.Wait()
+		counts := map[int]int{}
+		for _, st := range statuses {
+			counts[st]++
+		}
+		if counts[http.StatusUnauthorized] != 6 || counts[http.StatusTooManyRequests] != n-6 {
+			t.Fatalf("want 6 checked (401) and %d throttled (429), got %v", n-6, counts)
+		}
+	})
+}
+
+func TestOperationsEndpoints(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dbURL string) {
+		s := start(t, dbURL, nil)
+		mustStatus(t, s.do("GET", "/livez", "", nil), 200)
+		mustStatus(t, s.do("GET", "/readyz", "", nil), 200)
+		s.do("POST", "/v1/auth/login", "", map[string]string{"username": "nobody", "password": "whatever1"})
+		r := s.do("GET", "/metrics", "", nil)
+		mustStatus(t, r, 200)
+		for _, want := range []string{
+			`gatehouse_http_requests_total{method="POST",route="POST /v1/auth/login",status="401"} 1`,
+			"gatehouse_http_request_duration_seconds_bucket",
+			"gatehouse_auth_failures_total",
+			"gatehouse_password_hash_running",
+		} {
+			if !contains(r.body, want) {
+				t.Fatalf("metrics lack %q", want)
+			}
+		}
+		// Closing the store makes the server unready.
+		if err := s.m.Store.Close(); err != nil {
+			t.Fatal(err)
+		}
+		r = s.do("GET", "/readyz", "", nil)
+		mustStatus(t, r, http.StatusServiceUnavailable)
+	})
+}

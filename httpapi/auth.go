@@ -1,0 +1,117 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// sessionResponse is the answer of every endpoint that signs someone in.
+type sessionResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	User      userJSON  `json:"user"`
+}
+
+func (s *Server) writeGrant(w http.ResponseWriter, status int, g *auth.SessionGrant) {
+	s.setSessionCookie(w, g.Token, g.ExpiresAt)
+	WriteJSON(w, status, sessionResponse{Token: g.Token, ExpiresAt: g.ExpiresAt, User: s.userJSON(g.User)})
+}
+
+func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
+	if err := s.rateLimit(r, "auth"); err != nil {
+		return err
+	}
+	var in struct {
+		Username    string `json:"username"`
+		Password    string `json:"password"`
+		Email       string `json:"email"`
+		DisplayName string `json:"display_name"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	g, err := s.Auth.Register(r.Context(), auth.RegisterInput{Username: in.Username, Password: in.Password, Email: in.Email, DisplayName: in.DisplayName}, s.meta(r))
+	if err != nil {
+		return err
+	}
+	s.writeGrant(w, http.StatusCreated, g)
+	return nil
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	if err := s.rateLimit(r, "auth"); err != nil {
+		return err
+	}
+	var in struct {
+		Username string `json:"username"` // a username or an email address
+		Password string `json:"password"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	g, err := s.Auth.Login(r.Context(), in.Username, in.Password, s.meta(r))
+	if err != nil {
+		return err
+	}
+	s.writeGrant(w, http.StatusOK, g)
+	return nil
+}
+
+// endSession revokes the request's session, if it carries a valid one, and clears the cookie.
+// Logging out with no or a dead credential is not an error: the outcome is the same.
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request) error {
+	defer s.clearSessionCookie(w)
+	tok, _ := s.credential(r)
+	if tok == "" {
+		return nil
+	}
+	p, err := s.Auth.Authenticate(r.Context(), tok, s.meta(r))
+	if err != nil {
+		return nil
+	}
+	return s.Auth.Logout(r.Context(), p, s.meta(r))
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := s.endSession(w, r); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) logoutRedirect(w http.ResponseWriter, r *http.Request) error {
+	if err := s.endSession(w, r); err != nil {
+		return err
+	}
+	http.Redirect(w, r, s.safeRedirect(r.URL.Query().Get("redirect_to")), http.StatusSeeOther)
+	return nil
+}
+
+// safeRedirect returns target when it is a local path or an absolute URL on an allowed origin,
+// else "/". It refuses scheme-relative ("//evil") and backslash tricks.
+func (s *Server) safeRedirect(target string) string {
+	if target == "" || len(target) > 2048 {
+		return "/"
+	}
+	if strings.HasPrefix(target, "/") {
+		if strings.HasPrefix(target, "//") || strings.HasPrefix(target, "/\\") || strings.ContainsAny(target, "\r\n\t") {
+			return "/"
+		}
+		return target
+	}
+	u, err := url.Parse(target)
+	if err != nil || u.Scheme == "" || u.Host == "" || u.User != nil {
+		return "/"
+	}
+	origin := strings.ToLower(u.Scheme + "://" + u.Host)
+	if slices.Contains(s.LogoutRedirectOrigins, origin) {
+		return u.String()
+	}
+	return "/"
+}

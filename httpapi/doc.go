@@ -1,0 +1,52 @@
+// Package httpapi is the HTTP edge of Gatehouse: the JSON API handlers and the plumbing they
+// share.
+//
+// # Errors
+//
+// Errors are written in exactly one place, [WriteError]. The body is always
+// {"error": "<code>", "error_description": "<text>", "request_id": "<id>"} with the status from
+// [StatusOf]. Only the code and the caller-safe message of a *gatehouse.Error reach the client;
+// any other error becomes a 500 "server_error" with a generic text and is logged with the
+// request ID. Never a stack trace, SQL text or secret.
+//
+// # Bodies
+//
+// Request bodies are read with [DecodeJSON]: at most [MaxBodyBytes] (larger → 413
+// request_too_large), application/json, valid UTF-8, one JSON value, no unknown fields; anything
+// else is 400 invalid_request with a description that names the problem (and the field, when
+// there is one) but never echoes the caller's values. Responses go out with [WriteJSON].
+//
+// # Request IDs and logging
+//
+// Every request has an ID ([RequestID]) and a logger carrying it ([Logger]); the ID is echoed in
+// the X-Request-ID header and in every error body. An incoming X-Request-ID is kept only when it
+// is 1–64 characters of [A-Za-z0-9._-].
+//
+// # Middleware
+//
+// Middleware are plain func(http.Handler) http.Handler values, composed with [Chain]. The
+// recommended order, outermost first:
+//
+//	Chain(mux,
+//		RequestContext(logger), // request ID + logger: before anything that logs
+//		AccessLog(clientIP),    // one line per request
+//		metrics.Middleware,     // requests by route pattern, method and status; latency
+//		Recover,                // panic → JSON 500, inside AccessLog and metrics so they see it
+//		SecurityHeaders(hsts),
+//		LimitBody,
+//		crossOrigin,            // from CrossOrigin(publicURL)
+//	)
+//
+// Route labels (metrics, access log) are the ServeMux pattern (r.Pattern), never the raw path,
+// or "unmatched". ServeMux sets Pattern on the *http.Request it is given; the middleware of this
+// package carry the pattern outwards through the request context, so the mux must be wrapped
+// directly by one of them (or be called with the same *http.Request one of them passes on).
+//
+// The client address comes from a func(*http.Request) netip.Addr supplied by the caller
+// (package clientip decides which proxies to believe); [RemoteIP] is the fallback.
+//
+// # Metrics
+//
+// Metrics live on their own Prometheus registry ([NewMetrics]), never the global one, so that
+// several servers can run in one process.
+package httpapi

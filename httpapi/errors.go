@@ -1,0 +1,152 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+)
+
+// errorSpec is the HTTP side of one error code: its status and the text shown when the
+// *gatehouse.Error carries no message of its own.
+type errorSpec struct {
+	status  int
+	message string
+}
+
+// errorSpecs is the status table of the contract (API.md, "Conventions"). A code that is not in
+// it is answered as server_error (500).
+//
+// reauth_required is 403, not 401: the caller's credential is valid (a 401 would tell clients to
+// throw it away), it is just not fresh enough for this operation.
+var errorSpecs = map[gatehouse.Code]errorSpec{
+	gatehouse.CodeInvalidRequest:     {http.StatusBadRequest, "The request is malformed."},
+	gatehouse.CodePasswordTooShort:   {http.StatusBadRequest, "The password is too short."},
+	gatehouse.CodePasswordTooLong:    {http.StatusBadRequest, "The password is too long."},
+	gatehouse.CodePasswordBreached:   {http.StatusBadRequest, "This password is too common or has appeared in a data breach; choose another."},
+	gatehouse.CodeUsernameInvalid:    {http.StatusBadRequest, "The username is not valid."},
+	gatehouse.CodeInvalidCredentials: {http.StatusUnauthorized, "Invalid username or password."},
+	gatehouse.CodeInvalidToken:       {http.StatusUnauthorized, "The access token is invalid."},
+	gatehouse.CodeExpiredToken:       {http.StatusUnauthorized, "The access token has expired."},
+	gatehouse.CodeInvalidAPIKey:      {http.StatusUnauthorized, "The API key is invalid."},
+	gatehouse.CodeExpiredAPIKey:      {http.StatusUnauthorized, "The API key has expired."},
+	gatehouse.CodeInsufficientPerms:  {http.StatusForbidden, "You do not have permission to do this."},
+	gatehouse.CodeIPNotAllowed:       {http.StatusForbidden, "Requests from this address are not allowed."},
+	gatehouse.CodeAgentNotVerified:   {http.StatusForbidden, "The agent has not been verified by its owner."},
+	gatehouse.CodeForbiddenOrigin:    {http.StatusForbidden, "The request was refused."},
+	gatehouse.CodeReauthRequired:     {http.StatusForbidden, "Sign in again to do this."},
+	gatehouse.CodeNotFound:           {http.StatusNotFound, "Not found."},
+	gatehouse.CodeMethodNotAllowed:   {http.StatusMethodNotAllowed, "The method is not allowed for this resource."},
+	gatehouse.CodeConflict:           {http.StatusConflict, "The request conflicts with the current state."},
+	gatehouse.CodeUsernameTaken:      {http.StatusConflict, "The username is taken."},
+	gatehouse.CodeEmailTaken:         {http.StatusConflict, "The email address is already in use."},
+	gatehouse.CodeTokenLimitReached:  {http.StatusConflict, "The limit of active tokens has been reached."},
+	gatehouse.CodeRequestTooLarge:    {http.StatusRequestEntityTooLarge, "The request body is too large."},
+	gatehouse.CodeRateLimited:        {http.StatusTooManyRequests, "Too many requests; try again later."},
+	gatehouse.CodeUnavailable:        {http.StatusServiceUnavailable, "The server is busy; try again shortly."},
+}
+
+// internalMessage is the only text a 500 ever carries.
+const internalMessage = "An internal error occurred."
+
+// StatusOf returns the HTTP status for an error code: the table of the contract, 500 for
+// server_error and for any code it does not know.
+func StatusOf(code gatehouse.Code) int {
+	if s, ok := errorSpecs[code]; ok {
+		return s.status
+	}
+	return http.StatusInternalServerError
+}
+
+// errorBody is the JSON shape of every error response.
+type errorBody struct {
+	Error       gatehouse.Code `json:"error"`
+	Description string         `json:"error_description"`
+	RequestID   string         `json:"request_id"`
+	RetryAfter  *int64         `json:"retry_after,omitempty"`
+}
+
+// WriteError answers the request with err in the contract's error shape. A *gatehouse.Error
+// anywhere in err's chain gives the code, status and message; an *http.MaxBytesError gives 413;
+// anything else is an internal error: logged (with the request ID) and answered with a generic
+// 500. It is the one place in Gatehouse that writes error responses.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	writeError(w, r, err, true)
+}
+
+// writeError is WriteError; logInternal false is for callers that already logged the cause
+// (Recover logs the panic with its stack).
+func writeError(w http.ResponseWriter, r *http.Request, err error, logInternal bool) {
+	code, message, retryAfter := describe(err)
+	status := StatusOf(code)
+	if status == http.StatusInternalServerError {
+		if logInternal {
+			if err == nil {
+				err = errors.New("httpapi: WriteError called with a nil error")
+			}
+			Logger(r.Context()).LogAttrs(r.Context(), slog.LevelError, "internal error",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Any("error", err))
+		}
+		code, message = gatehouse.CodeInternal, internalMessage
+	}
+
+	body := errorBody{Error: code, Description: message, RequestID: RequestID(r.Context())}
+	if body.RequestID == "" {
+		body.RequestID = w.Header().Get(RequestIDHeader)
+	}
+
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Del("Content-Length")
+	switch status {
+	case http.StatusUnauthorized:
+		challenge := `Bearer realm="gatehouse"`
+		if code == gatehouse.CodeInvalidToken || code == gatehouse.CodeExpiredToken {
+			challenge += `, error="invalid_token"`
+		}
+		h.Set("WWW-Authenticate", challenge)
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		secs := retryAfterSeconds(retryAfter)
+		h.Set("Retry-After", strconv.FormatInt(secs, 10))
+		if code == gatehouse.CodeRateLimited {
+			body.RetryAfter = &secs
+		}
+	}
+
+	// errorBody holds only strings and an integer: Marshal cannot fail.
+	b, _ := json.Marshal(body)
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// describe returns the code, caller-safe message and retry delay of err.
+func describe(err error) (gatehouse.Code, string, time.Duration) {
+	var ge *gatehouse.Error
+	if errors.As(err, &ge) {
+		msg := ge.Message
+		if msg == "" {
+			msg = errorSpecs[ge.Code].message
+		}
+		return ge.Code, msg, ge.RetryAfter
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return gatehouse.CodeRequestTooLarge, errorSpecs[gatehouse.CodeRequestTooLarge].message, 0
+	}
+	return gatehouse.CodeInternal, internalMessage, 0
+}
+
+// retryAfterSeconds rounds d up to whole seconds, at least 1 (RFC 9110 Retry-After is an integer
+// number of seconds; 0 would invite an immediate retry storm).
+func retryAfterSeconds(d time.Duration) int64 {
+	if d <= 0 {
+		return 1
+	}
+	return int64((d + time.Second - 1) / time.Second)
+}

@@ -1,0 +1,153 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+)
+
+// handler is an endpoint that returns its error instead of writing it: WriteError, the one
+// error writer, turns it into the response.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// authedHandler is an endpoint that needs a signed-in principal.
+type authedHandler func(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error
+
+func (s *Server) serve(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.noteAuthFailure(err)
+			WriteError(w, r, err)
+		}
+	}
+}
+
+// authed wraps h so that it runs only with a valid credential (bearer token or session cookie).
+func (s *Server) authed(h authedHandler) http.HandlerFunc {
+	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		return h(w, r.WithContext(withPrincipal(r.Context(), p)), p)
+	})
+}
+
+func (s *Server) authenticate(r *http.Request) (*gatehouse.Principal, error) {
+	tok, _ := s.credential(r)
+	if tok == "" {
+		return nil, &gatehouse.Error{Code: gatehouse.CodeInvalidToken, Message: "Authentication is required."}
+	}
+	return s.Auth.Authenticate(r.Context(), tok, s.meta(r))
+}
+
+func (s *Server) noteAuthFailure(err error) {
+	if s.Metrics == nil {
+		return
+	}
+	switch c := gatehouse.ErrorCode(err); c {
+	case gatehouse.CodeInvalidCredentials, gatehouse.CodeInvalidToken, gatehouse.CodeExpiredToken:
+		s.Metrics.AuthFailures.WithLabelValues(string(c)).Inc()
+	}
+}
+
+type principalKey struct{}
+
+func withPrincipal(ctx context.Context, p *gatehouse.Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the signed-in principal of a request handled by an authed endpoint.
+func PrincipalFrom(ctx context.Context) (*gatehouse.Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(*gatehouse.Principal)
+	return p, ok
+}
+
+// Handler returns the whole HTTP handler: routes wrapped in the middleware chain.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.routes(mux)
+	mux.Handle("/", s.fallback(mux))
+
+	var h http.Handler = mux
+	h = CrossOrigin(s.trustedOrigins())(h)
+	h = LimitBody(h)
+	h = AccessLog(s.clientIP)(h)
+	if s.Metrics != nil {
+		h = s.Metrics.Middleware(h)
+	}
+	h = SecurityHeaders(s.secure())(h)
+	h = Recover(h)
+	h = RequestContext(s.Logger)(h)
+	return h
+}
+
+func (s *Server) trustedOrigins() []string {
+	if s.PublicURL == nil {
+		return nil
+	}
+	return []string{s.PublicURL.Scheme + "://" + s.PublicURL.Host}
+}
+
+func (s *Server) routes(mux *http.ServeMux) {
+	// Operations.
+	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /readyz", s.serve(s.readyz))
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", s.Metrics.Handler())
+	}
+
+	// Accounts and sessions (API.md).
+	mux.HandleFunc("POST /v1/auth/register", s.serve(s.register))
+	mux.HandleFunc("POST /v1/auth/login", s.serve(s.login))
+	mux.HandleFunc("POST /v1/auth/logout", s.serve(s.logout))
+	mux.HandleFunc("GET /v1/auth/logout", s.serve(s.logoutRedirect))
+	mux.HandleFunc("GET /v1/me", s.authed(s.getMe))
+	mux.HandleFunc("PATCH /v1/me", s.authed(s.patchMe))
+	mux.HandleFunc("DELETE /v1/me", s.authed(s.deleteMe))
+	mux.HandleFunc("POST /v1/me/change-password", s.authed(s.changePassword))
+	mux.HandleFunc("GET /v1/me/sessions", s.authed(s.listSessions))
+	mux.HandleFunc("DELETE /v1/me/sessions/{id}", s.authed(s.revokeSession))
+	mux.HandleFunc("GET /v1/me/orgs", s.authed(s.listOrgs))
+	mux.HandleFunc("GET /v1/me/audit-events", s.authed(s.listAuditEvents))
+
+	if s.Pages != nil {
+		s.pageRoutes(mux)
+	}
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if s.Ready != nil {
+		if err := s.Ready(r.Context()); err != nil {
+			Logger(r.Context()).Warn("not ready", "err", err)
+			return &gatehouse.Error{Code: gatehouse.CodeUnavailable, Message: "The database is not reachable.", RetryAfter: time.Second}
+		}
+	}
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}
+
+// fallback answers requests no route matched: 405 with Allow when the path exists under another
+// method, else 404 — both in the JSON error shape.
+func (s *Server) fallback(mux *http.ServeMux) http.Handler {
+	methods := []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
+		var allow []string
+		for _, m := range methods {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			for _, m := range allow {
+				w.Header().Add("Allow", m)
+			}
+			return &gatehouse.Error{Code: gatehouse.CodeMethodNotAllowed, Message: "This method is not allowed here."}
+		}
+		return &gatehouse.Error{Code: gatehouse.CodeNotFound, Message: "No such endpoint."}
+	})
+}

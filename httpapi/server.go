@@ -1,0 +1,129 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// Server is the HTTP face of Gatehouse: the JSON API under /v1, the web pages and operations
+// endpoints. Build one with its fields set, then serve Handler().
+type Server struct {
+	Auth     *auth.Service
+	Limiter  gatehouse.RateLimiter
+	AuthRate gatehouse.Rate // per-IP limit on credential endpoints
+	ClientIP func(*http.Request) netip.Addr
+	Metrics  *Metrics
+	Logger   *slog.Logger
+	// Ready reports whether the server can serve (the database answers); /readyz calls it.
+	Ready func(ctx context.Context) error
+	// PublicURL is the external base URL; https there means Secure, __Host- cookies.
+	PublicURL *url.URL
+	// LogoutRedirectOrigins are the absolute origins GET /v1/auth/logout may redirect to.
+	LogoutRedirectOrigins []string
+	// Pages serves the server-rendered web pages (nil: no pages).
+	Pages Pages
+}
+
+// Pages renders the server-rendered pages; package web implements it.
+type Pages interface {
+	// Render writes the named page with data and status.
+	Render(w http.ResponseWriter, r *http.Request, status int, name string, data any)
+	// Static serves the embedded assets under /static/.
+	Static() http.Handler
+}
+
+// secure reports whether cookies must be Secure (the public URL is https).
+func (s *Server) secure() bool { return s.PublicURL != nil && s.PublicURL.Scheme == "https" }
+
+// cookieName is the session cookie's name: __Host- prefixed under TLS (RFC 6265bis), so that it
+// is always Secure, host-only and Path=/.
+func (s *Server) cookieName() string {
+	if s.secure() {
+		return "__Host-gatehouse_session"
+	}
+	return "gatehouse_session"
+}
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, tok string, expires time.Time) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     s.cookieName(),
+		Value:    tok,
+		Path:     "/",
+		Expires:  expires,
+		MaxAge:   int(time.Until(expires).Seconds()),
+		HttpOnly: true,
+		Secure:   s.secure(),
+		SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{
+		Name: s.cookieName(), Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: s.secure(), SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// meta describes the request for the audit log.
+func (s *Server) meta(r *http.Request) auth.Meta {
+	m := auth.Meta{UserAgent: r.UserAgent()}
+	if ip := s.clientIP(r); ip.IsValid() {
+		m.IP = ip.String()
+	}
+	return m
+}
+
+func (s *Server) clientIP(r *http.Request) netip.Addr {
+	if s.ClientIP != nil {
+		return s.ClientIP(r)
+	}
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}
+
+// credential returns the bearer token of r: the Authorization header, else the session cookie.
+func (s *Server) credential(r *http.Request) (tok string, fromCookie bool) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, rest, ok := strings.Cut(h, " ")
+		if ok && strings.EqualFold(scheme, "Bearer") {
+			return strings.TrimSpace(rest), false
+		}
+		return "", false
+	}
+	if c, err := r.Cookie(s.cookieName()); err == nil {
+		return c.Value, true
+	}
+	return "", false
+}
+
+// rateLimit applies the per-IP limit of the credential endpoints.
+func (s *Server) rateLimit(r *http.Request, bucket string) error {
+	if s.Limiter == nil || s.AuthRate.Limit == 0 {
+		return nil
+	}
+	d, err := s.Limiter.Allow(r.Context(), bucket+":"+s.clientIP(r).String(), s.AuthRate)
+	if err != nil {
+		// Fail closed would lock everyone out when Redis is down; the login throttle in the
+		// store still holds, so log and let the request through.
+		Logger(r.Context()).Warn("rate limiter unavailable", "err", err)
+		return nil
+	}
+	if !d.Allowed {
+		if s.Metrics != nil {
+			s.Metrics.RateLimited.WithLabelValues(bucket).Inc()
+		}
+		return &gatehouse.Error{Code: gatehouse.CodeRateLimited, Message: "Too many requests; try again later.", RetryAfter: d.RetryAfter}
+	}
+	return nil
+}

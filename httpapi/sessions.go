@@ -1,0 +1,136 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+)
+
+// list is the envelope of every list response (API.md: {"data": [...], "next_cursor": "..."}).
+type list[T any] struct {
+	Data       []T    `json:"data"`
+	NextCursor string `json:"next_cursor"`
+}
+
+type sessionJSON struct {
+	ID         string    `json:"id"`
+	Prefix     string    `json:"prefix"`
+	CreatedAt  time.Time `json:"created_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+	IP         string    `json:"ip"`
+	UserAgent  string    `json:"user_agent"`
+	Current    bool      `json:"current"`
+}
+
+func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	sessions, err := s.Auth.ListSessions(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	out := list[sessionJSON]{Data: make([]sessionJSON, 0, len(sessions))}
+	for _, x := range sessions {
+		out.Data = append(out.Data, sessionJSON{
+			ID: x.ID, Prefix: x.TokenPrefix, CreatedAt: x.CreatedAt, ExpiresAt: x.ExpiresAt,
+			LastSeenAt: x.LastSeenAt, IP: x.IP, UserAgent: x.UserAgent,
+			Current: p.Session != nil && p.Session.ID == x.ID,
+		})
+	}
+	WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) revokeSession(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	id := r.PathValue("id")
+	if err := s.Auth.RevokeSession(r.Context(), p, id, s.meta(r)); err != nil {
+		return err
+	}
+	if p.Session != nil && p.Session.ID == id {
+		s.clearSessionCookie(w)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type orgJSON struct {
+	ID        string         `json:"id"`
+	Name      string         `json:"name"`
+	Role      gatehouse.Role `json:"role"`
+	JoinedAt  time.Time      `json:"joined_at"`
+	CreatedAt time.Time      `json:"created_at"`
+}
+
+func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	orgs, err := s.Auth.ListOrgs(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	out := list[orgJSON]{Data: make([]orgJSON, 0, len(orgs))}
+	for _, m := range orgs {
+		out.Data = append(out.Data, orgJSON{ID: m.Org.ID, Name: m.Org.Name, Role: m.Role, JoinedAt: m.JoinedAt, CreatedAt: m.Org.CreatedAt})
+	}
+	WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+type auditEventJSON struct {
+	ID        string         `json:"id"`
+	Type      string         `json:"type"`
+	ActorID   string         `json:"actor_id,omitempty"`
+	SubjectID string         `json:"subject_id,omitempty"`
+	OrgID     string         `json:"org_id,omitempty"`
+	IP        string         `json:"ip,omitempty"`
+	UserAgent string         `json:"user_agent,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
+	Details   map[string]any `json:"details,omitempty"`
+}
+
+func (s *Server) listAuditEvents(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	f, err := parseAuditFilter(r)
+	if err != nil {
+		return err
+	}
+	events, next, err := s.Auth.ListAuditEvents(r.Context(), p, f)
+	if err != nil {
+		return err
+	}
+	out := list[auditEventJSON]{Data: make([]auditEventJSON, 0, len(events)), NextCursor: next}
+	for _, e := range events {
+		out.Data = append(out.Data, auditEventJSON(e))
+	}
+	WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// parseAuditFilter reads ?type=a,b&actor=&since=&until=&limit=&cursor=.
+func parseAuditFilter(r *http.Request) (gatehouse.AuditFilter, error) {
+	q := r.URL.Query()
+	f := gatehouse.AuditFilter{ActorID: q.Get("actor"), Before: q.Get("cursor")}
+	for _, t := range q["type"] {
+		for _, x := range strings.Split(t, ",") {
+			if x = strings.TrimSpace(x); x != "" {
+				f.Types = append(f.Types, x)
+			}
+		}
+	}
+	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return f, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "%s must be an RFC 3339 time.", name)
+			}
+			*dst = t.UTC()
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			return f, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "limit must be a whole number from 1 to 200.")
+		}
+		f.Limit = n
+	}
+	return f, nil
+}

@@ -1,0 +1,44 @@
+// Package postgres is the gatehouse.Store on PostgreSQL through pgx v5 (pgxpool). It passes
+// the conformance suite in store/storetest, and any number of instances may share a database.
+//
+// # Connections
+//
+// Open takes a URL as pgx.ParseConfig accepts it; pool settings (pool_max_conns ...) and
+// runtime parameters (search_path ...) go in it. pgx prepares each statement once per
+// connection (its statement cache), the session lookup included.
+//
+// # Schema
+//
+// Numbered migrations are embedded from migrations/NNNN_name.sql and applied at Open (and by
+// Migrate, for `gatehouse migrate`) while holding the session-level advisory lock
+// MigrationLockKey, so instances that start together apply each migration exactly once. Each
+// migration runs in its own transaction with its row in schema_migrations (version, name,
+// applied_at). Tables live in the first schema of the search_path.
+//
+// The schema mirrors store/sqlite's:
+//   - users: username_lower (constraint users_username_lower_key) and email_lower (partial
+//     unique index users_email_lower_key, where <> ”) hold strings.ToLower of username and
+//     email, so case-insensitive uniqueness behaves exactly as in SQLite (no citext, no
+//     lower() in SQL, whose folding depends on the server's locale);
+//   - sessions: token_hash bytea (constraint sessions_token_hash_key); user_id references
+//     users ON DELETE CASCADE; index (user_id, created_at);
+//   - orgs: name_lower (orgs_name_lower_key); memberships: PRIMARY KEY (org_id, user_id), both
+//     ON DELETE CASCADE; index (user_id, created_at);
+//   - audit_events: no foreign keys (events outlive accounts); details jsonb or NULL; indexes
+//     (actor_id, id), (subject_id, id), (org_id, id), (created_at);
+//   - login_attempts: key, failures, last_attempt_at, blocked_until. ClaimLoginAttempt locks
+//     the key's row (an upsert that creates it when missing) for its read-modify-write, so it
+//     is atomic across instances.
+//
+// IDs and keys are text COLLATE "C" (byte order, as the time-sortable IDs need, whatever the
+// database's locale). Times are timestamptz; the store truncates times it is given to the
+// millisecond (as store/sqlite) and returns them in UTC.
+//
+// # Errors
+//
+// Driver errors become domain errors here: pgx.ErrNoRows and foreign-key violations (23503)
+// are not found (errors.Is(err, gatehouse.ErrNotFound)); unique violations (23505) are mapped
+// by constraint name to CodeUsernameTaken, CodeEmailTaken or CodeConflict; serialization
+// failures, deadlocks, lock timeouts and "too many connections" are CodeUnavailable. Other
+// errors are wrapped and reach callers as internal.
+package postgres

@@ -1,0 +1,89 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gatehouse-auth/gatehouse"
+)
+
+// CreateOrg inserts o; a name taken in any case is CodeConflict. It fills an empty ID and a zero
+// CreatedAt (now).
+func (s *Store) CreateOrg(ctx context.Context, o *gatehouse.Org) error {
+	o.CreatedAt = ts(orNow(o.CreatedAt))
+	if o.ID == "" {
+		o.ID = gatehouse.NewID(gatehouse.PrefixOrg, o.CreatedAt, nil)
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO orgs (id, name, name_lower, created_at) VALUES ($1, $2, $3, $4)`,
+		o.ID, o.Name, strings.ToLower(o.Name), o.CreatedAt)
+	return mapError(err, "Organization")
+}
+
+// OrgByID returns the organization with that ID.
+func (s *Store) OrgByID(ctx context.Context, id string) (*gatehouse.Org, error) {
+	return s.org(ctx, `SELECT id, name, created_at FROM orgs WHERE id = $1`, id)
+}
+
+// OrgByName returns the organization with that name, compared case-insensitively.
+func (s *Store) OrgByName(ctx context.Context, name string) (*gatehouse.Org, error) {
+	return s.org(ctx, `SELECT id, name, created_at FROM orgs WHERE name_lower = $1`, strings.ToLower(name))
+}
+
+func (s *Store) org(ctx context.Context, query string, arg string) (*gatehouse.Org, error) {
+	var o gatehouse.Org
+	if err := s.pool.QueryRow(ctx, query, arg).Scan(&o.ID, &o.Name, &o.CreatedAt); err != nil {
+		return nil, mapError(err, "Organization")
+	}
+	o.CreatedAt = o.CreatedAt.UTC()
+	return &o, nil
+}
+
+// AddMember adds a membership (CreatedAt now when zero); already a member is CodeConflict, an
+// unknown org or user not found.
+func (s *Store) AddMember(ctx context.Context, m gatehouse.Membership) error {
+	m.CreatedAt = orNow(m.CreatedAt)
+	if err := checkMembership(m); err != nil {
+		return err
+	}
+	return insertMembership(ctx, s.pool, m)
+}
+
+// checkMembership rejects memberships the schema would take but the domain does not.
+func checkMembership(m gatehouse.Membership) error {
+	if !m.Role.Valid() {
+		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The role must be owner, admin or member.")
+	}
+	return nil
+}
+
+func insertMembership(ctx context.Context, db querier, m gatehouse.Membership) error {
+	_, err := db.Exec(ctx, `INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)`,
+		m.OrgID, m.UserID, string(m.Role), ts(m.CreatedAt))
+	return mapError(err, "Organization or user")
+}
+
+// ListUserOrgs returns the user's organizations, oldest membership first.
+func (s *Store) ListUserOrgs(ctx context.Context, userID string) ([]gatehouse.OrgMembership, error) {
+	rows, err := s.pool.Query(ctx, `SELECT o.id, o.name, o.created_at, m.role, m.created_at
+		FROM memberships m JOIN orgs o ON o.id = m.org_id
+		WHERE m.user_id = $1
+		ORDER BY m.created_at, m.org_id`, userID)
+	if err != nil {
+		return nil, mapError(err, "Organization")
+	}
+	defer rows.Close()
+	out := []gatehouse.OrgMembership{}
+	for rows.Next() {
+		var om gatehouse.OrgMembership
+		var role string
+		if err := rows.Scan(&om.Org.ID, &om.Org.Name, &om.Org.CreatedAt, &role, &om.JoinedAt); err != nil {
+			return nil, mapError(err, "Organization")
+		}
+		om.Org.CreatedAt, om.Role, om.JoinedAt = om.Org.CreatedAt.UTC(), gatehouse.Role(role), om.JoinedAt.UTC()
+		out = append(out, om)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapError(err, "Organization")
+	}
+	return out, nil
+}

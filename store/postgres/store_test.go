@@ -1,0 +1,217 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/storetest"
+	"github.com/jackc/pgx/v5"
+)
+
+// serverURL returns GATEHOUSE_TEST_POSTGRES_URL or skips the test.
+func serverURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv("GATEHOUSE_TEST_POSTGRES_URL")
+	if u == "" {
+		t.Skip("GATEHOUSE_TEST_POSTGRES_URL is not set: skipping the PostgreSQL tests " +
+			"(set it to e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
+	}
+	return u
+}
+
+// freshSchema creates a schema with a random name, drops it (CASCADE) when the test ends, and
+// returns the server URL with search_path set to it: pgx sends unknown URL parameters as
+// runtime parameters (ConnConfig.RuntimeParams), so every connection of the pool uses it.
+func freshSchema(t testing.TB) string {
+	t.Helper()
+	base := serverURL(t)
+	ctx := context.Background()
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	schema := "gatehouse_test_" + hex.EncodeToString(b)
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", "GATEHOUSE_TEST_POSTGRES_URL", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Errorf("connect to drop schema %s: %v", schema, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("GATEHOUSE_TEST_POSTGRES_URL must be a URL: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// openFresh opens a store on a new schema.
+func openFresh(t testing.TB) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), freshSchema(t))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	serverURL(t)
+	storetest.Run(t, func(t *testing.T) gatehouse.Store { return openFresh(t) })
+}
+
+func TestShared(t *testing.T) {
+	serverURL(t)
+	storetest.RunShared(t, func(t *testing.T) storetest.Opener {
+		dbURL := freshSchema(t)
+		return func(t *testing.T) gatehouse.Store {
+			s, err := Open(t.Context(), dbURL)
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			return s
+		}
+	})
+}
+
+func TestOpenConcurrentlyOnFreshSchema(t *testing.T) {
+	dbURL := freshSchema(t)
+	const n = 4
+	stores := make([]*Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = Open(t.Context(), dbURL)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("Open %d: %v", i, err)
+		}
+		defer stores[i].Close()
+	}
+	all, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows int
+	if err := stores[0].pool.QueryRow(t.Context(), `SELECT count(*) FROM schema_migrations`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != len(all) {
+		t.Fatalf("schema_migrations has %d rows, want %d (each migration applied once)", rows, len(all))
+	}
+}
+
+func TestMigrate(t *testing.T) {
+	ctx := t.Context()
+	dbURL := freshSchema(t)
+	all, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for i, m := range all {
+		if m.version != i+1 {
+			t.Fatalf("migration %s has version %d, want %d (numbered from 1 without gaps)", m.name, m.version, i+1)
+		}
+		names = append(names, m.name)
+	}
+	steps := []struct {
+		name string
+		want []string
+	}{
+		{"fresh schema gets every migration", names},
+		{"second run applies nothing", []string{}},
+	}
+	for _, st := range steps {
+		applied, err := Migrate(ctx, dbURL)
+		if err != nil {
+			t.Fatalf("%s: Migrate: %v", st.name, err)
+		}
+		if !reflect.DeepEqual(applied, st.want) {
+			t.Fatalf("%s: applied %v, want %v", st.name, applied, st.want)
+		}
+	}
+	s, err := Open(ctx, dbURL)
+	if err != nil {
+		t.Fatalf("Open after Migrate: %v", err)
+	}
+	// The lock is released: nobody holds MigrationLockKey any more.
+	var held bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
+		AND ((classid::bigint << 32) | objid::bigint) = $1)`, MigrationLockKey).Scan(&held); err != nil {
+		t.Fatal(err)
+	}
+	if held {
+		t.Errorf("the migration lock is still held after Open returned")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		url  string
+	}{
+		{"not a URL", "postgres://%zz"},
+		{"nobody listening", "postgres://postgres:secret-pw@127.0.0.1:1/test?sslmode=disable&connect_timeout=2"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := Open(t.Context(), c.url)
+			if err == nil {
+				s.Close()
+				t.Fatalf("Open succeeded, want an error")
+			}
+			if strings.Contains(err.Error(), "secret-pw") {
+				t.Errorf("the error shows the password: %v", err)
+			}
+		})
+	}
+}
+
+func TestCloseTwice(t *testing.T) {
+	s := openFresh(t)
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
+
+func BenchmarkSessionByTokenHash(b *testing.B) {
+	s := openFresh(b)
+	defer s.Close()
+	storetest.BenchSessionByTokenHash(b, s)
+}

@@ -1,0 +1,47 @@
+// Package sqlite is the gatehouse.Store on one SQLite file, through the pure-Go driver
+// modernc.org/sqlite (no cgo). It passes the conformance suite in store/storetest.
+//
+// # Connections
+//
+// Open makes two database/sql pools over the same file:
+//   - the writer: exactly one connection (MaxOpenConns 1). Every write goes through it, so
+//     writers in this process queue in Go instead of spinning on SQLite's lock. Its
+//     transactions are BEGIN IMMEDIATE (_txlock=immediate): a read-modify-write transaction such
+//     as ClaimLoginAttempt holds the write lock from its first statement, which also serialises
+//     it against other processes on the file (`gatehouse admin` next to a running server);
+//   - the read pool: WithReadConns connections (default max(4, NumCPU)) with query_only=1.
+//     In WAL mode readers never wait for the writer.
+//
+// Every connection runs journal_mode=WAL (checked at Open), synchronous=FULL (a commit is on
+// disk before it returns, so a crash right after a 201 loses nothing), foreign_keys=ON and
+// busy_timeout (WithBusyTimeout, default 5s; a lock still held after it is CodeUnavailable).
+// The hot path, SessionByTokenHash, is one statement prepared at Open on the read pool.
+//
+// # Schema
+//
+// Numbered migrations are embedded from migrations/NNNN_name.sql and applied at Open, each in
+// its own transaction together with its row in schema_migrations (version, name, applied_at);
+// Migrate applies them alone (`gatehouse migrate`). Migrations must not change pragmas.
+//
+//   - users: username_lower (UNIQUE) and email_lower (UNIQUE where <> ”, so many accounts
+//     may have no email) hold strings.ToLower of username and email: case-insensitive
+//     uniqueness behaves exactly as in store/postgres, which uses the same columns (no
+//     COLLATE NOCASE, which folds ASCII only).
+//   - sessions: token_hash BLOB UNIQUE (the SHA-256 of the token); user_id references users
+//     ON DELETE CASCADE; index (user_id, created_at) for ListSessions.
+//   - orgs: name_lower UNIQUE. memberships: PRIMARY KEY (org_id, user_id), both ON DELETE
+//     CASCADE; index (user_id, created_at) for ListUserOrgs.
+//   - audit_events: no foreign keys (events outlive accounts); details is JSON text or NULL;
+//     indexes (actor_id, id), (subject_id, id), (org_id, id), (created_at).
+//   - login_attempts: key, failures, last_attempt_at, blocked_until.
+//
+// All tables are STRICT. Times are INTEGER Unix milliseconds in UTC; the store truncates times
+// it is given to the millisecond and returns them in UTC.
+//
+// # Errors
+//
+// Driver errors become domain errors here: sql.ErrNoRows and foreign-key violations are
+// not found (errors.Is(err, gatehouse.ErrNotFound)); unique violations are CodeUsernameTaken
+// (users.username_lower), CodeEmailTaken (users.email_lower) or CodeConflict; SQLITE_BUSY and
+// SQLITE_LOCKED are CodeUnavailable. Other errors are wrapped and reach callers as internal.
+package sqlite

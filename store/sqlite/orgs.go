@@ -1,0 +1,91 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gatehouse-auth/gatehouse"
+)
+
+// CreateOrg inserts o; a name taken in any case is CodeConflict. It fills an empty ID and a zero
+// CreatedAt (now).
+func (s *Store) CreateOrg(ctx context.Context, o *gatehouse.Org) error {
+	o.CreatedAt = norm(orNow(o.CreatedAt))
+	if o.ID == "" {
+		o.ID = gatehouse.NewID(gatehouse.PrefixOrg, o.CreatedAt, nil)
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO orgs (id, name, name_lower, created_at) VALUES (?, ?, ?, ?)`,
+		o.ID, o.Name, strings.ToLower(o.Name), millis(o.CreatedAt))
+	return mapError(err, "Organization")
+}
+
+// OrgByID returns the organization with that ID.
+func (s *Store) OrgByID(ctx context.Context, id string) (*gatehouse.Org, error) {
+	return s.org(ctx, `SELECT id, name, created_at FROM orgs WHERE id = ?`, id)
+}
+
+// OrgByName returns the organization with that name, compared case-insensitively.
+func (s *Store) OrgByName(ctx context.Context, name string) (*gatehouse.Org, error) {
+	return s.org(ctx, `SELECT id, name, created_at FROM orgs WHERE name_lower = ?`, strings.ToLower(name))
+}
+
+func (s *Store) org(ctx context.Context, query string, arg string) (*gatehouse.Org, error) {
+	var o gatehouse.Org
+	var created int64
+	if err := s.r.QueryRowContext(ctx, query, arg).Scan(&o.ID, &o.Name, &created); err != nil {
+		return nil, mapError(err, "Organization")
+	}
+	o.CreatedAt = fromMillis(created)
+	return &o, nil
+}
+
+// AddMember adds a membership (CreatedAt now when zero); already a member is CodeConflict, an
+// unknown org or user not found.
+func (s *Store) AddMember(ctx context.Context, m gatehouse.Membership) error {
+	m.CreatedAt = orNow(m.CreatedAt)
+	if err := checkMembership(m); err != nil {
+		return err
+	}
+	return insertMembership(ctx, s.w, m)
+}
+
+// checkMembership rejects memberships the schema would take but the domain does not.
+func checkMembership(m gatehouse.Membership) error {
+	if !m.Role.Valid() {
+		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The role must be owner, admin or member.")
+	}
+	return nil
+}
+
+func insertMembership(ctx context.Context, db execer, m gatehouse.Membership) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?, ?, ?, ?)`,
+		m.OrgID, m.UserID, string(m.Role), millis(m.CreatedAt))
+	return mapError(err, "Organization or user")
+}
+
+// ListUserOrgs returns the user's organizations, oldest membership first.
+func (s *Store) ListUserOrgs(ctx context.Context, userID string) ([]gatehouse.OrgMembership, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT o.id, o.name, o.created_at, m.role, m.created_at
+		FROM memberships m JOIN orgs o ON o.id = m.org_id
+		WHERE m.user_id = ?
+		ORDER BY m.created_at, m.org_id`, userID)
+	if err != nil {
+		return nil, mapError(err, "Organization")
+	}
+	defer rows.Close()
+	out := []gatehouse.OrgMembership{}
+	for rows.Next() {
+		var om gatehouse.OrgMembership
+		var created, joined int64
+		var role string
+		if err := rows.Scan(&om.Org.ID, &om.Org.Name, &created, &role, &joined); err != nil {
+			return nil, mapError(err, "Organization")
+		}
+		om.Org.CreatedAt, om.Role, om.JoinedAt = fromMillis(created), gatehouse.Role(role), fromMillis(joined)
+		out = append(out, om)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapError(err, "Organization")
+	}
+	return out, nil
+}

@@ -1,0 +1,25 @@
+// Package web holds Gatehouse's server-rendered pages: html/template files and static assets
+// embedded in the binary. [Pages] implements httpapi.Pages; the handlers in httpapi decide what
+// to show, this package only draws it.
+//
+// Contract:
+//   - Every page is templates/<name>.html defining "title" and "content"; it is executed
+//     through the "layout" template of templates/layout.html. Templates are parsed once, in
+//     [New]; [Pages.Names] lists the pages. Today: login, register, logout (confirm), home
+//     (signed-in landing) and error.
+//   - The data of every page is a struct with the fields of httpapi.PageData: Error (shown in
+//     an element with role="alert"), Username, Email, DisplayName, Next (the local path the
+//     sign-in forms carry in a hidden field), Status and RequestID (the error page). A page may
+//     use any of them; the handlers fill only those that apply.
+//   - [Pages.Render] executes into a buffer first, so a template failure is a clean 500 error
+//     page (logged), never half a page. Pages are text/html; charset=utf-8 and Cache-Control:
+//     no-store (they show who is signed in and carry form state).
+//   - [Pages.Static] serves static/* under /static/. Pages link assets through the template
+//     function "static", which appends ?v=<content hash>; such URLs are cached for a year as
+//     immutable, others are revalidated by ETag.
+//   - Forms post application/x-www-form-urlencoded to the same origin with the plain field names
+//     of API.md ("username", "password", "email", "display_name", "next"), labels bound to their
+//     inputs and autocomplete hints for password managers. The pages use no inline style or
+//     script and nothing from other origins (Content-Security-Policy: default-src 'self'), and
+//     need no JavaScript.
+package web
