@@ -82,3 +82,29 @@ func TestParseRate(t *testing.T) {
 		})
 	}
 }
+
+func TestLoginThrottleClaim(t *testing.T) {
+	p := LoginThrottlePolicy{Free: 2, Base: time.Minute, Max: time.Hour, Forget: 24 * time.Hour}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var a LoginAttempts
+	steps := []struct {
+		name     string
+		at       time.Duration
+		wantWait time.Duration
+		wantFail int
+	}{
+		{"first free", 10 * time.Millisecond, 0, 1},
+		{"second free, earlier clock (parallel request)", 0, 0, 2},
+		{"third blocks afterwards", 5 * time.Millisecond, 0, 3},
+		{"blocked", 10 * time.Second, time.Minute - 10*time.Second + 5*time.Millisecond, 3},
+		{"after the delay", time.Minute + 5*time.Millisecond, 0, 4},
+		{"forgotten a day later", 25 * time.Hour, 0, 1},
+	}
+	for _, s := range steps {
+		wait, next := p.Claim(a, t0.Add(s.at))
+		if wait != s.wantWait || next.Failures != s.wantFail {
+			t.Fatalf("%s: wait %v failures %d, want %v and %d", s.name, wait, next.Failures, s.wantWait, s.wantFail)
+		}
+		a = next
+	}
+}

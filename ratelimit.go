@@ -80,3 +80,32 @@ func (p LoginThrottlePolicy) Delay(failures int) time.Duration {
 	}
 	return min(d, p.Max)
 }
+
+// LoginAttempts is the throttle state of one key, as stores keep it.
+type LoginAttempts struct {
+	Failures     int
+	LastAttempt  time.Time // of the last counted failure
+	BlockedUntil time.Time
+}
+
+// Claim decides one attempt on state a at now, for every store alike: when the key is blocked it
+// returns the remaining wait (> 0) and a unchanged; otherwise it counts the attempt as a failure
+// (forgetting earlier ones once now reaches LastAttempt+Forget; never when Forget <= 0) and
+// returns 0 and the next state. A free attempt never moves BlockedUntil, so claims that reach
+// the store slightly out of clock order (parallel requests) are not blocked by each other.
+func (p LoginThrottlePolicy) Claim(a LoginAttempts, now time.Time) (time.Duration, LoginAttempts) {
+	if now.Before(a.BlockedUntil) {
+		return a.BlockedUntil.Sub(now), a
+	}
+	if p.Forget > 0 && !now.Before(a.LastAttempt.Add(p.Forget)) {
+		a.Failures = 0
+	}
+	a.Failures++
+	if now.After(a.LastAttempt) {
+		a.LastAttempt = now
+	}
+	if d := p.Delay(a.Failures); d > 0 {
+		a.BlockedUntil = now.Add(d)
+	}
+	return 0, a
+}

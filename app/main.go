@@ -28,8 +28,8 @@ type Main struct {
 	Auth    *auth.Service
 	limiter *limiter
 
-	ln  net.Listener
-	srv *http.Server
+	ln   net.Listener
+	srv  *http.Server
 	errc chan error
 }
 

@@ -96,7 +96,7 @@ func TestLoginFailuresAreIndistinguishable(t *testing.T) {
 		s := start(t, dbURL, nil)
 		s.register("carol", goodPassword, "carol@example.com")
 		attempts := []struct {
-			name           string
+			name            string
 			login, password string
 		}{
 			{"wrong password", "carol", "not the password"},

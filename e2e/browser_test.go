@@ -30,6 +30,7 @@ func TestBrowserRegisterLoginLogout(t *testing.T) {
 		chromedp.Navigate(base+"/register"),
 		chromedp.WaitVisible(`form[action="/register"]`, chromedp.ByQuery),
 	)
+	saveScreenshot(t, ctx, "register")
 	var signedInAs, location string
 	browse(t, ctx, "register",
 		chromedp.SendKeys(`#username`, username, chromedp.ByQuery),
@@ -43,6 +44,7 @@ func TestBrowserRegisterLoginLogout(t *testing.T) {
 	if signedInAs != username || location != base+"/" {
 		t.Fatalf("after register: at %s signed in as %q, want %s/ and %q", location, signedInAs, base, username)
 	}
+	saveScreenshot(t, ctx, "home")
 	session := mustSessionCookie(t, browserCookies(t, ctx, base))
 	mustStatus(t, s.do("GET", "/v1/me", session.Value, nil), http.StatusOK)
 

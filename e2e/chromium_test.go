@@ -17,11 +17,10 @@ import (
 )
 
 // browserStepTimeout bounds every chromedp step, so that a hang fails the test instead of
-// blocking it; browserStartTimeout bounds the first one, which launches Chromium.
+// blocking it; browserTestTimeout bounds the browser's whole life, its launch included.
 const (
-	browserStepTimeout  = 15 * time.Second
-	browserStartTimeout = 30 * time.Second
-	browserTestTimeout  = 60 * time.Second
+	browserStepTimeout = 15 * time.Second
+	browserTestTimeout = 60 * time.Second
 )
 
 // chromiumPath returns the Chromium to drive. Without one the test is skipped, unless
@@ -46,9 +45,10 @@ func chromiumPath(t *testing.T) string {
 func headlessChromium(t *testing.T) context.Context {
 	t.Helper()
 	exe := chromiumPath(t)
+	profile := chromiumProfile(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
 		chromedp.WindowSize(1024, 800),
@@ -57,6 +57,7 @@ func headlessChromium(t *testing.T) context.Context {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-crash-reporter", true),
 	)
 	ctx, cancelTimeout := context.WithTimeout(context.Background(), browserTestTimeout)
 	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
@@ -78,12 +79,37 @@ func headlessChromium(t *testing.T) context.Context {
 			t.Logf("chromedp errors:\n%s", logs.String())
 		}
 	})
-	start, cancel := context.WithTimeout(ctx, browserStartTimeout)
-	defer cancel()
-	if err := chromedp.Run(start); err != nil {
+	// The first Run launches Chromium and ties the browser's life to its context: it must be
+	// the tab context itself (bounded by browserTestTimeout), not a shorter-lived step context.
+	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start Chromium (%s): %v", exe, err)
 	}
 	return ctx
+}
+
+// chromiumProfile makes a fresh, empty user-data-dir. It is not t.TempDir(): Chromium's helper
+// processes may still write to it for a moment after the browser has exited, which would make
+// t.TempDir's strict removal fail the test. It is removed with a few retries instead.
+func chromiumProfile(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "gatehouse-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for i := 0; ; i++ {
+			err := os.RemoveAll(dir)
+			if err == nil {
+				return
+			}
+			if i == 20 {
+				t.Logf("Chromium profile %s not removed: %v", dir, err)
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	return dir
 }
 
 // browse runs one step of a browser test under browserStepTimeout; what names it in the failure.

@@ -84,6 +84,13 @@ func writeError(w http.ResponseWriter, r *http.Request, err error, logInternal b
 	code, message, retryAfter := describe(err)
 	status := StatusOf(code)
 	if status == http.StatusInternalServerError {
+		if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
+			// The client went away (or the server is shutting down): nobody reads the answer,
+			// and it is not a server fault worth an error line.
+			Logger(r.Context()).LogAttrs(r.Context(), slog.LevelDebug, "request abandoned by the client",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path))
+			logInternal = false
+		}
 		if logInternal {
 			if err == nil {
 				err = errors.New("httpapi: WriteError called with a nil error")

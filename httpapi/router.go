@@ -93,7 +93,9 @@ func (s *Server) trustedOrigins() []string {
 
 func (s *Server) routes(mux *http.ServeMux) {
 	// Operations.
-	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, r *http.Request) {
+		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
 	mux.HandleFunc("GET /readyz", s.serve(s.readyz))
 	if s.Metrics != nil {
 		mux.Handle("GET /metrics", s.Metrics.Handler())

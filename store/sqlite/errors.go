@@ -50,9 +50,19 @@ func mapError(err error, what string) error {
 			return errConflict
 		case code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 			return notFound(what)
-		case code&0xff == sqlite3.SQLITE_BUSY || code&0xff == sqlite3.SQLITE_LOCKED:
+		case isBusy(err):
 			return errBusy
 		}
 	}
 	return fmt.Errorf("sqlite: %s: %w", strings.ToLower(what), err)
+}
+
+// isBusy reports whether err is SQLITE_BUSY or SQLITE_LOCKED (any extended code).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	code := se.Code() & 0xff
+	return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
 }

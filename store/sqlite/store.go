@@ -98,14 +98,14 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
-// openWriter opens the single writer connection and checks that the file is in WAL mode.
+// openWriter opens the single writer connection and puts the file in WAL mode.
 func openWriter(ctx context.Context, path string, o options) (*sql.DB, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("sqlite: %q: want a file system path", path)
 	}
 	// _txlock=immediate: every transaction on the writer takes the write lock at BEGIN, so a
 	// read-modify-write transaction never fails to upgrade its lock halfway.
-	w, err := sql.Open("sqlite", dsn(path, o, "_pragma=journal_mode(WAL)", "_txlock=immediate"))
+	w, err := sql.Open("sqlite", dsn(path, o, "_txlock=immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -113,16 +113,36 @@ func openWriter(ctx context.Context, path string, o options) (*sql.DB, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	var mode string
-	if err := w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+	if err := setWAL(ctx, w, o.busyTimeout); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	if mode != "wal" {
-		w.Close()
-		return nil, fmt.Errorf("sqlite: open %s: journal mode is %q, want wal", path, mode)
-	}
 	return w, nil
+}
+
+// setWAL switches the file to WAL mode (a setting kept in the file). Switching needs an
+// exclusive lock, and SQLite answers SQLITE_BUSY at once, without waiting busy_timeout, when
+// another connection is switching it at the same moment (processes starting together on a new
+// file): retry until busyTimeout has passed.
+func setWAL(ctx context.Context, w *sql.DB, busyTimeout time.Duration) error {
+	deadline := time.Now().Add(busyTimeout)
+	for delay := time.Millisecond; ; delay = min(2*delay, 50*time.Millisecond) {
+		var mode string
+		err := w.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
+		switch {
+		case err == nil && mode == "wal":
+			return nil
+		case err == nil:
+			return fmt.Errorf("journal mode is %q, want wal", mode)
+		case !isBusy(err) || time.Now().After(deadline):
+			return err
+		}
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // dsn builds the driver's connection string for path: a file: URI with the pragmas every
