@@ -123,14 +123,7 @@ func (s *Service) checkPassword(ctx context.Context, u *gatehouse.User, pw strin
 		return gatehouse.Errorf(gatehouse.CodeReauthRequired, "This account has no password; sign in again to confirm.")
 	}
 	key := "user:" + u.ID
-	wait, err := s.store.ClaimLoginAttempt(ctx, key, s.now(), s.cfg.LoginThrottle)
-	if err != nil {
-		return err
-	}
-	if wait > 0 {
-		return &gatehouse.Error{Code: gatehouse.CodeRateLimited, Message: "Too many failed attempts; try again later.", RetryAfter: wait}
-	}
-	ok, _, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
+	ok, _, err := s.hasher.Check(ctx, pw, u.PasswordHash, func() error { return s.claimAttempt(ctx, key) })
 	if err != nil {
 		return err
 	}

@@ -29,29 +29,21 @@ func (s *Service) Login(ctx context.Context, login, pw string, meta Meta) (*Sess
 		return nil, err
 	}
 	key := "login:" + strings.ToLower(login)
+	phc := "" // unknown and password-less accounts check against a dummy hash: same work
 	if u != nil {
 		key = "user:" + u.ID
+		phc = u.PasswordHash
 	}
-	wait, err := s.store.ClaimLoginAttempt(ctx, key, s.now(), s.cfg.LoginThrottle)
-	if err != nil {
-		return nil, err
-	}
-	if wait > 0 {
-		return nil, &gatehouse.Error{Code: gatehouse.CodeRateLimited, Message: "Too many failed sign-in attempts; try again later.", RetryAfter: wait}
-	}
-
-	if u == nil || u.PasswordHash == "" {
-		if err := s.hasher.VerifyDummy(ctx, pw); err != nil {
-			return nil, err // busy: the same 503 a known account would get
-		}
-		return nil, s.loginFailed(ctx, u, login, meta, "unknown_account")
-	}
-	ok, rehash, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
+	ok, rehash, err := s.hasher.Check(ctx, pw, phc, func() error { return s.claimAttempt(ctx, key) })
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, s.loginFailed(ctx, u, login, meta, "wrong_password")
+		reason := "wrong_password"
+		if phc == "" {
+			reason = "unknown_account"
+		}
+		return nil, s.loginFailed(ctx, u, login, meta, reason)
 	}
 	if u.Disabled() {
 		return nil, s.loginFailed(ctx, u, login, meta, "disabled")
@@ -68,6 +60,18 @@ func (s *Service) Login(ctx context.Context, login, pw string, meta Meta) (*Sess
 	}
 	s.audit(ctx, gatehouse.EventLogin, u.ID, u.ID, meta, map[string]any{"method": "password", "session_id": grant.Session.ID})
 	return grant, nil
+}
+
+// claimAttempt counts one attempt on key in the throttle, or says how long to wait.
+func (s *Service) claimAttempt(ctx context.Context, key string) error {
+	wait, err := s.store.ClaimLoginAttempt(ctx, key, s.now(), s.cfg.LoginThrottle)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return &gatehouse.Error{Code: gatehouse.CodeRateLimited, Message: "Too many failed attempts; try again later.", RetryAfter: wait}
+	}
+	return nil
 }
 
 func (s *Service) lookupLogin(ctx context.Context, login string) (*gatehouse.User, error) {

@@ -15,11 +15,12 @@ import (
 	"github.com/gatehouse-auth/gatehouse/token"
 )
 
-// PasswordHasher is what the service needs of password.Hasher.
+// PasswordHasher is what the service needs of password.Hasher. Check verifies pw against phc
+// ("" means a dummy hash that never matches) after calling admit once a worker is held, so that
+// an attempt shed under load (ErrBusy) is never counted by the throttle.
 type PasswordHasher interface {
 	Hash(ctx context.Context, pw string) (string, error)
-	Verify(ctx context.Context, pw, phc string) (ok, needsRehash bool, err error)
-	VerifyDummy(ctx context.Context, pw string) error
+	Check(ctx context.Context, pw, phc string, admit func() error) (ok, needsRehash bool, err error)
 }
 
 // Config holds the settings of the use cases.
@@ -152,7 +153,10 @@ func (s *Service) startSession(ctx context.Context, u *gatehouse.User, meta Meta
 }
 
 // audit appends an event. A failure to write it is logged, not returned: the action happened.
+// The write does not inherit the request's cancellation: a client that hangs up after the action
+// must not erase its trace.
 func (s *Service) audit(ctx context.Context, typ, actor, subject string, meta Meta, details map[string]any) {
+	ctx = context.WithoutCancel(ctx)
 	e := &gatehouse.AuditEvent{
 		ID:        s.newID(gatehouse.PrefixEvent),
 		Type:      typ,

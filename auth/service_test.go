@@ -23,14 +23,17 @@ type countingHasher struct {
 	verifies atomic.Int64
 }
 
-func (c *countingHasher) Verify(ctx context.Context, pw, phc string) (bool, bool, error) {
-	c.verifies.Add(1)
-	return c.Hasher.Verify(ctx, pw, phc)
-}
-
-func (c *countingHasher) VerifyDummy(ctx context.Context, pw string) error {
-	c.verifies.Add(1)
-	return c.Hasher.VerifyDummy(ctx, pw)
+// Check counts the calls that get past admission, i.e. that really run argon2id.
+func (c *countingHasher) Check(ctx context.Context, pw, phc string, admit func() error) (bool, bool, error) {
+	return c.Hasher.Check(ctx, pw, phc, func() error {
+		if admit != nil {
+			if err := admit(); err != nil {
+				return err
+			}
+		}
+		c.verifies.Add(1)
+		return nil
+	})
 }
 
 // clock is a settable test clock.
@@ -249,4 +252,31 @@ func asErr(err error, target **gatehouse.Error) bool {
 		*target = e
 	}
 	return ok
+}
+
+func TestShedLoginsAreNotCountedByTheThrottle(t *testing.T) {
+	f := newFixture(t, func(c *Config) {
+		c.LoginThrottle = gatehouse.LoginThrottlePolicy{Free: 1, Base: time.Hour, Max: time.Hour, Forget: 24 * time.Hour}
+	})
+	f.register(t, "gail", "")
+	// A hasher with no capacity at all sheds every call: none may count as an attempt.
+	full := password.NewHasher(cheap, password.HasherOptions{Workers: 1, MaxQueue: -1})
+	hold := make(chan struct{})
+	held := make(chan struct{})
+	go func() {
+		_, _, _ = full.Check(context.Background(), "x", "", func() error { close(held); <-hold; return nil })
+	}()
+	<-held
+	f.svc.hasher = full
+	for i := 0; i < 5; i++ {
+		_, err := f.svc.Login(context.Background(), "gail", pw, Meta{})
+		if gatehouse.ErrorCode(err) != gatehouse.CodeUnavailable {
+			t.Fatalf("attempt %d under load: %v, want temporarily_unavailable", i+1, err)
+		}
+	}
+	close(hold)
+	f.svc.hasher = f.hasher
+	if _, err := f.svc.Login(context.Background(), "gail", pw, Meta{}); err != nil {
+		t.Fatalf("after the load passed the right password must work at once: %v", err)
+	}
 }

@@ -140,23 +140,10 @@ func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
 // and is answered false without hashing. A malformed phc gives an error wrapping ErrInvalidHash;
 // under load the error is ErrBusy.
 func (h *Hasher) Verify(ctx context.Context, pw, phc string) (ok, needsRehash bool, err error) {
-	p, salt, want, err := ParsePHC(phc)
-	if err != nil {
-		return false, false, err
+	if phc == "" {
+		return false, false, fmt.Errorf("%w: empty", ErrInvalidHash)
 	}
-	if len(pw) > MaxBytes || !utf8.ValidString(pw) {
-		return false, false, nil
-	}
-	normalized := []byte(Normalize(pw))
-	if err := h.acquire(ctx); err != nil {
-		return false, false, err
-	}
-	defer h.release()
-	got := argon2.IDKey(normalized, salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
-	if subtle.ConstantTimeCompare(got, want) != 1 {
-		return false, false, nil
-	}
-	return true, p != h.params, nil
+	return h.Check(ctx, pw, phc, nil)
 }
 
 // VerifyDummy does the work of a full verification against a fixed dummy hash with the
@@ -164,8 +151,41 @@ func (h *Hasher) Verify(ctx context.Context, pw, phc string) (ok, needsRehash bo
 // long as one for a known account. It returns ErrBusy under the same conditions as Verify, so
 // that known and unknown accounts are shed alike.
 func (h *Hasher) VerifyDummy(ctx context.Context, pw string) error {
-	_, _, err := h.Verify(ctx, pw, h.dummy)
+	_, _, err := h.Check(ctx, pw, "", nil)
 	return err
+}
+
+// Check is Verify with an admission step: once a worker slot is held (the call can no longer be
+// shed with ErrBusy) it calls admit, and when admit fails nothing is hashed and admit's error is
+// returned. Sign-in uses it to count an attempt in its throttle only for attempts that will
+// really be checked. An empty phc checks against the dummy hash (never a match), like
+// VerifyDummy. admit may be nil.
+func (h *Hasher) Check(ctx context.Context, pw, phc string, admit func() error) (ok, needsRehash bool, err error) {
+	dummy := phc == ""
+	if dummy {
+		phc = h.dummy
+	}
+	p, salt, want, err := ParsePHC(phc)
+	if err != nil {
+		return false, false, err
+	}
+	if len(pw) > MaxBytes || !utf8.ValidString(pw) {
+		return false, false, nil // cannot match; nothing to hash or admit
+	}
+	if err := h.acquire(ctx); err != nil {
+		return false, false, err
+	}
+	defer h.release()
+	if admit != nil {
+		if err := admit(); err != nil {
+			return false, false, err
+		}
+	}
+	got := argon2.IDKey([]byte(Normalize(pw)), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	if subtle.ConstantTimeCompare(got, want) != 1 || dummy {
+		return false, false, nil
+	}
+	return true, p != h.params, nil
 }
 
 // acquire takes a worker slot, waiting in the bounded queue if none is free.

@@ -267,3 +267,46 @@ func TestNewHasherDefaults(t *testing.T) {
 		t.Fatalf("explicit: workers %d, queue %d, wait %v", cap(h.slots), h.maxQueue, h.maxWait)
 	}
 }
+
+func TestCheckAdmitsOnlyCallsThatWillHash(t *testing.T) {
+	ctx := context.Background()
+	h, started, _, release := blockedHasher(HasherOptions{Workers: 1, MaxQueue: -1, MaxWait: time.Hour})
+	phc, err := NewHasher(h.params, HasherOptions{}).Hash(ctx, "the password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admitted := 0
+	admit := func() error { admitted++; return nil }
+	done := make(chan error, 1)
+	go func() { _, _, err := h.Check(ctx, "the password", phc, admit); done <- err }()
+	<-started // the only worker is held, after admission
+	if _, _, err := h.Check(ctx, "the password", phc, func() error { t.Error("a shed call was admitted"); return nil }); !errors.Is(err, ErrBusy) {
+		t.Fatalf("second caller: %v, want ErrBusy", err)
+	}
+	close(release)
+	if err := <-done; err != nil || admitted != 1 {
+		t.Fatalf("first caller: %v, admitted %d times", err, admitted)
+	}
+
+	refused := errors.New("throttled")
+	cases := []struct {
+		name   string
+		phc    string
+		admit  func() error
+		wantOK bool
+		want   error
+	}{
+		{"admitted, right password", phc, nil, true, nil},
+		{"admission refused: no hash, its error", phc, func() error { return refused }, false, refused},
+		{"dummy never matches", "", nil, false, nil},
+	}
+	free := NewHasher(h.params, HasherOptions{})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ok, _, err := free.Check(ctx, "the password", c.phc, c.admit)
+			if ok != c.wantOK || !errors.Is(err, c.want) {
+				t.Fatalf("Check = %v, %v; want %v, %v", ok, err, c.wantOK, c.want)
+			}
+		})
+	}
+}
