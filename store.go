@@ -89,4 +89,8 @@ type LoginThrottleStore interface {
 	// ResetLoginAttempts, so only failures remain counted.
 	ClaimLoginAttempt(ctx context.Context, key string, now time.Time, p LoginThrottlePolicy) (time.Duration, error)
 	ResetLoginAttempts(ctx context.Context, key string) error
+	// PruneLoginAttempts deletes the state of keys whose last counted failure and block both
+	// ended before cutoff (callers pass now minus the policy's Forget, after which a claim would
+	// start afresh anyway) and returns how many it deleted.
+	PruneLoginAttempts(ctx context.Context, cutoff time.Time) (int, error)
 }

@@ -31,6 +31,9 @@ type Main struct {
 	ln   net.Listener
 	srv  *http.Server
 	errc chan error
+
+	stopJanitor context.CancelFunc
+	janitorDone <-chan struct{}
 }
 
 // New returns a Main for cfg; nothing is opened until Start.
@@ -50,7 +53,8 @@ func (m *Main) Start(ctx context.Context) error {
 	}
 	m.Store = store
 	hasher := NewHasher(m.cfg)
-	m.Auth = NewAuthService(m.cfg, store, hasher, m.log)
+	// The use cases log with the request's context: a LogHandler adds its request_id.
+	m.Auth = NewAuthService(m.cfg, store, hasher, slog.New(httpapi.LogHandler(m.log.Handler())))
 	if err := m.Auth.Init(ctx); err != nil {
 		store.Close()
 		return err
@@ -99,6 +103,9 @@ func (m *Main) Start(ctx context.Context) error {
 	}
 	m.errc = make(chan error, 1)
 	go func() { m.errc <- m.srv.Serve(m.ln) }()
+	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.stopJanitor = cancel
+	m.janitorDone = startJanitor(jctx, m.log, m.Auth.PruneLoginAttempts)
 	return nil
 }
 
@@ -133,6 +140,10 @@ func (m *Main) Close(ctx context.Context) error {
 		if err := m.srv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shutdown: %w", err))
 		}
+	}
+	if m.stopJanitor != nil {
+		m.stopJanitor()
+		<-m.janitorDone
 	}
 	if m.limiter != nil {
 		m.limiter.Close()

@@ -29,3 +29,15 @@ func OpenStore(ctx context.Context, cfg *config.Config) (gatehouse.Store, error)
 	}
 	return nil, fmt.Errorf("unsupported database kind %q", kind)
 }
+
+// Migrate applies the pending migrations of the database cfg names and returns their names.
+func Migrate(ctx context.Context, cfg *config.Config) ([]string, error) {
+	kind, dsn := cfg.DatabaseKind()
+	switch kind {
+	case "sqlite":
+		return sqlite.Migrate(ctx, dsn)
+	case "postgres":
+		return postgres.Migrate(ctx, dsn)
+	}
+	return nil, fmt.Errorf("unsupported database kind %q", kind)
+}

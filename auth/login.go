@@ -108,3 +108,12 @@ func (s *Service) rehash(ctx context.Context, u *gatehouse.User, pw string) {
 		s.log.WarnContext(ctx, "password hash not upgraded", "user_id", u.ID, "err", err)
 	}
 }
+
+// PruneLoginAttempts forgets throttle state that can no longer matter: keys whose failures are
+// older than the policy's Forget window. The server calls it periodically.
+func (s *Service) PruneLoginAttempts(ctx context.Context) (int, error) {
+	if s.cfg.LoginThrottle.Forget <= 0 {
+		return 0, nil
+	}
+	return s.store.PruneLoginAttempts(ctx, s.now().Add(-s.cfg.LoginThrottle.Forget))
+}

@@ -136,3 +136,36 @@ func RequestContext(base *slog.Logger) func(http.Handler) http.Handler {
 		})
 	}
 }
+
+// LogHandler wraps h so that a record logged with a request's context (slog's ...Context
+// methods) carries that request's request_id. Packages that do not import httpapi (the use
+// cases, the pages) log through a logger on such a handler; httpapi's own lines use Logger(ctx),
+// which carries the ID already, so give RequestContext the unwrapped logger.
+func LogHandler(h slog.Handler) slog.Handler {
+	if _, ok := h.(*requestIDHandler); ok {
+		return h
+	}
+	return &requestIDHandler{inner: h}
+}
+
+type requestIDHandler struct{ inner slog.Handler }
+
+func (h *requestIDHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.inner.Enabled(ctx, l)
+}
+
+func (h *requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := RequestID(ctx); id != "" {
+		r = r.Clone()
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.inner.Handle(ctx, r)
+}
+
+func (h *requestIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &requestIDHandler{inner: h.inner.WithAttrs(attrs)}
+}
+
+func (h *requestIDHandler) WithGroup(name string) slog.Handler {
+	return &requestIDHandler{inner: h.inner.WithGroup(name)}
+}

@@ -19,13 +19,15 @@ func newMigrateCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			store, err := app.OpenStore(cmd.Context(), cfg) // opening applies migrations
+			applied, err := app.Migrate(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}
-			defer store.Close()
+			for _, name := range applied {
+				fmt.Fprintf(cmd.OutOrStdout(), "applied %s\n", name)
+			}
 			kind, _ := cfg.DatabaseKind()
-			fmt.Fprintf(cmd.OutOrStdout(), "migrations applied (%s)\n", kind)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s database is up to date (%d migration(s) applied now)\n", kind, len(applied))
 			return nil
 		},
 	}

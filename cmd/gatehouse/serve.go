@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/app"
 	"github.com/gatehouse-auth/gatehouse/config"
+	"github.com/gatehouse-auth/gatehouse/httpapi"
 )
 
 func newServeCommand() *cobra.Command {
@@ -34,7 +35,7 @@ func newServeCommand() *cobra.Command {
 
 func serve(ctx context.Context, cfg *config.Config) error {
 	log := newLogger(cfg, os.Stderr)
-	slog.SetDefault(log)
+	slog.SetDefault(slog.New(httpapi.LogHandler(log.Handler()))) // lines logged with a request's context carry its ID
 	start := time.Now()
 	m := app.New(cfg, log)
 	if err := m.Start(ctx); err != nil {

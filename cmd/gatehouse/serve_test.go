@@ -42,3 +42,15 @@ func TestServeReportsEveryInvalidSettingAtOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestMigrateAppliesOnceAndReports(t *testing.T) {
+	env := []string{"GATEHOUSE_DATABASE_URL=sqlite://" + t.TempDir() + "/m.db"}
+	out, err := runCLI(t, env, "", "migrate")
+	if err != nil || !strings.Contains(out, "applied 0001_init.sql") {
+		t.Fatalf("first migrate: %v\n%s", err, out)
+	}
+	out, err = runCLI(t, env, "", "migrate")
+	if err != nil || strings.Contains(out, "applied 0001") || !strings.Contains(out, "up to date (0 migration(s)") {
+		t.Fatalf("second migrate must apply nothing: %v\n%s", err, out)
+	}
+}

@@ -45,3 +45,12 @@ func (s *Store) ResetLoginAttempts(ctx context.Context, key string) error {
 	_, err := s.pool.Exec(ctx, `DELETE FROM login_attempts WHERE key = $1`, key)
 	return mapError(err, "Login attempts")
 }
+
+// PruneLoginAttempts deletes keys whose last failure and block ended before cutoff.
+func (s *Store) PruneLoginAttempts(ctx context.Context, cutoff time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM login_attempts WHERE last_attempt_at < $1 AND blocked_until < $1`, ts(cutoff))
+	if err != nil {
+		return 0, mapError(err, "Login attempts")
+	}
+	return int(tag.RowsAffected()), nil
+}

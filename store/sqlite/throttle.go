@@ -49,3 +49,14 @@ func (s *Store) ResetLoginAttempts(ctx context.Context, key string) error {
 	_, err := s.w.ExecContext(ctx, `DELETE FROM login_attempts WHERE key = ?`, key)
 	return mapError(err, "Login attempts")
 }
+
+// PruneLoginAttempts deletes keys whose last failure and block ended before cutoff.
+func (s *Store) PruneLoginAttempts(ctx context.Context, cutoff time.Time) (int, error) {
+	c := millis(cutoff)
+	res, err := s.w.ExecContext(ctx, `DELETE FROM login_attempts WHERE last_attempt_at < ? AND blocked_until < ?`, c, c)
+	if err != nil {
+		return 0, mapError(err, "Login attempts")
+	}
+	n, err := res.RowsAffected()
+	return int(n), mapError(err, "Login attempts")
+}

@@ -18,6 +18,43 @@ func throttleTests() []test {
 			}
 		}},
 		{"ConcurrentClaims", testThrottleConcurrent},
+		{"Prune", testThrottlePrune},
+	}
+}
+
+func testThrottlePrune(t *testing.T, s gatehouse.Store) {
+	ctx := t.Context()
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := gatehouse.LoginThrottlePolicy{Free: 0, Base: time.Hour, Max: time.Hour, Forget: 24 * time.Hour}
+	// "old" failed at base (blocked until base+1h); "recent" at base+2h (blocked until +3h).
+	for key, at := range map[string]time.Time{"old": base, "recent": base.Add(2 * time.Hour)} {
+		if wait, err := s.ClaimLoginAttempt(ctx, key, at, p); err != nil || wait != 0 {
+			t.Fatalf("claim %s: %v %v", key, wait, err)
+		}
+	}
+	cases := []struct {
+		name   string
+		cutoff time.Time
+		want   int
+	}{
+		{"nothing ended before the first block", base.Add(30 * time.Minute), 0},
+		{"the old key once its block ended", base.Add(90 * time.Minute), 1},
+		{"again: already gone", base.Add(90 * time.Minute), 0},
+		{"the recent key while blocked stays", base.Add(150 * time.Minute), 0},
+	}
+	for _, c := range cases {
+		n, err := s.PruneLoginAttempts(ctx, c.cutoff)
+		if err != nil || n != c.want {
+			t.Fatalf("%s: pruned %d, %v; want %d", c.name, n, err, c.want)
+		}
+	}
+	// The recent key's state survived: it is still blocked.
+	if wait, err := s.ClaimLoginAttempt(ctx, "recent", base.Add(150*time.Minute), p); err != nil || wait != 30*time.Minute {
+		t.Fatalf("the surviving key lost its block: %v %v", wait, err)
+	}
+	// The pruned key starts afresh.
+	if wait, err := s.ClaimLoginAttempt(ctx, "old", base.Add(150*time.Minute), p); err != nil || wait != 0 {
+		t.Fatalf("a pruned key: %v %v", wait, err)
 	}
 }
 

@@ -1,0 +1,35 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// janitorEvery is how often the background clean-up runs.
+const janitorEvery = time.Hour
+
+// startJanitor runs periodic clean-up until ctx ends: today, pruning login-throttle state that
+// has outlived its window (keys for names that never existed would otherwise pile up).
+func startJanitor(ctx context.Context, log *slog.Logger, prune func(context.Context) (int, error)) (done <-chan struct{}) {
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(janitorEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				n, err := prune(ctx)
+				if err != nil && ctx.Err() == nil {
+					log.Warn("pruning login attempts failed", "err", err)
+				} else if n > 0 {
+					log.Info("pruned login attempts", "count", n)
+				}
+			}
+		}
+	}()
+	return finished
+}
