@@ -4,14 +4,11 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"regexp"
-	"sort"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/gatehouse-auth/gatehouse/store/internal/migration"
 )
 
 //go:embed migrations/*.sql
@@ -22,42 +19,13 @@ var migrationFiles embed.FS
 // its schema, so migrations of one database never run twice at once.
 const MigrationLockKey int64 = 0x6761746568_6f7573
 
-// migration is one numbered SQL file of migrations/.
-type migration struct {
-	version int
-	name    string // file name, e.g. 0001_init.sql
-	sql     string
-}
-
-var migrationName = regexp.MustCompile(`^(\d{4})_[a-z0-9_]+\.sql$`)
-
 // migrations returns the embedded migrations in version order.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+func migrations() ([]migration.File, error) {
+	files, err := migration.Load(migrationFiles, "migrations/*.sql")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	var out []migration
-	seen := map[int]string{}
-	for _, p := range names {
-		name := path.Base(p)
-		m := migrationName.FindStringSubmatch(name)
-		if m == nil {
-			return nil, fmt.Errorf("postgres: migration %s: want NNNN_name.sql", name)
-		}
-		v, _ := strconv.Atoi(m[1])
-		if other, dup := seen[v]; dup {
-			return nil, fmt.Errorf("postgres: migrations %s and %s share version %d", other, name, v)
-		}
-		seen[v] = name
-		body, err := migrationFiles.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: name, sql: string(body)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
+	return files, nil
 }
 
 // Migrate applies the pending migrations to the database at url and returns the names of those
@@ -116,21 +84,21 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) (applied []string, err err
 	}
 	applied = []string{}
 	for _, m := range all {
-		if done[m.version] {
+		if done[m.Version] {
 			continue
 		}
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			// No arguments: the simple protocol, which runs a file of several statements.
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name)
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name)
 			return err
 		})
 		if err != nil {
-			return applied, fmt.Errorf("postgres: migration %s: %w", m.name, err)
+			return applied, fmt.Errorf("postgres: migration %s: %w", m.Name, err)
 		}
-		applied = append(applied, m.name)
+		applied = append(applied, m.Name)
 	}
 	return applied, nil
 }

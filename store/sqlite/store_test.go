@@ -84,10 +84,10 @@ func TestMigrate(t *testing.T) {
 	}
 	var names []string
 	for i, m := range all {
-		if m.version != i+1 {
-			t.Fatalf("migration %s has version %d, want %d (numbered from 1 without gaps)", m.name, m.version, i+1)
+		if m.Version != i+1 {
+			t.Fatalf("migration %s has version %d, want %d (numbered from 1 without gaps)", m.Name, m.Version, i+1)
 		}
-		names = append(names, m.name)
+		names = append(names, m.Name)
 	}
 	steps := []struct {
 		name string
