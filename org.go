@@ -36,3 +36,10 @@ type OrgMembership struct {
 	Role     Role
 	JoinedAt time.Time
 }
+
+// Member is one member of an organization with its account.
+type Member struct {
+	User     User
+	Role     Role
+	JoinedAt time.Time
+}

@@ -20,6 +20,9 @@ type Store interface {
 	OrgStore
 	AuditStore
 	LoginThrottleStore
+	PATStore
+	AgentStore
+	APIKeyStore
 
 	// Ping reports whether the database answers (used by /readyz).
 	Ping(ctx context.Context) error
@@ -64,12 +67,84 @@ type SessionStore interface {
 
 // OrgStore keeps organizations and memberships.
 type OrgStore interface {
-	CreateOrg(ctx context.Context, o *Org) error // name taken → CodeConflict
+	// CreateOrg inserts o and, in the same transaction, the given memberships (its creator as
+	// owner). A name taken → CodeConflict.
+	CreateOrg(ctx context.Context, o *Org, members ...Membership) error
 	OrgByID(ctx context.Context, id string) (*Org, error)
 	OrgByName(ctx context.Context, name string) (*Org, error)
 	AddMember(ctx context.Context, m Membership) error // already a member → CodeConflict
 	// ListUserOrgs returns the user's organizations, oldest membership first.
 	ListUserOrgs(ctx context.Context, userID string) ([]OrgMembership, error)
+	// MemberRole returns userID's role in orgID; ErrNotFound when not a member.
+	MemberRole(ctx context.Context, orgID, userID string) (Role, error)
+	// ListMembers returns the organization's members with their accounts, oldest first.
+	ListMembers(ctx context.Context, orgID string) ([]Member, error)
+	// SetMemberRole changes a member's role; ErrNotFound when not a member; CodeConflict when it
+	// would leave the organization without an owner. Atomic under concurrent changes.
+	SetMemberRole(ctx context.Context, orgID, userID string, role Role) error
+	// RemoveMember removes a member; ErrNotFound when not a member; CodeConflict when it is the
+	// last owner. Atomic under concurrent removals.
+	RemoveMember(ctx context.Context, orgID, userID string) error
+}
+
+// PATStore keeps personal access tokens.
+type PATStore interface {
+	// CreatePAT inserts t unless its user already holds max active tokens (not revoked, not
+	// expired at now) → CodeTokenLimitReached. Atomic: of parallel creations past the limit,
+	// none slips through.
+	CreatePAT(ctx context.Context, t *PersonalAccessToken, max int, now time.Time) error
+	// PATByTokenHash returns the token with that hash and its user, revoked or expired included.
+	PATByTokenHash(ctx context.Context, hash []byte) (*PersonalAccessToken, *User, error)
+	// ListPATs returns the user's active tokens at now, newest first.
+	ListPATs(ctx context.Context, userID string, now time.Time) ([]PersonalAccessToken, error)
+	// RevokePAT revokes one of the user's tokens; ErrNotFound when not the user's or already
+	// revoked.
+	RevokePAT(ctx context.Context, userID, id string, at time.Time, reason string) error
+	// RecordCredentialUses stores the latest use (time and IP) of each PAT and API key named, in
+	// one transaction; uses of unknown IDs are ignored; a use never moves LastUsedAt backwards.
+	RecordCredentialUses(ctx context.Context, uses []CredentialUse) error
+}
+
+// AgentStore keeps agents. An agent's account is a User with Kind KindAgent.
+type AgentStore interface {
+	// CreateAgent inserts the agent's account u and the agent a in one transaction.
+	CreateAgent(ctx context.Context, a *Agent, u *User) error
+	AgentByID(ctx context.Context, id string) (*Agent, error)
+	// AgentByUserID returns the agent whose account is userID.
+	AgentByUserID(ctx context.Context, userID string) (*Agent, error)
+	// AgentByTokenHash returns the agent with that token hash and its account.
+	AgentByTokenHash(ctx context.Context, hash []byte) (*Agent, *User, error)
+	// ListAgents returns the owner's agents, oldest first.
+	ListAgents(ctx context.Context, ownerID string) ([]Agent, error)
+	// VerifyAgent marks the agent verified at at.
+	VerifyAgent(ctx context.Context, id string, at time.Time) error
+	// RotateAgentToken stores a new token hash and prefix and, in the same transaction, revokes
+	// every session of the agent's account (reason "agent_rotated").
+	RotateAgentToken(ctx context.Context, id string, hash []byte, prefix string, at time.Time) error
+	// TransferAgent gives the agent to newOwnerID, clears its verification and revokes its
+	// sessions (reason "agent_transferred"), in one transaction.
+	TransferAgent(ctx context.Context, id, newOwnerID string, at time.Time) error
+	// DeleteAgent deletes the agent and its account (with the account's sessions and
+	// memberships).
+	DeleteAgent(ctx context.Context, id string) error
+}
+
+// APIKeyStore keeps organizations' API keys.
+type APIKeyStore interface {
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+	// APIKeyByTokenHash returns the key with that hash, revoked or expired included.
+	APIKeyByTokenHash(ctx context.Context, hash []byte) (*APIKey, error)
+	// APIKeyByID returns one of the organization's keys; ErrNotFound for another org's key.
+	APIKeyByID(ctx context.Context, orgID, id string) (*APIKey, error)
+	// ListAPIKeys returns the organization's keys that are active at now, newest first.
+	ListAPIKeys(ctx context.Context, orgID string, now time.Time) ([]APIKey, error)
+	// RevokeAPIKey revokes one of the organization's keys; ErrNotFound when not the org's or
+	// already revoked.
+	RevokeAPIKey(ctx context.Context, orgID, id string, at time.Time, reason string) error
+	// RotateAPIKey inserts next and, in the same transaction, sets the old key's ExpiresAt to
+	// oldExpiresAt (or keeps its own expiry when that is earlier) and its ReplacedBy to next.ID.
+	// ErrNotFound when the old key is not the org's or is not active at next.CreatedAt.
+	RotateAPIKey(ctx context.Context, orgID, oldID string, next *APIKey, oldExpiresAt time.Time) error
 }
 
 // AuditStore is the append-only audit log.

@@ -68,11 +68,26 @@ func (s *Session) Active(now time.Time, idle time.Duration) bool {
 	return idle <= 0 || now.Sub(s.LastSeenAt) < idle
 }
 
-// Principal is who a request acts as, once its credential is verified.
+// Principal is who a request acts as, once its credential is verified. Exactly one of User (for
+// sessions, agent sessions and PATs) or APIKey (an organization's key) is the actor.
 type Principal struct {
 	User    *User
-	Session *Session // the session the credential belongs to, when it is one
-	// Credential names the credential kind: "session" for now; PATs, agent sessions and API keys
-	// come with the credentials issue.
+	Session *Session             // the session, for session and agent-session credentials
+	PAT     *PersonalAccessToken // the token, for PAT credentials
+	Agent   *Agent               // the agent, when User is an agent's account
+	APIKey  *APIKey              // the key, for API-key credentials (User is nil)
+	// Credential is one of the Credential* kinds.
 	Credential string
+}
+
+// Scopes returns the scopes the credential is limited to, and whether it is limited at all
+// (sessions are not; PATs with no scopes are not).
+func (p *Principal) Scopes() ([]string, bool) {
+	switch {
+	case p.APIKey != nil:
+		return p.APIKey.Scopes, true
+	case p.PAT != nil && len(p.PAT.Scopes) > 0:
+		return p.PAT.Scopes, true
+	}
+	return nil, false
 }

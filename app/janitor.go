@@ -9,6 +9,10 @@ import (
 // janitorEvery is how often the background clean-up runs.
 const janitorEvery = time.Hour
 
+// usageFlushEvery is how often recorded credential uses are written; a crash loses at most this
+// much of last-used times.
+const usageFlushEvery = 10 * time.Second
+
 // startJanitor runs periodic clean-up until ctx ends: today, pruning login-throttle state that
 // has outlived its window (keys for names that never existed would otherwise pile up).
 func startJanitor(ctx context.Context, log *slog.Logger, prune func(context.Context) (int, error)) (done <-chan struct{}) {

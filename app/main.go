@@ -47,20 +47,29 @@ func New(cfg *config.Config, log *slog.Logger) *Main {
 // Start opens the store (applying migrations), prepares the services and starts serving on
 // cfg.Addr. It returns once the listener is open; serving errors surface from Wait.
 func (m *Main) Start(ctx context.Context) error {
+	var scanKeys *httpapi.SecretScanningKeys // leaked-token report signers; nil: endpoint off
+	if m.cfg.SecretScanningKeys != "" {
+		k, err := httpapi.LoadSecretScanningKeys(m.cfg.SecretScanningKeys)
+		if err != nil {
+			return err
+		}
+		scanKeys = k
+	}
 	store, err := OpenStore(ctx, m.cfg)
 	if err != nil {
 		return err
 	}
 	m.Store = store
-	hasher := NewHasher(m.cfg)
-	// The use cases log with the request's context: a LogHandler adds its request_id.
-	m.Auth = NewAuthService(m.cfg, store, hasher, slog.New(httpapi.LogHandler(m.log.Handler())))
-	if err := m.Auth.Init(ctx); err != nil {
+	m.limiter, err = newLimiter(ctx, m.cfg)
+	if err != nil {
 		store.Close()
 		return err
 	}
-	m.limiter, err = newLimiter(ctx, m.cfg)
-	if err != nil {
+	hasher := NewHasher(m.cfg)
+	// The use cases log with the request's context: a LogHandler adds its request_id.
+	m.Auth = NewAuthService(m.cfg, store, hasher, slog.New(httpapi.LogHandler(m.log.Handler())), m.limiter)
+	if err := m.Auth.Init(ctx); err != nil {
+		m.limiter.Close()
 		store.Close()
 		return err
 	}
@@ -85,6 +94,7 @@ func (m *Main) Start(ctx context.Context) error {
 		PublicURL:             m.cfg.PublicURL,
 		LogoutRedirectOrigins: m.cfg.LogoutRedirectOrigins,
 		Pages:                 pages,
+		SecretScanningKeys:    scanKeys,
 	}
 	m.ln, err = net.Listen("tcp", m.cfg.Addr)
 	if err != nil {
@@ -105,7 +115,17 @@ func (m *Main) Start(ctx context.Context) error {
 	go func() { m.errc <- m.srv.Serve(m.ln) }()
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopJanitor = cancel
-	m.janitorDone = startJanitor(jctx, m.log, m.Auth.PruneLoginAttempts)
+	janitorDone := startJanitor(jctx, m.log, m.Auth.PruneLoginAttempts)
+	// Last-used times of PATs and API keys are recorded in memory and written in batches (never
+	// a write per request); the flusher writes once more when Close stops it, before the store
+	// closes.
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		m.Auth.RunUsageFlusher(jctx, usageFlushEvery)
+		<-janitorDone
+	}()
+	m.janitorDone = flushed
 	return nil
 }
 
@@ -162,7 +182,8 @@ func NewHasher(cfg *config.Config) *password.Hasher {
 }
 
 // NewAuthService builds the account use cases over store.
-func NewAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.PasswordHasher, log *slog.Logger) *auth.Service {
+// limiter may be nil (the operator commands need none).
+func NewAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.PasswordHasher, log *slog.Logger, limiter gatehouse.RateLimiter) *auth.Service {
 	emails := make([]string, len(cfg.AdminEmails))
 	for i, e := range cfg.AdminEmails {
 		emails[i] = strings.ToLower(e)
@@ -174,5 +195,6 @@ func NewAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.Passw
 		DefaultOrg:     cfg.DefaultOrg,
 		PasswordPolicy: password.Policy{MinLength: cfg.PasswordMinLength},
 		AdminEmails:    emails,
-	}, auth.Options{Logger: log})
+		APIResources:   cfg.APIResources,
+	}, auth.Options{Logger: log, Limiter: limiter})
 }

@@ -32,6 +32,7 @@ type Config struct {
 	PasswordPolicy password.Policy
 	LoginThrottle  gatehouse.LoginThrottlePolicy
 	AdminEmails    []string // lowercased; verified owners of these are instance administrators
+	APIResources   []string // resource names allowed in scopes (GATEHOUSE_API_RESOURCES)
 }
 
 // Options are the injectable parts; zero values mean the real ones.
@@ -39,17 +40,21 @@ type Options struct {
 	Now    func() time.Time
 	Random io.Reader
 	Logger *slog.Logger
+	// Limiter enforces per-credential rate limits (API keys'); nil: none.
+	Limiter gatehouse.RateLimiter
 }
 
 // Service implements the use cases. It is safe for concurrent use.
 type Service struct {
-	store  gatehouse.Store
-	hasher PasswordHasher
-	cfg    Config
-	now    func() time.Time
-	random io.Reader
-	tokens token.Generator
-	log    *slog.Logger
+	store   gatehouse.Store
+	hasher  PasswordHasher
+	cfg     Config
+	now     func() time.Time
+	random  io.Reader
+	tokens  token.Generator
+	log     *slog.Logger
+	limiter gatehouse.RateLimiter
+	usage   usageRecorder // usage.go: batched last-used times of PATs and API keys
 
 	defaultOrgID string
 }
@@ -73,13 +78,14 @@ func New(store gatehouse.Store, hasher PasswordHasher, cfg Config, opts Options)
 		cfg.LoginThrottle = gatehouse.DefaultLoginThrottle
 	}
 	return &Service{
-		store:  store,
-		hasher: hasher,
-		cfg:    cfg,
-		now:    func() time.Time { return opts.Now().UTC().Truncate(time.Millisecond) },
-		random: opts.Random,
-		tokens: token.Generator{Brand: cfg.Brand, Rand: opts.Random},
-		log:    opts.Logger,
+		store:   store,
+		hasher:  hasher,
+		cfg:     cfg,
+		now:     func() time.Time { return opts.Now().UTC().Truncate(time.Millisecond) },
+		random:  opts.Random,
+		tokens:  token.Generator{Brand: cfg.Brand, Rand: opts.Random},
+		log:     opts.Logger,
+		limiter: opts.Limiter,
 	}
 }
 

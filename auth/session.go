@@ -13,14 +13,26 @@ var (
 	errExpiredToken = &gatehouse.Error{Code: gatehouse.CodeExpiredToken, Message: "The access token has expired."}
 )
 
-// Authenticate verifies a bearer credential (today: a session token) and returns its principal.
-// The checksum is checked before any database access. Revoked, unknown and malformed tokens are
-// invalid_token; expired ones (absolute or idle) expired_token.
+// Authenticate verifies a bearer credential that acts as a user (a session, an agent session or
+// a personal access token) and returns its principal: what every signed-in endpoint accepts.
+// API keys are refused here (they act for an organization, only where an endpoint says so).
 func (s *Service) Authenticate(ctx context.Context, bearer string, meta Meta) (*gatehouse.Principal, error) {
 	t, err := token.Parse(bearer)
-	if err != nil || t.Brand != s.cfg.Brand || t.Kind != token.KindSession {
+	if err != nil || t.Brand != s.cfg.Brand {
 		return nil, errInvalidToken
 	}
+	switch t.Kind {
+	case token.KindSession:
+		return s.authenticateSession(ctx, bearer, meta)
+	case token.KindPAT:
+		return s.authenticatePAT(ctx, bearer, meta)
+	}
+	return nil, errInvalidToken
+}
+
+// authenticateSession checks a session token: one indexed lookup (session joined with its user),
+// then revocation, absolute expiry and idle timeout. An agent's session carries its agent.
+func (s *Service) authenticateSession(ctx context.Context, bearer string, meta Meta) (*gatehouse.Principal, error) {
 	sess, u, err := s.store.SessionByTokenHash(ctx, token.Hash(bearer))
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return nil, errInvalidToken
@@ -40,7 +52,18 @@ func (s *Service) Authenticate(ctx context.Context, bearer string, meta Meta) (*
 			s.log.WarnContext(ctx, "session last-seen not recorded", "session_id", sess.ID, "err", err)
 		}
 	}
-	return &gatehouse.Principal{User: u, Session: sess, Credential: "session"}, nil
+	p := &gatehouse.Principal{User: u, Session: sess, Credential: gatehouse.CredentialSession}
+	if u.Kind == gatehouse.KindAgent {
+		a, err := s.store.AgentByUserID(ctx, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		if a.VerifiedAt == nil { // transferred since: its sessions were revoked, but be sure
+			return nil, errInvalidToken
+		}
+		p.Agent, p.Credential = a, gatehouse.CredentialAgentSession
+	}
+	return p, nil
 }
 
 // Logout revokes the caller's session.

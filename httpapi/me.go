@@ -34,8 +34,28 @@ func (s *Server) userJSON(u *gatehouse.User) userJSON {
 	}
 }
 
+// meJSON is /v1/me: the profile and, for an agent, its owner.
+type meJSON struct {
+	userJSON
+	Owner *ownerJSON `json:"owner,omitempty"`
+}
+
+// ownerJSON names the person who owns an agent.
+type ownerJSON struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+}
+
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	WriteJSON(w, http.StatusOK, s.userJSON(p.User))
+	out := meJSON{userJSON: s.userJSON(p.User)}
+	if p.Agent != nil {
+		owner, err := s.Auth.AgentOwner(r.Context(), p.Agent)
+		if err != nil {
+			return err
+		}
+		out.Owner = &ownerJSON{ID: owner.ID, Username: owner.Username}
+	}
+	WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -115,6 +115,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/me/orgs", s.authed(s.listOrgs))
 	mux.HandleFunc("GET /v1/me/audit-events", s.authed(s.listAuditEvents))
 
+	s.credentialRoutes(mux) // tokens.go: personal access tokens and /v1/verify
+	s.orgRoutes(mux)        // orgs.go: organizations, members, API keys, org audit events
+	s.agentRoutes(mux)      // agents.go: agents, the agent exchange, leaked-token reports
+
 	if s.Pages != nil {
 		s.pageRoutes(mux)
 	}

@@ -30,6 +30,8 @@ type Server struct {
 	LogoutRedirectOrigins []string
 	// Pages serves the server-rendered web pages (nil: no pages).
 	Pages Pages
+	// SecretScanningKeys verify leaked-token reports (nil: POST /v1/secret-scanning/report is 404).
+	SecretScanningKeys *SecretScanningKeys
 }
 
 // Pages renders the server-rendered pages; package web implements it.

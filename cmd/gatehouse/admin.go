@@ -40,7 +40,7 @@ func withService(cmd *cobra.Command, fn func(ctx context.Context, svc *auth.Serv
 	}
 	defer store.Close()
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	svc := app.NewAuthService(cfg, store, app.NewHasher(cfg), log)
+	svc := app.NewAuthService(cfg, store, app.NewHasher(cfg), log, nil)
 	if err := svc.Init(ctx); err != nil {
 		return err
 	}
@@ -57,7 +57,12 @@ func describe(err error) error {
 }
 
 // readPassword reads one line from stdin (the password is never a flag: it would show in ps).
-func readPassword(r io.Reader) (string, error) {
+// It requires --password-stdin (given says whether it was), so that nobody types a password
+// into a terminal expecting a prompt.
+func readPassword(r io.Reader, given bool) (string, error) {
+	if !given {
+		return "", errors.New("--password-stdin is required: the password is read from standard input")
+	}
 	line, err := bufio.NewReader(r).ReadString('\n')
 	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
 		return "", errors.New("reading the password from standard input: nothing was given (pipe it in, e.g. `echo \"$PW\" | gatehouse admin ...`)")
@@ -73,10 +78,7 @@ func newCreateUserCommand() *cobra.Command {
 		Short: "Create an account (an instance administrator with --admin)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !stdin {
-				return errors.New("--password-stdin is required: the password is read from standard input")
-			}
-			pw, err := readPassword(cmd.InOrStdin())
+			pw, err := readPassword(cmd.InOrStdin(), stdin)
 			if err != nil {
 				return err
 			}
@@ -110,10 +112,7 @@ func newResetPasswordCommand() *cobra.Command {
 		Short: "Set a user's password and sign the user out everywhere",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !stdin {
-				return errors.New("--password-stdin is required: the password is read from standard input")
-			}
-			pw, err := readPassword(cmd.InOrStdin())
+			pw, err := readPassword(cmd.InOrStdin(), stdin)
 			if err != nil {
 				return err
 			}

@@ -28,7 +28,23 @@
 //     (actor_id, id), (subject_id, id), (org_id, id), (created_at);
 //   - login_attempts: key, failures, last_attempt_at, blocked_until. ClaimLoginAttempt locks
 //     the key's row (an upsert that creates it when missing) for its read-modify-write, so it
-//     is atomic across instances.
+//     is atomic across instances;
+//   - personal_access_tokens (0002): token_hash unique; user_id ON DELETE CASCADE; scopes
+//     text[]; index (user_id, created_at). CreatePAT locks the user's row (FOR NO KEY UPDATE)
+//     before it counts and inserts, so parallel creations on any instance cannot pass the limit;
+//   - agents: user_id (the agent's account, unique) and owner_id, both ON DELETE CASCADE to
+//     users; token_hash unique; index (owner_id, created_at). DeleteUser and DeleteAgent delete
+//     the accounts of the agents owned (recursively) in the same statement (a recursive CTE):
+//     no cascade runs from an agent row to its account;
+//   - api_keys: org_id ON DELETE CASCADE; token_hash unique; scopes and allowed_cidrs text[]
+//     (CIDRs as text, so that a prefix with host bits set round-trips); rate_limit and
+//     rate_period_ms (both NULL: no limit); index (org_id, created_at). RotateAPIKey locks the
+//     old key's row (FOR UPDATE).
+//
+// SetMemberRole and RemoveMember lock the organization's row (FOR NO KEY UPDATE, which the
+// foreign-key checks of new memberships do not wait for) before they check the owners, so
+// concurrent changes to one organization's members cannot leave it without an owner.
+// RecordCredentialUses updates each table with one statement over arrays (unnest).
 //
 // IDs and keys are text COLLATE "C" (byte order, as the time-sortable IDs need, whatever the
 // database's locale). Times are timestamptz; the store truncates times it is given to the

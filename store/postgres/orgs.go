@@ -5,18 +5,55 @@ import (
 	"strings"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/jackc/pgx/v5"
 )
 
-// CreateOrg inserts o; a name taken in any case is CodeConflict. It fills an empty ID and a zero
-// CreatedAt (now).
-func (s *Store) CreateOrg(ctx context.Context, o *gatehouse.Org) error {
+// CreateOrg inserts o and, in the same transaction, the given memberships; a name taken in any
+// case is CodeConflict. It fills an empty ID and a zero CreatedAt (now); a membership's empty
+// OrgID becomes o's ID and its zero CreatedAt o's CreatedAt.
+func (s *Store) CreateOrg(ctx context.Context, o *gatehouse.Org, members ...gatehouse.Membership) error {
 	o.CreatedAt = ts(orNow(o.CreatedAt))
 	if o.ID == "" {
 		o.ID = gatehouse.NewID(gatehouse.PrefixOrg, o.CreatedAt, nil)
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO orgs (id, name, name_lower, created_at) VALUES ($1, $2, $3, $4)`,
-		o.ID, o.Name, strings.ToLower(o.Name), o.CreatedAt)
-	return mapError(err, "Organization")
+	ms, err := orgMemberships(o, members)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO orgs (id, name, name_lower, created_at) VALUES ($1, $2, $3, $4)`,
+			o.ID, o.Name, strings.ToLower(o.Name), o.CreatedAt)
+		if err != nil {
+			return mapError(err, "Organization")
+		}
+		for _, m := range ms {
+			if err := insertMembership(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// orgMemberships completes and checks the memberships of a new organization o.
+func orgMemberships(o *gatehouse.Org, members []gatehouse.Membership) ([]gatehouse.Membership, error) {
+	ms := make([]gatehouse.Membership, len(members))
+	for i, m := range members {
+		if m.OrgID == "" {
+			m.OrgID = o.ID
+		}
+		if m.CreatedAt.IsZero() {
+			m.CreatedAt = o.CreatedAt
+		}
+		if err := checkMembership(m); err != nil {
+			return nil, err
+		}
+		if m.OrgID != o.ID {
+			return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A membership of a new organization must name that organization.")
+		}
+		ms[i] = m
+	}
+	return ms, nil
 }
 
 // OrgByID returns the organization with that ID.

@@ -31,17 +31,7 @@ func scanUser(row pgx.Row, dest ...any) (*gatehouse.User, error) {
 // CreateUser inserts u and its memberships in one transaction. It fills an empty ID, a zero
 // CreatedAt (now), UpdatedAt (CreatedAt) and Kind (KindUser), and leaves u's times as stored.
 func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User, memberships ...gatehouse.Membership) error {
-	u.CreatedAt = ts(orNow(u.CreatedAt))
-	if u.UpdatedAt.IsZero() {
-		u.UpdatedAt = u.CreatedAt
-	}
-	u.UpdatedAt, u.DisabledAt = ts(u.UpdatedAt), tsPtr(u.DisabledAt)
-	if u.ID == "" {
-		u.ID = gatehouse.NewID(gatehouse.PrefixUser, u.CreatedAt, nil)
-	}
-	if u.Kind == "" {
-		u.Kind = gatehouse.KindUser
-	}
+	fillUser(u, gatehouse.KindUser)
 	ms := make([]gatehouse.Membership, len(memberships))
 	for i, m := range memberships {
 		if m.UserID == "" {
@@ -59,13 +49,8 @@ func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User, memberships .
 		ms[i] = m
 	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO users (`+userColumns+`, username_lower, email_lower)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-			u.ID, u.Kind, u.Username, u.Email, u.EmailVerified, u.DisplayName, u.AvatarURL, u.BannerURL,
-			u.Description, u.Theme, u.Font, u.PasswordHash, u.IsAdmin, u.DisabledAt,
-			u.CreatedAt, u.UpdatedAt, strings.ToLower(u.Username), strings.ToLower(u.Email))
-		if err != nil {
-			return mapError(err, "User")
+		if err := insertUser(ctx, tx, u); err != nil {
+			return err
 		}
 		for _, m := range ms {
 			if err := insertMembership(ctx, tx, m); err != nil {
@@ -74,6 +59,32 @@ func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User, memberships .
 		}
 		return nil
 	})
+}
+
+// fillUser fills an empty ID, a zero CreatedAt (now), UpdatedAt (CreatedAt) and an empty Kind
+// (kind), and truncates u's times as the store keeps them.
+func fillUser(u *gatehouse.User, kind string) {
+	u.CreatedAt = ts(orNow(u.CreatedAt))
+	if u.UpdatedAt.IsZero() {
+		u.UpdatedAt = u.CreatedAt
+	}
+	u.UpdatedAt, u.DisabledAt = ts(u.UpdatedAt), tsPtr(u.DisabledAt)
+	if u.ID == "" {
+		u.ID = gatehouse.NewID(gatehouse.PrefixUser, u.CreatedAt, nil)
+	}
+	if u.Kind == "" {
+		u.Kind = kind
+	}
+}
+
+// insertUser inserts the filled user u.
+func insertUser(ctx context.Context, db querier, u *gatehouse.User) error {
+	_, err := db.Exec(ctx, `INSERT INTO users (`+userColumns+`, username_lower, email_lower)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		u.ID, u.Kind, u.Username, u.Email, u.EmailVerified, u.DisplayName, u.AvatarURL, u.BannerURL,
+		u.Description, u.Theme, u.Font, u.PasswordHash, u.IsAdmin, u.DisabledAt,
+		u.CreatedAt, u.UpdatedAt, strings.ToLower(u.Username), strings.ToLower(u.Email))
+	return mapError(err, "User")
 }
 
 // UserByID returns the user with that ID.
@@ -150,15 +161,29 @@ func (s *Store) SetPassword(ctx context.Context, id, hash string, at time.Time, 
 	})
 }
 
-// DeleteUser removes the user; its sessions and memberships go with it (ON DELETE CASCADE).
-// Audit events are not linked and stay.
+// DeleteUser removes the user and the accounts of the agents it owns (and of theirs, and so on),
+// in one statement; sessions, memberships, PATs and agent rows go with the accounts (ON DELETE
+// CASCADE). Audit events are not linked and stay.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
+	return deleteAccounts(ctx, s.pool, `SELECT $1::text COLLATE "C"`, id, "User")
+}
+
+// deleteAccounts deletes the account root selects (a query of one row and column with one
+// parameter, arg; no account when it selects none or NULL) with the accounts of the agents it
+// owns, recursively; not found (naming what) when it deletes nothing. The agent rows cascade
+// from the owner's deletion, so the agents' accounts are found in the same statement, before.
+func deleteAccounts(ctx context.Context, db querier, root, arg, what string) error {
+	tag, err := db.Exec(ctx, `WITH RECURSIVE doomed(id) AS (
+			`+root+`
+			UNION
+			SELECT a.user_id FROM agents a JOIN doomed d ON a.owner_id = d.id
+		)
+		DELETE FROM users WHERE id IN (SELECT id FROM doomed)`, arg)
 	if err != nil {
-		return mapError(err, "User")
+		return mapError(err, what)
 	}
 	if tag.RowsAffected() == 0 {
-		return notFound("User")
+		return notFound(what)
 	}
 	return nil
 }

@@ -16,7 +16,8 @@
 // disk before it returns, so a crash right after a 201 loses nothing), foreign_keys=ON and
 // busy_timeout (WithBusyTimeout, default 5s; a lock still held after it is CodeUnavailable).
 //
-// The hot path, SessionByTokenHash (every authenticated request), runs on a third, small pool
+// The hot paths, SessionByTokenHash (every authenticated request), PATByTokenHash and
+// APIKeyByTokenHash (every request with those credentials, and /v1/verify), run on a third, small pool
 // (lookup.go; at most WithReadConns connections, opened on first need, query_only): connections
 // opened through SQLite's C API (modernc.org/sqlite/lib) that keep the statement prepared. The
 // database/sql driver cannot: its Stmt prepares the SQL again on every execution, which was
@@ -40,6 +41,18 @@
 //   - audit_events: no foreign keys (events outlive accounts); details is JSON text or NULL;
 //     indexes (actor_id, id), (subject_id, id), (org_id, id), (created_at).
 //   - login_attempts: key, failures, last_attempt_at, blocked_until.
+//   - personal_access_tokens (0002): token_hash BLOB UNIQUE; user_id ON DELETE CASCADE; scopes a
+//     JSON array ('[]' when none); index (user_id, created_at) for ListPATs and CreatePAT's count.
+//   - agents: user_id (the agent's account) UNIQUE and owner_id, both ON DELETE CASCADE to users;
+//     token_hash UNIQUE; index (owner_id, created_at). DeleteUser and DeleteAgent delete the
+//     accounts of the agents owned (recursively) in the same statement, with a recursive CTE:
+//     no cascade runs from an agent row to its account.
+//   - api_keys: org_id ON DELETE CASCADE; token_hash UNIQUE; scopes and allowed_cidrs JSON
+//     arrays; rate_limit and rate_period_ms (both NULL: no limit); index (org_id, created_at).
+//
+// CreatePAT's count and insert, SetMemberRole's and RemoveMember's owner check and write, and
+// RotateAPIKey's check and writes each run in one BEGIN IMMEDIATE transaction on the writer: no
+// other write (in this or another process) comes between.
 //
 // All tables are STRICT. Times are INTEGER Unix milliseconds in UTC; the store truncates times
 // it is given to the millisecond and returns them in UTC.

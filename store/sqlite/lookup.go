@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -16,13 +17,14 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// The session lookup runs on its own small pool of read-only connections opened through
-// SQLite's C API (modernc.org/sqlite/lib, the same library the database/sql driver wraps),
-// each holding sessionByHashSQL prepared once. The reason: the database/sql driver's Stmt keeps
-// only the SQL text and prepares it again on every execution, which for this 27-column join is
-// most of the lookup's cost (BenchmarkSessionByTokenHash on the 2-core reference machine: about
-// 42µs per lookup through database/sql, 3µs prepared once). Every authenticated request makes
-// this lookup.
+// The token lookups (SessionByTokenHash, PATByTokenHash, APIKeyByTokenHash) run on their own
+// small pool of read-only connections opened through SQLite's C API (modernc.org/sqlite/lib,
+// the same library the database/sql driver wraps), each holding the lookups' statements
+// (lookupSQL) prepared once. The reason: the database/sql driver's Stmt keeps only the SQL text
+// and prepares it again on every execution, which for the 27-column session join is most of
+// the lookup's cost (BenchmarkSessionByTokenHash on the 2-core reference machine: about 42µs
+// per lookup through database/sql, 3µs prepared once). Every authenticated request and every
+// /v1/verify check makes one of these lookups.
 
 // sqliteTransient tells sqlite3_bind_blob to copy the value at once (SQLITE_TRANSIENT).
 const sqliteTransient = ^uintptr(0)
@@ -48,21 +50,72 @@ func newLookupPool(path string, o options) *lookupPool {
 	}
 }
 
-// sessionByHash runs the session lookup on a pooled connection.
-func (p *lookupPool) sessionByHash(ctx context.Context, hash []byte) (*gatehouse.Session, *gatehouse.User, error) {
+// lookup names one of the prepared statements of a lookupConn.
+type lookup int
+
+const (
+	lookupSession lookup = iota
+	lookupPAT
+	lookupAPIKey
+	numLookups
+)
+
+// lookupSQL is the statement of each lookup; each binds one parameter, the token hash.
+var lookupSQL = [numLookups]string{
+	lookupSession: sessionByHashSQL,
+	lookupPAT:     patByHashSQL,
+	lookupAPIKey:  apiKeyByHashSQL,
+}
+
+// with runs fn on a pooled connection.
+func (p *lookupPool) with(ctx context.Context, fn func(c *lookupConn) error) error {
 	select {
 	case p.sem <- struct{}{}:
 	case <-ctx.Done():
-		return nil, nil, ctx.Err()
+		return ctx.Err()
 	}
 	defer func() { <-p.sem }()
 	c, err := p.get()
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	sess, user, err := c.sessionByHash(hash)
+	err = fn(c)
 	p.put(c)
+	return err
+}
+
+// sessionByHash runs the session lookup on a pooled connection.
+func (p *lookupPool) sessionByHash(ctx context.Context, hash []byte) (sess *gatehouse.Session, user *gatehouse.User, err error) {
+	err = p.with(ctx, func(c *lookupConn) error {
+		return c.find(lookupSession, hash, "Session", func() error {
+			user, sess = c.scanUser(0), c.scanSession(16)
+			return nil
+		})
+	})
 	return sess, user, err
+}
+
+// patByHash runs the personal access token lookup on a pooled connection.
+func (p *lookupPool) patByHash(ctx context.Context, hash []byte) (pat *gatehouse.PersonalAccessToken, user *gatehouse.User, err error) {
+	err = p.with(ctx, func(c *lookupConn) error {
+		return c.find(lookupPAT, hash, "Personal access token", func() error {
+			user = c.scanUser(0)
+			pat, err = c.scanPAT(16)
+			return err
+		})
+	})
+	return pat, user, err
+}
+
+// apiKeyByHash runs the API key lookup on a pooled connection.
+func (p *lookupPool) apiKeyByHash(ctx context.Context, hash []byte) (key *gatehouse.APIKey, err error) {
+	err = p.with(ctx, func(c *lookupConn) error {
+		return c.find(lookupAPIKey, hash, "API key", func() error {
+			key, err = c.scanAPIKey(0)
+			return err
+		})
+	})
+	return key, err
 }
 
 // get returns an idle connection or opens one. The caller holds a slot of sem.
@@ -106,15 +159,16 @@ func (p *lookupPool) close() {
 	}
 }
 
-// lookupConn is one SQLite connection with the session lookup prepared. It is used by one
+// lookupConn is one SQLite connection with the lookups prepared. It is used by one
 // goroutine at a time. Everything handed to SQLite by address lives in C memory (scratch): Go
 // memory must not be passed as a uintptr (the race detector's checkptr rejects it, rightly).
 type lookupConn struct {
 	tls     *libc.TLS
-	db      uintptr // sqlite3*
-	stmt    uintptr // sqlite3_stmt* of sessionByHashSQL
-	scratch uintptr // scratchSize bytes of C memory: an out-parameter slot, then the bound hash
-	broken  bool    // an unexpected error happened: close rather than reuse
+	db      uintptr             // sqlite3*
+	stmts   [numLookups]uintptr // sqlite3_stmt* of each lookupSQL
+	stmt    uintptr             // the statement being read (set by find)
+	scratch uintptr             // scratchSize bytes of C memory: an out-parameter slot, then the bound hash
+	broken  bool                // an unexpected error happened: close rather than reuse
 }
 
 const (
@@ -131,7 +185,7 @@ func openLookupConn(uri string, busyMs int32) (c *lookupConn, err error) {
 		}
 	}()
 	if c.scratch = libc.Xmalloc(c.tls, types.Size_t(scratchSize)); c.scratch == 0 {
-		return nil, errors.New("sqlite: session lookup: out of memory")
+		return nil, errors.New("sqlite: token lookup: out of memory")
 	}
 	name, err := libc.CString(uri)
 	if err != nil {
@@ -149,15 +203,17 @@ func openLookupConn(uri string, busyMs int32) (c *lookupConn, err error) {
 	if err := c.exec("PRAGMA query_only = 1"); err != nil {
 		return nil, err
 	}
-	query, err := libc.CString(sessionByHashSQL)
-	if err != nil {
-		return nil, err
-	}
-	rc = sqlite3.Xsqlite3_prepare_v3(c.tls, c.db, query, -1, sqlite3.SQLITE_PREPARE_PERSISTENT, c.scratch, 0)
-	libc.Xfree(c.tls, query)
-	c.stmt = c.out()
-	if rc != sqlite3.SQLITE_OK {
-		return nil, c.fail("prepare", rc)
+	for k, text := range lookupSQL {
+		query, err := libc.CString(text)
+		if err != nil {
+			return nil, err
+		}
+		rc = sqlite3.Xsqlite3_prepare_v3(c.tls, c.db, query, -1, sqlite3.SQLITE_PREPARE_PERSISTENT, c.scratch, 0)
+		libc.Xfree(c.tls, query)
+		c.stmts[k] = c.out()
+		if rc != sqlite3.SQLITE_OK {
+			return nil, c.fail("prepare", rc)
+		}
 	}
 	return c, nil
 }
@@ -184,9 +240,11 @@ func (c *lookupConn) exec(sql string) error {
 }
 
 func (c *lookupConn) close() {
-	if c.stmt != 0 {
-		sqlite3.Xsqlite3_finalize(c.tls, c.stmt)
-		c.stmt = 0
+	for k, stmt := range c.stmts {
+		if stmt != 0 {
+			sqlite3.Xsqlite3_finalize(c.tls, stmt)
+			c.stmts[k] = 0
+		}
 	}
 	if c.db != 0 {
 		sqlite3.Xsqlite3_close_v2(c.tls, c.db)
@@ -208,14 +266,17 @@ func (c *lookupConn) fail(op string, rc int32) error {
 	if c.db != 0 {
 		msg = libc.GoString(sqlite3.Xsqlite3_errmsg(c.tls, c.db))
 	}
-	return fmt.Errorf("sqlite: session lookup: %s: %s (%d)", op, msg, rc)
+	return fmt.Errorf("sqlite: token lookup: %s: %s (%d)", op, msg, rc)
 }
 
-// sessionByHash runs the prepared lookup. After an unexpected error it marks c broken.
-func (c *lookupConn) sessionByHash(hash []byte) (sess *gatehouse.Session, user *gatehouse.User, err error) {
+// find runs lookup k for hash and, when it finds a row, calls scan to read it (through the
+// column readers below) before the statement is reset; no row is not found (naming what).
+// After an unexpected error it marks c broken.
+func (c *lookupConn) find(k lookup, hash []byte, what string, scan func() error) (err error) {
 	if len(hash) == 0 || len(hash) > maxTokenHash {
-		return nil, nil, notFound("Session") // CreateSession stores no such hash
+		return notFound(what) // the stores keep no such hash
 	}
+	c.stmt = c.stmts[k]
 	copy(libc.GoBytes(c.scratch+hashOffset, len(hash)), hash)
 	// SQLITE_TRANSIENT: SQLite copies the value before bind returns.
 	rc := sqlite3.Xsqlite3_bind_blob(c.tls, c.stmt, 1, c.scratch+hashOffset, int32(len(hash)), sqliteTransient)
@@ -223,20 +284,20 @@ func (c *lookupConn) sessionByHash(hash []byte) (sess *gatehouse.Session, user *
 		c.broken = true
 		err = c.fail("bind", rc)
 		sqlite3.Xsqlite3_reset(c.tls, c.stmt)
-		return nil, nil, err
+		return err
 	}
 	rc = sqlite3.Xsqlite3_step(c.tls, c.stmt)
 	switch rc {
 	case sqlite3.SQLITE_ROW:
-		user, sess = c.scanUser(0), c.scanSession(16)
+		err = scan()
 	case sqlite3.SQLITE_DONE:
-		err = notFound("Session")
+		err = notFound(what)
 	default:
 		err = c.fail("step", rc)
 		c.broken = !errors.Is(err, errBusy)
 	}
 	sqlite3.Xsqlite3_reset(c.tls, c.stmt)
-	return sess, user, err
+	return err
 }
 
 // scanUser reads the 16 user columns from column i on (the order of userColumns).
@@ -288,4 +349,11 @@ func (c *lookupConn) nullTime(i int32) *time.Time {
 	}
 	t := fromMillis(c.integer(i))
 	return &t
+}
+
+func (c *lookupConn) nullInt(i int32) sql.NullInt64 {
+	if sqlite3.Xsqlite3_column_type(c.tls, c.stmt, i) == sqlite3.SQLITE_NULL {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: c.integer(i), Valid: true}
 }

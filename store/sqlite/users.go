@@ -35,17 +35,7 @@ func scanUser(row rowScanner, dest ...any) (*gatehouse.User, error) {
 // CreateUser inserts u and its memberships in one transaction. It fills an empty ID, a zero
 // CreatedAt (now), UpdatedAt (CreatedAt) and Kind (KindUser), and leaves u's times as stored.
 func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User, memberships ...gatehouse.Membership) error {
-	u.CreatedAt = norm(orNow(u.CreatedAt))
-	if u.UpdatedAt.IsZero() {
-		u.UpdatedAt = u.CreatedAt
-	}
-	u.UpdatedAt, u.DisabledAt = norm(u.UpdatedAt), normPtr(u.DisabledAt)
-	if u.ID == "" {
-		u.ID = gatehouse.NewID(gatehouse.PrefixUser, u.CreatedAt, nil)
-	}
-	if u.Kind == "" {
-		u.Kind = gatehouse.KindUser
-	}
+	fillUser(u, gatehouse.KindUser)
 	ms := make([]gatehouse.Membership, len(memberships))
 	for i, m := range memberships {
 		if m.UserID == "" {
@@ -63,13 +53,8 @@ func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User, memberships .
 		ms[i] = m
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, username_lower, email_lower)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			u.ID, u.Kind, u.Username, u.Email, u.EmailVerified, u.DisplayName, u.AvatarURL, u.BannerURL,
-			u.Description, u.Theme, u.Font, u.PasswordHash, u.IsAdmin, nullMillis(u.DisabledAt),
-			millis(u.CreatedAt), millis(u.UpdatedAt), strings.ToLower(u.Username), strings.ToLower(u.Email))
-		if err != nil {
-			return mapError(err, "User")
+		if err := insertUser(ctx, tx, u); err != nil {
+			return err
 		}
 		for _, m := range ms {
 			if err := insertMembership(ctx, tx, m); err != nil {
@@ -78,6 +63,32 @@ func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User, memberships .
 		}
 		return nil
 	})
+}
+
+// fillUser fills an empty ID, a zero CreatedAt (now), UpdatedAt (CreatedAt) and an empty Kind
+// (kind), and truncates u's times as the store keeps them.
+func fillUser(u *gatehouse.User, kind string) {
+	u.CreatedAt = norm(orNow(u.CreatedAt))
+	if u.UpdatedAt.IsZero() {
+		u.UpdatedAt = u.CreatedAt
+	}
+	u.UpdatedAt, u.DisabledAt = norm(u.UpdatedAt), normPtr(u.DisabledAt)
+	if u.ID == "" {
+		u.ID = gatehouse.NewID(gatehouse.PrefixUser, u.CreatedAt, nil)
+	}
+	if u.Kind == "" {
+		u.Kind = kind
+	}
+}
+
+// insertUser inserts the filled user u.
+func insertUser(ctx context.Context, db execer, u *gatehouse.User) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, username_lower, email_lower)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Kind, u.Username, u.Email, u.EmailVerified, u.DisplayName, u.AvatarURL, u.BannerURL,
+		u.Description, u.Theme, u.Font, u.PasswordHash, u.IsAdmin, nullMillis(u.DisabledAt),
+		millis(u.CreatedAt), millis(u.UpdatedAt), strings.ToLower(u.Username), strings.ToLower(u.Email))
+	return mapError(err, "User")
 }
 
 // UserByID returns the user with that ID.
@@ -148,11 +159,25 @@ func (s *Store) SetPassword(ctx context.Context, id, hash string, at time.Time, 
 	})
 }
 
-// DeleteUser removes the user; its sessions and memberships go with it (ON DELETE CASCADE).
-// Audit events are not linked and stay.
+// DeleteUser removes the user and the accounts of the agents it owns (and of theirs, and so on),
+// in one statement; sessions, memberships, PATs and agent rows go with the accounts (ON DELETE
+// CASCADE). Audit events are not linked and stay.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+	res, err := s.w.ExecContext(ctx, deleteAccountsSQL(`SELECT ?`), id)
 	return affectedOne(res, err, "User")
+}
+
+// deleteAccountsSQL returns a statement that deletes the account root selects (a query of one
+// row and column; no account when it selects none or NULL) with the accounts of the agents it
+// owns, recursively. The agent rows cascade from the owner's deletion, so the agents' accounts
+// must be found in the same statement, before it.
+func deleteAccountsSQL(root string) string {
+	return `WITH RECURSIVE doomed(id) AS (
+		` + root + `
+		UNION
+		SELECT a.user_id FROM agents a JOIN doomed d ON a.owner_id = d.id
+	)
+	DELETE FROM users WHERE id IN (SELECT id FROM doomed)`
 }
 
 // affectedOne maps the result of a single-row statement: no row affected is not found.

@@ -27,7 +27,24 @@
 //     (RevokeUserSessions, SetPassword) nor counted: only active sessions are;
 //   - ClaimLoginAttempt forgets earlier failures once now >= last counted attempt + Forget;
 //     Forget <= 0 never forgets; blocked claims record nothing (not even the attempt time);
-//   - AuditFilter.Limit above 1000 is treated as 1000.
+//   - AuditFilter.Limit above 1000 is treated as 1000;
+//   - CreateOrg fills a membership's empty OrgID (the new org's) and zero CreatedAt (the org's);
+//     a membership naming another org is CodeInvalidRequest;
+//   - CreatePAT with max <= 0 applies no limit; Create{PAT,APIKey} and CreateAgent reject token
+//     hashes that are empty or longer than 64 bytes (CodeInvalidRequest), and a taken hash is
+//     CodeConflict; CreateAPIKey rejects an Environment other than live or test and a
+//     RateLimit with no count or period; CreateAgent fills the account as CreateUser does, with
+//     Kind KindAgent (another kind is CodeInvalidRequest), and the agent's empty UserID, ID and
+//     zero times; RotateAPIKey fills next's empty OrgID;
+//   - Scopes and AllowedCIDRs come back as empty, non-nil slices when none were stored; a nil
+//     RateLimit stays nil; CIDRs round-trip exactly (host bits included);
+//   - VerifyAgent, RotateAgentToken and TransferAgent set the agent's UpdatedAt to their time;
+//     a rotation keeps the agent verified; sessions revoked by a rotation or transfer are
+//     those active at its time;
+//   - DeleteUser and DeleteAgent also delete the accounts of the agents the deleted account
+//     owns, recursively, with everything of theirs;
+//   - RecordCredentialUses with a kind other than CredentialPAT and CredentialAPIKey rejects
+//     the whole batch (CodeInvalidRequest); a use as old as the stored one changes nothing.
 //
 // Times in the suite have millisecond precision; stores must return them in UTC.
 package storetest

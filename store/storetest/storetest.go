@@ -33,8 +33,12 @@ func Run(t *testing.T, newStore func(t *testing.T) gatehouse.Store) {
 		{"Users", userTests()},
 		{"Sessions", sessionTests()},
 		{"Orgs", orgTests()},
+		{"Members", memberTests()},
 		{"Audit", auditTests()},
 		{"LoginThrottle", throttleTests()},
+		{"PATs", patTests()},
+		{"Agents", agentTests()},
+		{"APIKeys", apiKeyTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

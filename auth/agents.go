@@ -1,0 +1,322 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/token"
+)
+
+// Audit event types of agents.
+const (
+	EventAgentCreated     = "agent.created"
+	EventAgentVerified    = "agent.verified"
+	EventAgentRotated     = "agent.rotated"
+	EventAgentTransferred = "agent.transferred"
+	EventAgentDeleted     = "agent.deleted"
+)
+
+// Bounds of an agent's descriptive fields.
+const (
+	maxAgentName = 100
+	maxAgentRole = 64
+)
+
+// agentUsernamePrefix starts the generated username of every agent's account.
+const agentUsernamePrefix = "agent-"
+
+// agentUsernameRandom is how many random characters follow the prefix (base36: ~51 bits).
+const agentUsernameRandom = 10
+
+var (
+	errAgentNotFound    = &gatehouse.Error{Code: gatehouse.CodeNotFound, Message: "No such agent."}
+	errAgentNotVerified = &gatehouse.Error{Code: gatehouse.CodeAgentNotVerified, Message: "The agent has not been verified by its owner."}
+	errAgentManagers    = &gatehouse.Error{Code: gatehouse.CodeInsufficientPerms, Message: "Only a person's account can manage agents."}
+)
+
+// AgentInput describes a new agent.
+type AgentInput struct {
+	Name string
+	Role string // optional free-text label
+}
+
+// AgentGrant is an agent with its token, which is shown only here.
+type AgentGrant struct {
+	Agent *gatehouse.Agent
+	User  *gatehouse.User // the agent's own account
+	Token string
+}
+
+// CreateAgent creates an agent owned by the caller, with its own account (Kind agent, a generated
+// username, no password), and returns its token once. The agent is unverified: it cannot sign in
+// until its owner verifies it.
+func (s *Service) CreateAgent(ctx context.Context, p *gatehouse.Principal, in AgentInput, meta Meta) (*AgentGrant, error) {
+	if err := agentManager(p); err != nil {
+		return nil, err
+	}
+	name, role := strings.TrimSpace(in.Name), strings.TrimSpace(in.Role)
+	if name == "" {
+		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "name is required.")
+	}
+	if err := checkProfileText("name", name, maxAgentName); err != nil {
+		return nil, err
+	}
+	if err := checkProfileText("role", role, maxAgentRole); err != nil {
+		return nil, err
+	}
+	tok, err := s.tokens.New(token.KindAgent)
+	if err != nil {
+		return nil, err
+	}
+	// A clash of generated usernames is astronomically unlikely, but a person may have taken the
+	// name: draw again a few times.
+	for attempt := 0; ; attempt++ {
+		username, err := s.agentUsername()
+		if err != nil {
+			return nil, err
+		}
+		now := s.now()
+		u := &gatehouse.User{
+			ID:          s.newID(gatehouse.PrefixUser),
+			Kind:        gatehouse.KindAgent,
+			Username:    username,
+			DisplayName: truncate(name, 64),
+			CreatedAt:   now,
+			UpdatedAt:   now,
+		}
+		a := &gatehouse.Agent{
+			ID:          s.newID(gatehouse.PrefixAgent),
+			UserID:      u.ID,
+			OwnerID:     p.User.ID,
+			Name:        name,
+			Role:        role,
+			TokenHash:   token.Hash(tok),
+			TokenPrefix: token.DisplayPrefix(tok),
+			CreatedAt:   now,
+			UpdatedAt:   now,
+		}
+		err = s.store.CreateAgent(ctx, a, u)
+		if gatehouse.ErrorCode(err) == gatehouse.CodeUsernameTaken && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("create agent: %w", err)
+		}
+		s.audit(ctx, EventAgentCreated, p.User.ID, a.ID, meta, map[string]any{"agent_user_id": u.ID, "name": name})
+		return &AgentGrant{Agent: a, User: u, Token: tok}, nil
+	}
+}
+
+// agentUsername draws "agent-" and 10 random base36 characters (lowercase letters and digits),
+// uniformly by rejection sampling.
+func (s *Service) agentUsername() (string, error) {
+	const alphabet36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+	const acceptBelow = 36 * (256 / 36) // 252
+	r := s.random
+	if r == nil {
+		r = rand.Reader
+	}
+	out := make([]byte, 0, len(agentUsernamePrefix)+agentUsernameRandom)
+	out = append(out, agentUsernamePrefix...)
+	var buf [16]byte
+	for len(out) < cap(out) {
+		if _, err := io.ReadFull(r, buf[:]); err != nil {
+			return "", fmt.Errorf("agent username: reading randomness: %w", err)
+		}
+		for _, b := range buf {
+			if b < acceptBelow && len(out) < cap(out) {
+				out = append(out, alphabet36[b%36])
+			}
+		}
+	}
+	return string(out), nil
+}
+
+// agentManager refuses principals that may not manage agents: only a person acting as themself
+// (a session or a personal access token of a user account) may.
+func agentManager(p *gatehouse.Principal) error {
+	if p == nil || p.User == nil || p.APIKey != nil || p.Agent != nil || p.User.Kind != gatehouse.KindUser {
+		return errAgentManagers
+	}
+	return nil
+}
+
+// ownedAgent returns the caller's agent id; another owner's agent is not found, so that its
+// existence is not revealed.
+func (s *Service) ownedAgent(ctx context.Context, p *gatehouse.Principal, id string) (*gatehouse.Agent, error) {
+	if err := agentManager(p); err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(id, gatehouse.PrefixAgent+"_") {
+		return nil, errAgentNotFound
+	}
+	a, err := s.store.AgentByID(ctx, id)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, errAgentNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.OwnerID != p.User.ID {
+		return nil, errAgentNotFound
+	}
+	return a, nil
+}
+
+// ListAgents returns the caller's agents, oldest first.
+func (s *Service) ListAgents(ctx context.Context, p *gatehouse.Principal) ([]gatehouse.Agent, error) {
+	if err := agentManager(p); err != nil {
+		return nil, err
+	}
+	return s.store.ListAgents(ctx, p.User.ID)
+}
+
+// Agent returns one of the caller's agents.
+func (s *Service) Agent(ctx context.Context, p *gatehouse.Principal, id string) (*gatehouse.Agent, error) {
+	return s.ownedAgent(ctx, p, id)
+}
+
+// VerifyAgent lets the caller's agent exchange its token for sessions. Verifying a verified
+// agent changes nothing.
+func (s *Service) VerifyAgent(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) (*gatehouse.Agent, error) {
+	a, err := s.ownedAgent(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.VerifiedAt != nil {
+		return a, nil
+	}
+	now := s.now()
+	if err := s.store.VerifyAgent(ctx, a.ID, now); err != nil {
+		return nil, fmt.Errorf("verify agent: %w", err)
+	}
+	a.VerifiedAt, a.UpdatedAt = &now, now
+	s.audit(ctx, EventAgentVerified, p.User.ID, a.ID, meta, nil)
+	return a, nil
+}
+
+// RotateAgent gives the caller's agent a new token (returned once) and, atomically, ends the old
+// token and every session of the agent.
+func (s *Service) RotateAgent(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) (*AgentGrant, error) {
+	a, err := s.ownedAgent(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := s.tokens.New(token.KindAgent)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	hash, prefix := token.Hash(tok), token.DisplayPrefix(tok)
+	if err := s.store.RotateAgentToken(ctx, a.ID, hash, prefix, now); err != nil {
+		return nil, fmt.Errorf("rotate agent token: %w", err)
+	}
+	a.TokenHash, a.TokenPrefix, a.UpdatedAt = hash, prefix, now
+	s.audit(ctx, EventAgentRotated, p.User.ID, a.ID, meta, nil)
+	return &AgentGrant{Agent: a, Token: tok}, nil
+}
+
+// TransferAgent gives the caller's agent to another person, named by username or user ID. The
+// agent's sessions end and it stays unverified until the new owner verifies it.
+func (s *Service) TransferAgent(ctx context.Context, p *gatehouse.Principal, id, newOwner string, meta Meta) (*gatehouse.Agent, error) {
+	a, err := s.ownedAgent(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	newOwner = strings.TrimSpace(newOwner)
+	if newOwner == "" {
+		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "new_owner is required.")
+	}
+	var to *gatehouse.User
+	if strings.HasPrefix(newOwner, gatehouse.PrefixUser+"_") {
+		to, err = s.store.UserByID(ctx, newOwner)
+	} else {
+		to, err = s.store.UserByUsername(ctx, newOwner)
+	}
+	switch {
+	case errors.Is(err, gatehouse.ErrNotFound):
+		return nil, gatehouse.Errorf(gatehouse.CodeNotFound, "No such user.")
+	case err != nil:
+		return nil, err
+	case to.Kind != gatehouse.KindUser || to.Disabled():
+		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "An agent can be transferred only to an active person's account.")
+	case to.ID == a.OwnerID:
+		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The agent already belongs to this account.")
+	}
+	now := s.now()
+	if err := s.store.TransferAgent(ctx, a.ID, to.ID, now); err != nil {
+		return nil, fmt.Errorf("transfer agent: %w", err)
+	}
+	from := a.OwnerID
+	a.OwnerID, a.VerifiedAt, a.UpdatedAt = to.ID, nil, now
+	s.audit(ctx, EventAgentTransferred, p.User.ID, a.ID, meta, map[string]any{"from": from, "to": to.ID})
+	return a, nil
+}
+
+// DeleteAgent deletes the caller's agent with its account and sessions.
+func (s *Service) DeleteAgent(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) error {
+	a, err := s.ownedAgent(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteAgent(ctx, a.ID); err != nil {
+		if errors.Is(err, gatehouse.ErrNotFound) {
+			return errAgentNotFound
+		}
+		return fmt.Errorf("delete agent: %w", err)
+	}
+	s.audit(ctx, EventAgentDeleted, p.User.ID, a.ID, meta, map[string]any{"agent_user_id": a.UserID})
+	return nil
+}
+
+// AgentOwner returns the owner of the agent a.
+func (s *Service) AgentOwner(ctx context.Context, a *gatehouse.Agent) (*gatehouse.User, error) {
+	return s.store.UserByID(ctx, a.OwnerID)
+}
+
+// AgentSignIn exchanges an agent token for a session of the agent's account. A malformed,
+// foreign, unknown or replaced token is invalid_token; a token of an agent its owner has not
+// verified (yet, or again after a transfer) is agent_not_verified. Failures are audited as
+// auth.failed with the reason.
+func (s *Service) AgentSignIn(ctx context.Context, agentToken string, meta Meta) (*SessionGrant, error) {
+	t, err := token.Parse(agentToken)
+	if err != nil || t.Brand != s.cfg.Brand || t.Kind != token.KindAgent {
+		return nil, s.agentSignInFailed(ctx, nil, meta, "malformed_token")
+	}
+	a, u, err := s.store.AgentByTokenHash(ctx, token.Hash(agentToken))
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, s.agentSignInFailed(ctx, nil, meta, "unknown_token")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled() {
+		return nil, s.agentSignInFailed(ctx, a, meta, "disabled")
+	}
+	if a.VerifiedAt == nil {
+		_ = s.agentSignInFailed(ctx, a, meta, "agent_not_verified")
+		return nil, errAgentNotVerified
+	}
+	g, err := s.startSession(ctx, u, meta)
+	if err != nil {
+		return nil, err
+	}
+	s.audit(ctx, gatehouse.EventLogin, u.ID, u.ID, meta, map[string]any{"method": "agent_token", "agent_id": a.ID, "session_id": g.Session.ID})
+	return g, nil
+}
+
+// agentSignInFailed audits a failed exchange and returns invalid_token.
+func (s *Service) agentSignInFailed(ctx context.Context, a *gatehouse.Agent, meta Meta, reason string) error {
+	subject, details := "", map[string]any{"method": "agent_token", "reason": reason}
+	if a != nil {
+		subject = a.UserID
+		details["agent_id"] = a.ID
+	}
+	s.audit(ctx, gatehouse.EventLoginFailed, "", subject, meta, details)
+	return errInvalidToken
+}

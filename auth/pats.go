@@ -1,0 +1,188 @@
+package auth
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/token"
+)
+
+// Audit event types of personal access tokens.
+const (
+	EventTokenIssued  = "token.issued"
+	EventTokenRevoked = "token.revoked"
+)
+
+// PAT expiry choices (API.md: expires_in).
+var patLifetimes = map[string]time.Duration{
+	"30d":   30 * 24 * time.Hour,
+	"90d":   90 * 24 * time.Hour,
+	"1y":    365 * 24 * time.Hour,
+	"never": 0,
+}
+
+const (
+	maxPATNameLen = 64 // characters
+	maxPATScopes  = 64
+)
+
+// PATInput is a request for a new personal access token.
+type PATInput struct {
+	Name      string   // 1–64 characters
+	ExpiresIn string   // "30d", "90d", "1y" or "never"
+	Scopes    []string // optional "resource:action" scopes; none: not limited
+}
+
+// PATGrant is a new personal access token and its secret, which is shown only here.
+type PATGrant struct {
+	Token string
+	PAT   *gatehouse.PersonalAccessToken
+}
+
+var errPATManagement = gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Only a person's account may manage personal access tokens.")
+
+// canManagePATs reports whether p may list and revoke personal access tokens: a person (not an
+// agent, not an organization's API key) signed in with a session or one of their PATs.
+func canManagePATs(p *gatehouse.Principal) error {
+	if p.User == nil || p.User.Kind != gatehouse.KindUser || p.APIKey != nil {
+		return errPATManagement
+	}
+	return nil
+}
+
+// CreatePAT issues a personal access token to the caller.
+//
+// Only a person signed in with a session may create one: a PAT may list and revoke its user's
+// tokens but not mint new ones, so that a leaked token cannot make itself long-lived siblings
+// that survive its own revocation; agents (whose owner verifies and rotates them) may not create
+// PATs at all. The user may hold at most gatehouse.MaxActivePATs active tokens
+// (token_limit_reached, enforced atomically by the store).
+func (s *Service) CreatePAT(ctx context.Context, p *gatehouse.Principal, in PATInput, meta Meta) (*PATGrant, error) {
+	if err := canManagePATs(p); err != nil {
+		return nil, err
+	}
+	if p.Credential != gatehouse.CredentialSession {
+		return nil, gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "A personal access token cannot create personal access tokens; sign in to create one.")
+	}
+	name := strings.TrimSpace(in.Name)
+	if name == "" {
+		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "name is required.")
+	}
+	if err := checkProfileText("name", name, maxPATNameLen); err != nil {
+		return nil, err
+	}
+	if strings.Contains(name, "\n") {
+		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "name may not contain line breaks.")
+	}
+	lifetime, ok := patLifetimes[in.ExpiresIn]
+	if !ok {
+		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, `expires_in must be "30d", "90d", "1y" or "never".`)
+	}
+	scopes, err := s.normalizePATScopes(in.Scopes)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := s.tokens.New(token.KindPAT)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	pat := &gatehouse.PersonalAccessToken{
+		ID:        s.newID(gatehouse.PrefixPAT),
+		UserID:    p.User.ID,
+		Name:      name,
+		TokenHash: token.Hash(tok),
+		Prefix:    token.DisplayPrefix(tok),
+		Scopes:    scopes,
+		CreatedAt: now,
+	}
+	if lifetime > 0 {
+		exp := now.Add(lifetime)
+		pat.ExpiresAt = &exp
+	}
+	if err := s.store.CreatePAT(ctx, pat, gatehouse.MaxActivePATs, now); err != nil {
+		if gatehouse.ErrorCode(err) == gatehouse.CodeTokenLimitReached {
+			return nil, gatehouse.Errorf(gatehouse.CodeTokenLimitReached, "You already have %d active personal access tokens; revoke one first.", gatehouse.MaxActivePATs)
+		}
+		return nil, err
+	}
+	details := map[string]any{"kind": gatehouse.CredentialPAT, "name": name, "scopes": scopes, "prefix": pat.Prefix}
+	if pat.ExpiresAt != nil {
+		details["expires_at"] = pat.ExpiresAt.Format(time.RFC3339)
+	}
+	s.audit(ctx, EventTokenIssued, p.User.ID, pat.ID, meta, details)
+	return &PATGrant{Token: tok, PAT: pat}, nil
+}
+
+// normalizePATScopes validates the requested scopes and drops duplicates, keeping their order.
+// The reserved gatehouse:verify scope is never granted to a PAT.
+func (s *Service) normalizePATScopes(scopes []string) ([]string, error) {
+	if len(scopes) > maxPATScopes {
+		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A token may have at most %d scopes.", maxPATScopes)
+	}
+	if err := gatehouse.ValidateScopes(scopes, s.cfg.APIResources, false); err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(scopes))
+	for _, sc := range scopes {
+		if !slices.Contains(out, sc) {
+			out = append(out, sc)
+		}
+	}
+	return out, nil
+}
+
+// ListPATs returns the caller's active personal access tokens, newest first.
+func (s *Service) ListPATs(ctx context.Context, p *gatehouse.Principal) ([]gatehouse.PersonalAccessToken, error) {
+	if err := canManagePATs(p); err != nil {
+		return nil, err
+	}
+	return s.store.ListPATs(ctx, p.User.ID, s.now())
+}
+
+// RevokePAT revokes one of the caller's personal access tokens; not_found for anyone else's or
+// an already revoked one. It fails from the next request on, on every instance (every check
+// reads the token's row).
+func (s *Service) RevokePAT(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) error {
+	if err := canManagePATs(p); err != nil {
+		return err
+	}
+	if err := s.store.RevokePAT(ctx, p.User.ID, id, s.now(), "revoked_by_user"); err != nil {
+		if errors.Is(err, gatehouse.ErrNotFound) {
+			return gatehouse.Errorf(gatehouse.CodeNotFound, "No such token.")
+		}
+		return err
+	}
+	s.audit(ctx, EventTokenRevoked, p.User.ID, id, meta, map[string]any{"kind": gatehouse.CredentialPAT, "reason": "revoked_by_user"})
+	return nil
+}
+
+// authenticatePAT checks a personal access token: one indexed lookup (token joined with its
+// user), then revocation, the user's state and expiry. The use is noted in memory (usage.go),
+// never written per request.
+func (s *Service) authenticatePAT(ctx context.Context, bearer string, meta Meta) (*gatehouse.Principal, error) {
+	hash := token.Hash(bearer)
+	pat, u, err := s.store.PATByTokenHash(ctx, hash)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, errInvalidToken
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	switch {
+	case subtle.ConstantTimeCompare(pat.TokenHash, hash) != 1:
+		return nil, errInvalidToken
+	case pat.RevokedAt != nil || u.Disabled() || u.Kind != gatehouse.KindUser:
+		return nil, errInvalidToken
+	case pat.ExpiresAt != nil && !now.Before(*pat.ExpiresAt):
+		return nil, errExpiredToken
+	}
+	s.usage.Record(gatehouse.CredentialPAT, pat.ID, meta.IP, now)
+	return &gatehouse.Principal{User: u, PAT: pat, Credential: gatehouse.CredentialPAT}, nil
+}

@@ -1,0 +1,191 @@
+package auth
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+)
+
+// Last-used times of personal access tokens and API keys are batched: a successful check only
+// notes the use in memory (a mutex-guarded map, one entry per credential holding its latest use
+// and, for API keys, a use count), and FlushUsage writes the whole batch with one
+// store.RecordCredentialUses call. RunUsageFlusher flushes every interval (the server runs it
+// every 10 s) and once more when it stops, so a check never costs a database write.
+//
+// What a crash loses: the uses noted since the last flush, i.e. at most one interval of
+// last_used_at / last_used_ip updates and api_key.used counts. Nothing security-relevant depends
+// on them (revocation and expiry are read from the database on every check).
+//
+// api_key.used is aggregated, never a write per request: each flush appends one audit event per
+// API key used during the interval, with details {"count": uses in the interval, "ip": the last
+// client address}.
+
+// apiKeyUsedEvent is the audit event type of the aggregated API-key uses.
+const apiKeyUsedEvent = "api_key.used"
+
+// usageFlushTimeout bounds the final flush RunUsageFlusher makes when its context ends.
+const usageFlushTimeout = 5 * time.Second
+
+// usageKey names one credential.
+type usageKey struct {
+	kind string // gatehouse.CredentialPAT or gatehouse.CredentialAPIKey
+	id   string
+}
+
+// pendingUse is what the recorder holds for one credential until the next flush.
+type pendingUse struct {
+	at    time.Time // latest use
+	ip    string    // address of the latest use
+	orgID string    // the API key's organization, when known (for the audit event)
+	count int64     // uses since the last flush
+}
+
+// usageRecorder collects credential uses between flushes. The zero value is ready to use; it is
+// safe for concurrent use.
+type usageRecorder struct {
+	mu      sync.Mutex
+	pending map[usageKey]pendingUse
+}
+
+// Record notes one use of a credential at at from ip. The latest use wins; uses are counted.
+func (r *usageRecorder) Record(kind, id, ip string, at time.Time) {
+	r.record(usageKey{kind, id}, pendingUse{at: at, ip: ip, count: 1})
+}
+
+func (r *usageRecorder) record(k usageKey, u pendingUse) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pending == nil {
+		r.pending = make(map[usageKey]pendingUse)
+	}
+	r.pending[k] = merge(r.pending[k], u)
+}
+
+// merge combines two records of one credential: the later use's time and address (the earlier
+// record's when equal, so that arrival order decides ties), the known organization, the sum of
+// the counts.
+func merge(old, u pendingUse) pendingUse {
+	out := old
+	if old.count == 0 || !u.at.Before(old.at) {
+		out.at, out.ip = u.at, u.ip
+	}
+	if u.orgID != "" {
+		out.orgID = u.orgID
+	}
+	out.count += u.count
+	return out
+}
+
+// take removes and returns everything recorded so far.
+func (r *usageRecorder) take() map[usageKey]pendingUse {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	batch := r.pending
+	r.pending = nil
+	return batch
+}
+
+// putBack returns a batch that could not be written, merged with what arrived meanwhile.
+func (r *usageRecorder) putBack(batch map[usageKey]pendingUse) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pending == nil {
+		r.pending = make(map[usageKey]pendingUse, len(batch))
+	}
+	for k, u := range batch {
+		if cur, ok := r.pending[k]; ok {
+			u = merge(u, cur)
+		}
+		r.pending[k] = u
+	}
+}
+
+// RecordUse notes a successful use of a PAT or API key (kind gatehouse.CredentialPAT or
+// gatehouse.CredentialAPIKey) from ip, now. It never touches the database; FlushUsage writes it.
+func (s *Service) RecordUse(kind, id, ip string) {
+	s.usage.Record(kind, id, ip, s.now())
+}
+
+// RecordAPIKeyUse notes a successful use of an API key from ip, now, remembering its organization
+// so that the aggregated api_key.used event lands in the organization's audit trail. Prefer it
+// to RecordUse for API keys.
+func (s *Service) RecordAPIKeyUse(k *gatehouse.APIKey, ip string) {
+	s.usage.record(usageKey{gatehouse.CredentialAPIKey, k.ID}, pendingUse{at: s.now(), ip: ip, orgID: k.OrgID, count: 1})
+}
+
+// FlushUsage writes the uses recorded since the last flush: one store.RecordCredentialUses call
+// for all of them, then one api_key.used audit event per API key used. When the store call fails
+// the batch is kept for the next flush and the error returned. Concurrent flushes are safe (each
+// takes its own batch; the store never moves a last-used time backwards).
+func (s *Service) FlushUsage(ctx context.Context) error {
+	batch := s.usage.take()
+	if len(batch) == 0 {
+		return nil
+	}
+	keys := make([]usageKey, 0, len(batch))
+	for k := range batch {
+		keys = append(keys, k)
+	}
+	// A stable order keeps row locks of concurrent instances' flushes in one order.
+	slices.SortFunc(keys, func(a, b usageKey) int {
+		return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.id, b.id))
+	})
+	uses := make([]gatehouse.CredentialUse, len(keys))
+	for i, k := range keys {
+		u := batch[k]
+		uses[i] = gatehouse.CredentialUse{Kind: k.kind, ID: k.id, At: u.at, IP: u.ip}
+	}
+	if err := s.store.RecordCredentialUses(ctx, uses); err != nil {
+		s.usage.putBack(batch)
+		return err
+	}
+	actx := context.WithoutCancel(ctx)
+	for _, k := range keys {
+		if k.kind != gatehouse.CredentialAPIKey {
+			continue
+		}
+		u := batch[k]
+		e := &gatehouse.AuditEvent{
+			ID:        s.newID(gatehouse.PrefixEvent),
+			Type:      apiKeyUsedEvent,
+			ActorID:   k.id,
+			SubjectID: k.id,
+			OrgID:     u.orgID,
+			IP:        u.ip,
+			CreatedAt: s.now(),
+			Details:   map[string]any{"count": u.count, "ip": u.ip},
+		}
+		if err := s.store.AppendAuditEvent(actx, e); err != nil {
+			s.log.ErrorContext(actx, "audit event not written", "type", apiKeyUsedEvent, "key_id", k.id, "err", err)
+		}
+	}
+	return nil
+}
+
+// RunUsageFlusher calls FlushUsage every interval until ctx ends, then flushes once more (with
+// a fresh deadline of a few seconds) and returns. Start it once per server, in its own
+// goroutine, and wait for it to return before closing the store. Failures are logged; their
+// batch is retried at the next flush.
+func (s *Service) RunUsageFlusher(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), usageFlushTimeout)
+			defer cancel()
+			if err := s.FlushUsage(fctx); err != nil {
+				s.log.Error("final flush of credential last-used times failed; they are lost", "err", err)
+			}
+			return
+		case <-t.C:
+			if err := s.FlushUsage(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("flushing credential last-used times failed; retrying at the next interval", "err", err)
+			}
+		}
+	}
+}

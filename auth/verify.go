@@ -1,0 +1,86 @@
+package auth
+
+import (
+	"context"
+	"net/netip"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/token"
+)
+
+// VerifyInput is a resource server's question: is this credential valid, with these scopes,
+// from this address?
+type VerifyInput struct {
+	Token  string
+	Scopes []string   // every one must be allowed
+	IP     netip.Addr // the caller's client address, checked against API keys' allowed CIDRs; zero: not checked
+}
+
+// Verification is a valid credential's facts, as /v1/verify and introspection report them.
+type Verification struct {
+	Principal   *gatehouse.Principal
+	Kind        string // a gatehouse.Credential* kind
+	OrgID       string // for API keys
+	Scopes      []string
+	Environment string // for API keys
+	ExpiresAt   *time.Time
+}
+
+// Verify checks any bearer credential Gatehouse issues (session, agent session, PAT, API key)
+// — the one machinery behind signed-in endpoints, /v1/verify and introspection. The checksum is
+// checked before any database access. A failure is a *gatehouse.Error with one of the codes
+// invalid_token, expired_token, invalid_api_key, expired_api_key, insufficient_permissions,
+// ip_not_allowed, rate_limited.
+func (s *Service) Verify(ctx context.Context, in VerifyInput, meta Meta) (*Verification, error) {
+	t, err := token.Parse(in.Token)
+	if err != nil || t.Brand != s.cfg.Brand {
+		if apiKeyEnvironment(in.Token) != "" { // looks like an API key (…_sk_live_… / …_sk_test_…)
+			return nil, errInvalidAPIKey
+		}
+		return nil, errInvalidToken
+	}
+	var p *gatehouse.Principal
+	switch t.Kind {
+	case token.KindSession:
+		p, err = s.authenticateSession(ctx, in.Token, meta)
+	case token.KindPAT:
+		p, err = s.authenticatePAT(ctx, in.Token, meta)
+	case token.KindAPIKeyLive, token.KindAPIKeyTest:
+		p, err = s.authenticateAPIKey(ctx, in.Token, in.IP, meta)
+	default:
+		return nil, errInvalidToken
+	}
+	if err != nil {
+		return nil, err
+	}
+	granted, limited := p.Scopes()
+	if limited {
+		for _, want := range in.Scopes {
+			if !gatehouse.ScopeAllows(granted, want) {
+				return nil, gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "The credential lacks the scope %s.", want)
+			}
+		}
+	}
+	return verification(p), nil
+}
+
+// verification describes a verified principal.
+func verification(p *gatehouse.Principal) *Verification {
+	v := &Verification{Principal: p, Kind: p.Credential}
+	v.Scopes, _ = p.Scopes()
+	switch {
+	case p.APIKey != nil:
+		v.OrgID, v.Environment, v.ExpiresAt = p.APIKey.OrgID, p.APIKey.Environment, p.APIKey.ExpiresAt
+	case p.PAT != nil:
+		v.ExpiresAt = p.PAT.ExpiresAt
+	case p.Session != nil:
+		v.ExpiresAt = &p.Session.ExpiresAt
+	}
+	return v
+}
+
+var (
+	errInvalidAPIKey = &gatehouse.Error{Code: gatehouse.CodeInvalidAPIKey, Message: "The API key is invalid."}
+	errExpiredAPIKey = &gatehouse.Error{Code: gatehouse.CodeExpiredAPIKey, Message: "The API key has expired."}
+)

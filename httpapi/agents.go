@@ -1,0 +1,150 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// agentRoutes registers the agent endpoints, the agent token exchange and the leaked-token
+// report endpoint (secretscanning.go).
+func (s *Server) agentRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/agents", s.authed(s.createAgent))
+	mux.HandleFunc("GET /v1/agents", s.authed(s.listAgents))
+	mux.HandleFunc("GET /v1/agents/{id}", s.authed(s.getAgent))
+	mux.HandleFunc("DELETE /v1/agents/{id}", s.authed(s.deleteAgent))
+	mux.HandleFunc("POST /v1/agents/{id}/verify", s.authed(s.verifyAgent))
+	mux.HandleFunc("POST /v1/agents/{id}/rotate", s.authed(s.rotateAgent))
+	mux.HandleFunc("POST /v1/agents/{id}/transfer", s.authed(s.transferAgent))
+	mux.HandleFunc("POST /v1/auth/agent", s.serve(s.agentSignIn))
+	mux.HandleFunc("POST /v1/secret-scanning/report", s.serve(s.secretScanningReport))
+}
+
+// agentJSON is an agent as the API shows it: never its token, only the display prefix.
+type agentJSON struct {
+	ID          string     `json:"id"`
+	UserID      string     `json:"user_id"`
+	OwnerID     string     `json:"owner_id"`
+	Name        string     `json:"name"`
+	Role        string     `json:"role"`
+	TokenPrefix string     `json:"token_prefix"`
+	Verified    bool       `json:"verified"`
+	VerifiedAt  *time.Time `json:"verified_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+}
+
+func newAgentJSON(a *gatehouse.Agent) agentJSON {
+	return agentJSON{
+		ID: a.ID, UserID: a.UserID, OwnerID: a.OwnerID, Name: a.Name, Role: a.Role,
+		TokenPrefix: a.TokenPrefix, Verified: a.VerifiedAt != nil, VerifiedAt: a.VerifiedAt,
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+	}
+}
+
+// agentTokenResponse carries an agent token, shown only in this response.
+type agentTokenResponse struct {
+	Agent      agentJSON `json:"agent"`
+	AgentToken string    `json:"agent_token"`
+}
+
+func (s *Server) createAgent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	var in struct {
+		Name string `json:"name"`
+		Role string `json:"role"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	g, err := s.Auth.CreateAgent(r.Context(), p, auth.AgentInput{Name: in.Name, Role: in.Role}, s.meta(r))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusCreated, agentTokenResponse{Agent: newAgentJSON(g.Agent), AgentToken: g.Token})
+	return nil
+}
+
+func (s *Server) listAgents(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	agents, err := s.Auth.ListAgents(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	out := list[agentJSON]{Data: make([]agentJSON, 0, len(agents))}
+	for i := range agents {
+		out.Data = append(out.Data, newAgentJSON(&agents[i]))
+	}
+	WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) getAgent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	a, err := s.Auth.Agent(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, newAgentJSON(a))
+	return nil
+}
+
+func (s *Server) deleteAgent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	if err := s.Auth.DeleteAgent(r.Context(), p, r.PathValue("id"), s.meta(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) verifyAgent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	a, err := s.Auth.VerifyAgent(r.Context(), p, r.PathValue("id"), s.meta(r))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, newAgentJSON(a))
+	return nil
+}
+
+func (s *Server) rotateAgent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	g, err := s.Auth.RotateAgent(r.Context(), p, r.PathValue("id"), s.meta(r))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, agentTokenResponse{Agent: newAgentJSON(g.Agent), AgentToken: g.Token})
+	return nil
+}
+
+func (s *Server) transferAgent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	var in struct {
+		NewOwner string `json:"new_owner"` // a username or a user ID
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	a, err := s.Auth.TransferAgent(r.Context(), p, r.PathValue("id"), in.NewOwner, s.meta(r))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, newAgentJSON(a))
+	return nil
+}
+
+// agentSignIn exchanges an agent token for an agent session (POST /v1/auth/agent). The session
+// is returned in the body only: an agent is not a browser, so no cookie is set.
+func (s *Server) agentSignIn(w http.ResponseWriter, r *http.Request) error {
+	if err := s.rateLimit(r, "auth"); err != nil {
+		return err
+	}
+	var in struct {
+		AgentToken string `json:"agent_token"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	g, err := s.Auth.AgentSignIn(r.Context(), in.AgentToken, s.meta(r))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, sessionResponse{Token: g.Token, ExpiresAt: g.ExpiresAt, User: s.userJSON(g.User)})
+	return nil
+}

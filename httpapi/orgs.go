@@ -1,0 +1,146 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// orgRoutes registers the endpoints of organizations, their members, API keys (apikeys.go) and
+// audit events (API.md, "Developer credentials").
+func (s *Server) orgRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/orgs", s.authed(s.createOrg))
+	mux.HandleFunc("GET /v1/orgs/{org}", s.authed(s.getOrg))
+	mux.HandleFunc("GET /v1/orgs/{org}/members", s.authed(s.listMembers))
+	mux.HandleFunc("POST /v1/orgs/{org}/members", s.authed(s.addMember))
+	mux.HandleFunc("PATCH /v1/orgs/{org}/members/{user}", s.authed(s.setMemberRole))
+	mux.HandleFunc("DELETE /v1/orgs/{org}/members/{user}", s.authed(s.removeMember))
+	mux.HandleFunc("POST /v1/orgs/{org}/agents", s.authed(s.addAgentToOrg))
+	mux.HandleFunc("GET /v1/orgs/{org}/audit-events", s.authed(s.listOrgAuditEvents))
+	s.apiKeyRoutes(mux)
+}
+
+func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	org, err := s.Auth.CreateOrg(r.Context(), p, in.Name, s.meta(r))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusCreated, orgJSON{ID: org.ID, Name: org.Name, Role: gatehouse.RoleOwner, JoinedAt: org.CreatedAt, CreatedAt: org.CreatedAt})
+	return nil
+}
+
+func (s *Server) getOrg(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	m, err := s.Auth.Org(r.Context(), p, r.PathValue("org"))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, orgJSON{ID: m.Org.ID, Name: m.Org.Name, Role: m.Role, JoinedAt: m.JoinedAt, CreatedAt: m.Org.CreatedAt})
+	return nil
+}
+
+// memberJSON is one member of an organization.
+type memberJSON struct {
+	UserID   string         `json:"user_id"`
+	Username string         `json:"username"`
+	Kind     string         `json:"kind"`
+	Role     gatehouse.Role `json:"role"`
+	JoinedAt time.Time      `json:"joined_at"`
+}
+
+func toMemberJSON(m *gatehouse.Member) memberJSON {
+	return memberJSON{UserID: m.User.ID, Username: m.User.Username, Kind: m.User.Kind, Role: m.Role, JoinedAt: m.JoinedAt}
+}
+
+func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	members, err := s.Auth.ListMembers(r.Context(), p, r.PathValue("org"))
+	if err != nil {
+		return err
+	}
+	out := list[memberJSON]{Data: make([]memberJSON, 0, len(members))}
+	for i := range members {
+		out.Data = append(out.Data, toMemberJSON(&members[i]))
+	}
+	WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) addMember(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	var in struct {
+		UserID   string         `json:"user_id"`
+		Username string         `json:"username"`
+		Role     gatehouse.Role `json:"role"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.Auth.AddMember(r.Context(), p, r.PathValue("org"), auth.MemberInput(in), s.meta(r))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusCreated, toMemberJSON(m))
+	return nil
+}
+
+func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	var in struct {
+		Role gatehouse.Role `json:"role"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.Auth.SetMemberRole(r.Context(), p, r.PathValue("org"), r.PathValue("user"), in.Role, s.meta(r))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, toMemberJSON(m))
+	return nil
+}
+
+func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	if err := s.Auth.RemoveMember(r.Context(), p, r.PathValue("org"), r.PathValue("user"), s.meta(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) addAgentToOrg(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	var in struct {
+		AgentID string         `json:"agent_id"`
+		Role    gatehouse.Role `json:"role"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	m, err := s.Auth.AddAgentToOrg(r.Context(), p, r.PathValue("org"), in.AgentID, in.Role, s.meta(r))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusCreated, toMemberJSON(m))
+	return nil
+}
+
+func (s *Server) listOrgAuditEvents(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	f, err := parseAuditFilter(r)
+	if err != nil {
+		return err
+	}
+	events, next, err := s.Auth.ListOrgAuditEvents(r.Context(), p, r.PathValue("org"), f)
+	if err != nil {
+		return err
+	}
+	out := list[auditEventJSON]{Data: make([]auditEventJSON, 0, len(events)), NextCursor: next}
+	for _, e := range events {
+		out.Data = append(out.Data, auditEventJSON(e))
+	}
+	WriteJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,259 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// credentialRoutes registers personal access tokens and /v1/verify (API.md, "Developer
+// credentials").
+func (s *Server) credentialRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/auth/tokens", s.authed(s.createPAT))
+	mux.HandleFunc("GET /v1/auth/tokens", s.authed(s.listPATs))
+	mux.HandleFunc("DELETE /v1/auth/tokens/{id}", s.authed(s.revokePAT))
+	mux.HandleFunc("POST /v1/verify", s.serve(s.verify))
+}
+
+// patJSON is a personal access token as lists show it: never the token itself.
+type patJSON struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"`
+	Scopes     []string   `json:"scopes"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+}
+
+func toPATJSON(t *gatehouse.PersonalAccessToken) patJSON {
+	scopes := t.Scopes
+	if scopes == nil {
+		scopes = []string{}
+	}
+	return patJSON{
+		ID: t.ID, Name: t.Name, Prefix: t.Prefix, Scopes: scopes,
+		CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt,
+	}
+}
+
+// newPATJSON is the answer to a creation: the only time the token is shown.
+type newPATJSON struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Token     string     `json:"token"`
+	Prefix    string     `json:"prefix"`
+	Scopes    []string   `json:"scopes"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+func (s *Server) createPAT(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	var in struct {
+		Name      string   `json:"name"`
+		ExpiresIn string   `json:"expires_in"`
+		Scopes    []string `json:"scopes"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	g, err := s.Auth.CreatePAT(r.Context(), p, auth.PATInput(in), s.meta(r))
+	if err != nil {
+		return err
+	}
+	j := toPATJSON(g.PAT)
+	WriteJSON(w, http.StatusCreated, newPATJSON{
+		ID: j.ID, Name: j.Name, Token: g.Token, Prefix: j.Prefix, Scopes: j.Scopes,
+		CreatedAt: j.CreatedAt, ExpiresAt: j.ExpiresAt,
+	})
+	return nil
+}
+
+func (s *Server) listPATs(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	pats, err := s.Auth.ListPATs(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	out := list[patJSON]{Data: make([]patJSON, 0, len(pats))}
+	for i := range pats {
+		out.Data = append(out.Data, toPATJSON(&pats[i]))
+	}
+	WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) revokePAT(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	if err := s.Auth.RevokePAT(r.Context(), p, r.PathValue("id"), s.meta(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// Bounds on the scopes a resource server may ask /v1/verify about.
+const (
+	maxVerifyScopes   = 32
+	maxVerifyScopeLen = 128
+)
+
+// verifyFailures are the codes /v1/verify reports as {"valid": false, "code": ...} about the
+// checked token; any other error is an error response about the request itself.
+var verifyFailures = map[gatehouse.Code]bool{
+	gatehouse.CodeInvalidToken:      true,
+	gatehouse.CodeExpiredToken:      true,
+	gatehouse.CodeInvalidAPIKey:     true,
+	gatehouse.CodeExpiredAPIKey:     true,
+	gatehouse.CodeInsufficientPerms: true,
+	gatehouse.CodeIPNotAllowed:      true,
+	gatehouse.CodeRateLimited:       true,
+	gatehouse.CodeAgentNotVerified:  true,
+}
+
+// verifyPrincipalJSON is who the checked credential acts as: a user ({id, kind, username}, plus
+// agent_id and owner_id for an agent) or an organization's key ({org_id, key_id}).
+type verifyPrincipalJSON struct {
+	ID       string `json:"id,omitempty"`
+	Kind     string `json:"kind,omitempty"`
+	Username string `json:"username,omitempty"`
+	AgentID  string `json:"agent_id,omitempty"`
+	OwnerID  string `json:"owner_id,omitempty"`
+	OrgID    string `json:"org_id,omitempty"`
+	KeyID    string `json:"key_id,omitempty"`
+}
+
+// verifyJSON is the answer of /v1/verify for a valid credential. org and environment are null
+// except for API keys; scopes is null when the credential is not limited by scopes (sessions,
+// PATs made without scopes); expires_at is null when it never expires.
+type verifyJSON struct {
+	Valid       bool                `json:"valid"`
+	Kind        string              `json:"kind"`
+	Principal   verifyPrincipalJSON `json:"principal"`
+	Org         *string             `json:"org"`
+	Scopes      []string            `json:"scopes"`
+	Environment *string             `json:"environment"`
+	ExpiresAt   *time.Time          `json:"expires_at"`
+}
+
+// verifyFailureJSON is the answer of /v1/verify for an unusable credential.
+type verifyFailureJSON struct {
+	Valid      bool           `json:"valid"`
+	Code       gatehouse.Code `json:"code"`
+	RetryAfter int64          `json:"retry_after,omitempty"` // with rate_limited
+}
+
+// verify is POST /v1/verify: a resource server asks whether a credential is valid (with these
+// scopes, from this client address). The caller itself must authenticate with the
+// Authorization header as an instance administrator or with an API key holding the reserved
+// scope gatehouse:verify; no credential or an invalid one → 401, a valid one without that
+// right → 403. The checked token is never logged: it travels only in the body, which nothing
+// logs, and errors about it carry codes, not values.
+func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
+	if err := s.authorizeVerifier(r); err != nil {
+		return err
+	}
+	var in struct {
+		Token  string   `json:"token"`
+		Scopes []string `json:"scopes"`
+		IP     string   `json:"ip"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Token == "" {
+		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "token is required.")
+	}
+	if err := checkVerifyScopes(in.Scopes); err != nil {
+		return err
+	}
+	vin := auth.VerifyInput{Token: in.Token, Scopes: in.Scopes}
+	if in.IP != "" {
+		ip, err := netip.ParseAddr(in.IP)
+		if err != nil || ip.Zone() != "" {
+			return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "ip must be an IPv4 or IPv6 address.")
+		}
+		vin.IP = ip.Unmap()
+	}
+	// The checked credential's own use is from the client address the resource server names.
+	meta := auth.Meta{UserAgent: r.UserAgent()}
+	if vin.IP.IsValid() {
+		meta.IP = vin.IP.String()
+	}
+	v, err := s.Auth.Verify(r.Context(), vin, meta)
+	if err != nil {
+		code := gatehouse.ErrorCode(err)
+		if !verifyFailures[code] {
+			return err
+		}
+		out := verifyFailureJSON{Code: code}
+		if code == gatehouse.CodeRateLimited {
+			_, _, retry := describe(err)
+			out.RetryAfter = retryAfterSeconds(retry)
+		}
+		WriteJSON(w, http.StatusOK, out)
+		return nil
+	}
+	WriteJSON(w, http.StatusOK, toVerifyJSON(v))
+	return nil
+}
+
+// authorizeVerifier checks the caller of /v1/verify.
+func (s *Server) authorizeVerifier(r *http.Request) error {
+	tok, fromCookie := s.credential(r)
+	if tok == "" || fromCookie {
+		return &gatehouse.Error{Code: gatehouse.CodeInvalidToken, Message: "Authentication is required: an administrator's token or an API key with the gatehouse:verify scope."}
+	}
+	v, err := s.Auth.Verify(r.Context(), auth.VerifyInput{
+		Token:  tok,
+		Scopes: []string{gatehouse.ReservedScopeVerify},
+		IP:     s.clientIP(r),
+	}, s.meta(r))
+	if err != nil {
+		return err
+	}
+	p := v.Principal
+	if p.APIKey != nil {
+		return nil // Verify checked gatehouse:verify: API keys are always limited by scopes
+	}
+	if p.User != nil && p.User.Kind == gatehouse.KindUser && s.Auth.IsAdmin(p.User) {
+		return nil
+	}
+	return gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Only instance administrators and API keys with the gatehouse:verify scope may verify credentials.")
+}
+
+// checkVerifyScopes bounds the scopes a resource server asks about: each "resource:action".
+func checkVerifyScopes(scopes []string) error {
+	if len(scopes) > maxVerifyScopes {
+		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "At most %d scopes may be asked for.", maxVerifyScopes)
+	}
+	for _, sc := range scopes {
+		res, action, ok := strings.Cut(sc, ":")
+		if !ok || res == "" || action == "" || len(sc) > maxVerifyScopeLen {
+			return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "Each scope must be resource:action.")
+		}
+	}
+	return nil
+}
+
+func toVerifyJSON(v *auth.Verification) verifyJSON {
+	out := verifyJSON{Valid: true, Kind: v.Kind, ExpiresAt: v.ExpiresAt}
+	p := v.Principal
+	switch {
+	case p.APIKey != nil:
+		out.Principal = verifyPrincipalJSON{OrgID: p.APIKey.OrgID, KeyID: p.APIKey.ID}
+		org, env := v.OrgID, v.Environment
+		out.Org, out.Environment = &org, &env
+	case p.User != nil:
+		out.Principal = verifyPrincipalJSON{ID: p.User.ID, Kind: p.User.Kind, Username: p.User.Username}
+		if p.Agent != nil {
+			out.Principal.AgentID, out.Principal.OwnerID = p.Agent.ID, p.Agent.OwnerID
+		}
+	}
+	if scopes, limited := p.Scopes(); limited {
+		out.Scopes = append([]string{}, scopes...)
+	}
+	return out
+}

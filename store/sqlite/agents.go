@@ -1,0 +1,177 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+)
+
+// agentColumns is the column list agentDest reads, in order.
+const agentColumns = `id, user_id, owner_id, name, role, token_hash, token_prefix, verified_at,
+	created_at, updated_at`
+
+// agentDest holds the scan targets of the agentColumns.
+type agentDest struct {
+	a                gatehouse.Agent
+	verified         sql.NullInt64
+	created, updated int64
+}
+
+func (d *agentDest) targets() []any {
+	return []any{&d.a.ID, &d.a.UserID, &d.a.OwnerID, &d.a.Name, &d.a.Role, &d.a.TokenHash,
+		&d.a.TokenPrefix, &d.verified, &d.created, &d.updated}
+}
+
+func (d *agentDest) agent() *gatehouse.Agent {
+	d.a.VerifiedAt = fromNullMillis(d.verified)
+	d.a.CreatedAt, d.a.UpdatedAt = fromMillis(d.created), fromMillis(d.updated)
+	return &d.a
+}
+
+// CreateAgent inserts the agent's account u and the agent a in one transaction. u is filled as
+// CreateUser fills it, with Kind KindAgent; a gets an empty ID, a zero CreatedAt (u's),
+// UpdatedAt (CreatedAt) and UserID (u.ID) filled. Another kind of account, or an a.UserID that
+// is not u's, is CodeInvalidRequest; an unknown owner not found.
+func (s *Store) CreateAgent(ctx context.Context, a *gatehouse.Agent, u *gatehouse.User) error {
+	if err := checkTokenHash(a.TokenHash, "agent"); err != nil {
+		return err
+	}
+	fillUser(u, gatehouse.KindAgent)
+	if u.Kind != gatehouse.KindAgent {
+		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "An agent's account must be of kind %q.", gatehouse.KindAgent)
+	}
+	if a.UserID == "" {
+		a.UserID = u.ID
+	}
+	if a.UserID != u.ID {
+		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "An agent must name its new account.")
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = u.CreatedAt
+	}
+	a.CreatedAt = norm(a.CreatedAt)
+	if a.UpdatedAt.IsZero() {
+		a.UpdatedAt = a.CreatedAt
+	}
+	a.UpdatedAt, a.VerifiedAt = norm(a.UpdatedAt), normPtr(a.VerifiedAt)
+	if a.ID == "" {
+		a.ID = gatehouse.NewID(gatehouse.PrefixAgent, a.CreatedAt, nil)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := insertUser(ctx, tx, u); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO agents (`+agentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.ID, a.UserID, a.OwnerID, a.Name, a.Role, a.TokenHash, a.TokenPrefix, nullMillis(a.VerifiedAt),
+			millis(a.CreatedAt), millis(a.UpdatedAt))
+		return mapError(err, "Owner")
+	})
+}
+
+// AgentByID returns the agent with that ID.
+func (s *Store) AgentByID(ctx context.Context, id string) (*gatehouse.Agent, error) {
+	return s.agent(ctx, `SELECT `+agentColumns+` FROM agents WHERE id = ?`, id)
+}
+
+// AgentByUserID returns the agent whose account is userID.
+func (s *Store) AgentByUserID(ctx context.Context, userID string) (*gatehouse.Agent, error) {
+	return s.agent(ctx, `SELECT `+agentColumns+` FROM agents WHERE user_id = ?`, userID)
+}
+
+func (s *Store) agent(ctx context.Context, query, arg string) (*gatehouse.Agent, error) {
+	var d agentDest
+	if err := s.r.QueryRowContext(ctx, query, arg).Scan(d.targets()...); err != nil {
+		return nil, mapError(err, "Agent")
+	}
+	return d.agent(), nil
+}
+
+// AgentByTokenHash returns the agent with that token hash and its account: one lookup on the
+// unique token_hash index joined to the account by primary key.
+func (s *Store) AgentByTokenHash(ctx context.Context, hash []byte) (*gatehouse.Agent, *gatehouse.User, error) {
+	var d agentDest
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT u.id, u.kind, u.username, u.email, u.email_verified,
+		u.display_name, u.avatar_url, u.banner_url, u.description, u.theme, u.font, u.password_hash,
+		u.is_admin, u.disabled_at, u.created_at, u.updated_at,
+		a.id, a.user_id, a.owner_id, a.name, a.role, a.token_hash, a.token_prefix, a.verified_at,
+		a.created_at, a.updated_at
+		FROM agents a JOIN users u ON u.id = a.user_id
+		WHERE a.token_hash = ?`, hash), d.targets()...)
+	if err != nil {
+		return nil, nil, mapError(err, "Agent")
+	}
+	return d.agent(), u, nil
+}
+
+// ListAgents returns the owner's agents, oldest first (ties by ID); an empty list when none.
+func (s *Store) ListAgents(ctx context.Context, ownerID string) ([]gatehouse.Agent, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+agentColumns+` FROM agents
+		WHERE owner_id = ? ORDER BY created_at, id`, ownerID)
+	if err != nil {
+		return nil, mapError(err, "Agent")
+	}
+	defer rows.Close()
+	out := []gatehouse.Agent{}
+	for rows.Next() {
+		var d agentDest
+		if err := rows.Scan(d.targets()...); err != nil {
+			return nil, mapError(err, "Agent")
+		}
+		out = append(out, *d.agent())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapError(err, "Agent")
+	}
+	return out, nil
+}
+
+// VerifyAgent marks the agent verified at at (also its update time).
+func (s *Store) VerifyAgent(ctx context.Context, id string, at time.Time) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE agents SET verified_at = ?, updated_at = ? WHERE id = ?`,
+		millis(at), millis(at), id)
+	return affectedOne(res, err, "Agent")
+}
+
+// RotateAgentToken stores a new token hash and prefix and revokes the sessions of the agent's
+// account active at at (reason "agent_rotated"), in one transaction. A hash in use is
+// CodeConflict.
+func (s *Store) RotateAgentToken(ctx context.Context, id string, hash []byte, prefix string, at time.Time) error {
+	if err := checkTokenHash(hash, "agent"); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var userID string
+		err := tx.QueryRowContext(ctx, `UPDATE agents SET token_hash = ?, token_prefix = ?, updated_at = ?
+			WHERE id = ? RETURNING user_id`, hash, prefix, millis(at), id).Scan(&userID)
+		if err != nil {
+			return mapError(err, "Agent")
+		}
+		_, err = revokeActive(ctx, tx, userID, "", at, "agent_rotated")
+		return err
+	})
+}
+
+// TransferAgent gives the agent to newOwnerID, clears VerifiedAt and revokes the sessions of
+// the agent's account active at at (reason "agent_transferred"), in one transaction. An unknown
+// agent or new owner is not found.
+func (s *Store) TransferAgent(ctx context.Context, id, newOwnerID string, at time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var userID string
+		err := tx.QueryRowContext(ctx, `UPDATE agents SET owner_id = ?, verified_at = NULL, updated_at = ?
+			WHERE id = ? RETURNING user_id`, newOwnerID, millis(at), id).Scan(&userID)
+		if err != nil {
+			return mapError(err, "Agent or new owner")
+		}
+		_, err = revokeActive(ctx, tx, userID, "", at, "agent_transferred")
+		return err
+	})
+}
+
+// DeleteAgent deletes the agent's account (and so the agent, the account's sessions,
+// memberships and tokens, and the accounts of agents it owns) in one statement.
+func (s *Store) DeleteAgent(ctx context.Context, id string) error {
+	res, err := s.w.ExecContext(ctx, deleteAccountsSQL(`SELECT user_id FROM agents WHERE id = ?`), id)
+	return affectedOne(res, err, "Agent")
+}
