@@ -116,17 +116,22 @@ type AgentStore interface {
 	AgentByTokenHash(ctx context.Context, hash []byte) (*Agent, *User, error)
 	// ListAgents returns the owner's agents, oldest first.
 	ListAgents(ctx context.Context, ownerID string) ([]Agent, error)
+	// The four changes below act only when the agent is owned by ownerID ("" for any owner: the
+	// operator's and the leak reporter's revocations), checked in the same statement as the
+	// change, so a concurrent transfer cannot let the previous owner act once more. Another
+	// owner's agent is ErrNotFound.
+
 	// VerifyAgent marks the agent verified at at.
-	VerifyAgent(ctx context.Context, id string, at time.Time) error
+	VerifyAgent(ctx context.Context, id, ownerID string, at time.Time) error
 	// RotateAgentToken stores a new token hash and prefix and, in the same transaction, revokes
 	// every session of the agent's account (reason "agent_rotated").
-	RotateAgentToken(ctx context.Context, id string, hash []byte, prefix string, at time.Time) error
+	RotateAgentToken(ctx context.Context, id, ownerID string, hash []byte, prefix string, at time.Time) error
 	// TransferAgent gives the agent to newOwnerID, clears its verification and revokes its
 	// sessions (reason "agent_transferred"), in one transaction.
-	TransferAgent(ctx context.Context, id, newOwnerID string, at time.Time) error
+	TransferAgent(ctx context.Context, id, ownerID, newOwnerID string, at time.Time) error
 	// DeleteAgent deletes the agent and its account (with the account's sessions and
 	// memberships).
-	DeleteAgent(ctx context.Context, id string) error
+	DeleteAgent(ctx context.Context, id, ownerID string) error
 }
 
 // APIKeyStore keeps organizations' API keys.

@@ -192,7 +192,7 @@ func (s *Service) VerifyAgent(ctx context.Context, p *gatehouse.Principal, id st
 		return a, nil
 	}
 	now := s.now()
-	if err := s.store.VerifyAgent(ctx, a.ID, now); err != nil {
+	if err := s.store.VerifyAgent(ctx, a.ID, p.User.ID, now); err != nil {
 		return nil, fmt.Errorf("verify agent: %w", err)
 	}
 	a.VerifiedAt, a.UpdatedAt = &now, now
@@ -213,7 +213,7 @@ func (s *Service) RotateAgent(ctx context.Context, p *gatehouse.Principal, id st
 	}
 	now := s.now()
 	hash, prefix := token.Hash(tok), token.DisplayPrefix(tok)
-	if err := s.store.RotateAgentToken(ctx, a.ID, hash, prefix, now); err != nil {
+	if err := s.store.RotateAgentToken(ctx, a.ID, p.User.ID, hash, prefix, now); err != nil {
 		return nil, fmt.Errorf("rotate agent token: %w", err)
 	}
 	a.TokenHash, a.TokenPrefix, a.UpdatedAt = hash, prefix, now
@@ -249,7 +249,7 @@ func (s *Service) TransferAgent(ctx context.Context, p *gatehouse.Principal, id,
 		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The agent already belongs to this account.")
 	}
 	now := s.now()
-	if err := s.store.TransferAgent(ctx, a.ID, to.ID, now); err != nil {
+	if err := s.store.TransferAgent(ctx, a.ID, p.User.ID, to.ID, now); err != nil {
 		return nil, fmt.Errorf("transfer agent: %w", err)
 	}
 	from := a.OwnerID
@@ -264,7 +264,7 @@ func (s *Service) DeleteAgent(ctx context.Context, p *gatehouse.Principal, id st
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteAgent(ctx, a.ID); err != nil {
+	if err := s.store.DeleteAgent(ctx, a.ID, p.User.ID); err != nil {
 		if errors.Is(err, gatehouse.ErrNotFound) {
 			return errAgentNotFound
 		}

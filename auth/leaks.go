@@ -142,7 +142,7 @@ func (s *Service) replaceAgentToken(ctx context.Context, agentID string) error {
 		return fmt.Errorf("reading randomness: %w", err)
 	}
 	hash := sha256.Sum256(secret[:])
-	return s.store.RotateAgentToken(ctx, agentID, hash[:], "", s.now())
+	return s.store.RotateAgentToken(ctx, agentID, "", hash[:], "", s.now()) // any owner: a leak is revoked whoever owns it
 }
 
 // revokeLeaked revokes c (when still active), audits the leak and logs it for the owner. A
@@ -158,19 +158,26 @@ func (s *Service) revokeLeaked(ctx context.Context, c *leakedCredential, r LeakR
 		}
 		revoked = err == nil
 	}
+	// The event's subject is the person whose credential leaked, so that it shows in their own
+	// audit trail (/v1/me/audit-events); an organization's key stays the subject of an org event.
+	subject := c.id
+	if c.orgID == "" && c.ownerID != "" {
+		subject = c.ownerID
+	}
 	details := map[string]any{
-		"kind":     c.kind,
-		"owner_id": c.ownerID,
-		"url":      truncate(r.URL, maxLeakURL),
-		"source":   truncate(r.Source, 64),
-		"type":     truncate(r.Type, 128),
-		"revoked":  revoked,
+		"kind":          c.kind,
+		"credential_id": c.id,
+		"owner_id":      c.ownerID,
+		"url":           truncate(r.URL, maxLeakURL),
+		"source":        truncate(r.Source, 64),
+		"type":          truncate(r.Type, 128),
+		"revoked":       revoked,
 	}
 	e := &gatehouse.AuditEvent{
 		ID:        s.newID(gatehouse.PrefixEvent),
 		Type:      EventCredentialLeaked,
 		ActorID:   LeakReporter,
-		SubjectID: c.id,
+		SubjectID: subject,
 		OrgID:     c.orgID,
 		IP:        meta.IP,
 		UserAgent: truncate(meta.UserAgent, 512),

@@ -261,9 +261,10 @@ func TestSecretScanningReport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		bySubject := map[string]gatehouse.AuditEvent{}
+		byCredential := map[string]gatehouse.AuditEvent{}
 		for _, e := range events {
-			bySubject[e.SubjectID] = e
+			id, _ := e.Details["credential_id"].(string)
+			byCredential[id] = e
 		}
 		if len(events) != 4 {
 			t.Fatalf("%d credential.leaked events, want 4: %+v", len(events), events)
@@ -276,19 +277,28 @@ func TestSecretScanningReport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for subject, c := range map[string]struct{ url, owner, org string }{
-			patRow.ID:  {matches[0].URL, userID, ""},
-			sessRow.ID: {matches[1].URL, userID, ""},
-			agentID:    {matches[2].URL, userID, ""},
-			apiKeyID:   {"", userID, orgID},
+		// A person's credential's event has the person as subject (it shows in their own trail);
+		// an org's key is the subject of an org event.
+		for credential, c := range map[string]struct{ url, owner, org, subject string }{
+			patRow.ID:  {matches[0].URL, userID, "", userID},
+			sessRow.ID: {matches[1].URL, userID, "", userID},
+			agentID:    {matches[2].URL, userID, "", userID},
+			apiKeyID:   {"", userID, orgID, apiKeyID},
 		} {
-			e, ok := bySubject[subject]
+			e, ok := byCredential[credential]
 			if !ok {
-				t.Fatalf("no credential.leaked event for %s", subject)
+				t.Fatalf("no credential.leaked event for %s", credential)
 			}
-			if e.ActorID != "secret-scanning" || e.Details["url"] != c.url || e.Details["owner_id"] != c.owner || e.OrgID != c.org || e.Details["revoked"] != true {
-				t.Fatalf("event for %s: %+v", subject, e)
+			if e.ActorID != "secret-scanning" || e.SubjectID != c.subject || e.Details["url"] != c.url || e.Details["owner_id"] != c.owner || e.OrgID != c.org || e.Details["revoked"] != true {
+				t.Fatalf("event for %s: %+v", credential, e)
 			}
+		}
+
+		// The owner sees the three leaks of their own credentials in their trail.
+		r = s.do("GET", "/v1/me/audit-events?type=credential.leaked", keep, nil)
+		mustStatus(t, r, http.StatusOK)
+		if n := len(r.json(t)["data"].([]any)); n != 3 {
+			t.Fatalf("the owner's trail shows %d credential.leaked events, want 3: %s", n, r.body)
 		}
 
 		// Reported again: still true positives (they are ours), nothing more to revoke.

@@ -123,8 +123,9 @@ func (s *Store) ListAgents(ctx context.Context, ownerID string) ([]gatehouse.Age
 }
 
 // VerifyAgent marks the agent verified at at (also its update time).
-func (s *Store) VerifyAgent(ctx context.Context, id string, at time.Time) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE agents SET verified_at = $1, updated_at = $1 WHERE id = $2`, ts(at), id)
+func (s *Store) VerifyAgent(ctx context.Context, id, ownerID string, at time.Time) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE agents SET verified_at = $1, updated_at = $1
+		WHERE id = $2 AND ($3 = '' OR owner_id = $3)`, ts(at), id, ownerID)
 	if err != nil {
 		return mapError(err, "Agent")
 	}
@@ -137,14 +138,14 @@ func (s *Store) VerifyAgent(ctx context.Context, id string, at time.Time) error 
 // RotateAgentToken stores a new token hash and prefix and revokes the sessions of the agent's
 // account active at at (reason "agent_rotated"), in one transaction. A hash in use is
 // CodeConflict.
-func (s *Store) RotateAgentToken(ctx context.Context, id string, hash []byte, prefix string, at time.Time) error {
+func (s *Store) RotateAgentToken(ctx context.Context, id, ownerID string, hash []byte, prefix string, at time.Time) error {
 	if err := checkTokenHash(hash, "agent"); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var userID string
 		err := tx.QueryRow(ctx, `UPDATE agents SET token_hash = $1, token_prefix = $2, updated_at = $3
-			WHERE id = $4 RETURNING user_id`, hash, prefix, ts(at), id).Scan(&userID)
+			WHERE id = $4 AND ($5 = '' OR owner_id = $5) RETURNING user_id`, hash, prefix, ts(at), id, ownerID).Scan(&userID)
 		if err != nil {
 			return mapError(err, "Agent")
 		}
@@ -156,11 +157,11 @@ func (s *Store) RotateAgentToken(ctx context.Context, id string, hash []byte, pr
 // TransferAgent gives the agent to newOwnerID, clears VerifiedAt and revokes the sessions of
 // the agent's account active at at (reason "agent_transferred"), in one transaction. An unknown
 // agent or new owner is not found.
-func (s *Store) TransferAgent(ctx context.Context, id, newOwnerID string, at time.Time) error {
+func (s *Store) TransferAgent(ctx context.Context, id, ownerID, newOwnerID string, at time.Time) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var userID string
 		err := tx.QueryRow(ctx, `UPDATE agents SET owner_id = $1, verified_at = NULL, updated_at = $2
-			WHERE id = $3 RETURNING user_id`, newOwnerID, ts(at), id).Scan(&userID)
+			WHERE id = $3 AND ($4 = '' OR owner_id = $4) RETURNING user_id`, newOwnerID, ts(at), id, ownerID).Scan(&userID)
 		if err != nil {
 			return mapError(err, "Agent or new owner")
 		}
@@ -171,6 +172,6 @@ func (s *Store) TransferAgent(ctx context.Context, id, newOwnerID string, at tim
 
 // DeleteAgent deletes the agent's account (and so the agent, the account's sessions,
 // memberships and tokens, and the accounts of agents it owns) in one statement.
-func (s *Store) DeleteAgent(ctx context.Context, id string) error {
-	return deleteAccounts(ctx, s.pool, `SELECT user_id FROM agents WHERE id = $1`, id, "Agent")
+func (s *Store) DeleteAgent(ctx context.Context, id, ownerID string) error {
+	return deleteAccounts(ctx, s.pool, `SELECT user_id FROM agents WHERE id = $1 AND ($2 = '' OR owner_id = $2)`, "Agent", id, ownerID)
 }

@@ -165,20 +165,20 @@ func (s *Store) SetPassword(ctx context.Context, id, hash string, at time.Time, 
 // in one statement; sessions, memberships, PATs and agent rows go with the accounts (ON DELETE
 // CASCADE). Audit events are not linked and stay.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
-	return deleteAccounts(ctx, s.pool, `SELECT $1::text COLLATE "C"`, id, "User")
+	return deleteAccounts(ctx, s.pool, `SELECT $1::text COLLATE "C"`, "User", id)
 }
 
 // deleteAccounts deletes the account root selects (a query of one row and column with one
 // parameter, arg; no account when it selects none or NULL) with the accounts of the agents it
 // owns, recursively; not found (naming what) when it deletes nothing. The agent rows cascade
 // from the owner's deletion, so the agents' accounts are found in the same statement, before.
-func deleteAccounts(ctx context.Context, db querier, root, arg, what string) error {
+func deleteAccounts(ctx context.Context, db querier, root, what string, args ...any) error {
 	tag, err := db.Exec(ctx, `WITH RECURSIVE doomed(id) AS (
 			`+root+`
 			UNION
 			SELECT a.user_id FROM agents a JOIN doomed d ON a.owner_id = d.id
 		)
-		DELETE FROM users WHERE id IN (SELECT id FROM doomed)`, arg)
+		DELETE FROM users WHERE id IN (SELECT id FROM doomed)`, args...)
 	if err != nil {
 		return mapError(err, what)
 	}

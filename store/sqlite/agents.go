@@ -128,23 +128,23 @@ func (s *Store) ListAgents(ctx context.Context, ownerID string) ([]gatehouse.Age
 }
 
 // VerifyAgent marks the agent verified at at (also its update time).
-func (s *Store) VerifyAgent(ctx context.Context, id string, at time.Time) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE agents SET verified_at = ?, updated_at = ? WHERE id = ?`,
-		millis(at), millis(at), id)
+func (s *Store) VerifyAgent(ctx context.Context, id, ownerID string, at time.Time) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE agents SET verified_at = ?, updated_at = ?
+		WHERE id = ? AND (? = '' OR owner_id = ?)`, millis(at), millis(at), id, ownerID, ownerID)
 	return affectedOne(res, err, "Agent")
 }
 
 // RotateAgentToken stores a new token hash and prefix and revokes the sessions of the agent's
 // account active at at (reason "agent_rotated"), in one transaction. A hash in use is
 // CodeConflict.
-func (s *Store) RotateAgentToken(ctx context.Context, id string, hash []byte, prefix string, at time.Time) error {
+func (s *Store) RotateAgentToken(ctx context.Context, id, ownerID string, hash []byte, prefix string, at time.Time) error {
 	if err := checkTokenHash(hash, "agent"); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var userID string
 		err := tx.QueryRowContext(ctx, `UPDATE agents SET token_hash = ?, token_prefix = ?, updated_at = ?
-			WHERE id = ? RETURNING user_id`, hash, prefix, millis(at), id).Scan(&userID)
+			WHERE id = ? AND (? = '' OR owner_id = ?) RETURNING user_id`, hash, prefix, millis(at), id, ownerID, ownerID).Scan(&userID)
 		if err != nil {
 			return mapError(err, "Agent")
 		}
@@ -156,11 +156,11 @@ func (s *Store) RotateAgentToken(ctx context.Context, id string, hash []byte, pr
 // TransferAgent gives the agent to newOwnerID, clears VerifiedAt and revokes the sessions of
 // the agent's account active at at (reason "agent_transferred"), in one transaction. An unknown
 // agent or new owner is not found.
-func (s *Store) TransferAgent(ctx context.Context, id, newOwnerID string, at time.Time) error {
+func (s *Store) TransferAgent(ctx context.Context, id, ownerID, newOwnerID string, at time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var userID string
 		err := tx.QueryRowContext(ctx, `UPDATE agents SET owner_id = ?, verified_at = NULL, updated_at = ?
-			WHERE id = ? RETURNING user_id`, newOwnerID, millis(at), id).Scan(&userID)
+			WHERE id = ? AND (? = '' OR owner_id = ?) RETURNING user_id`, newOwnerID, millis(at), id, ownerID, ownerID).Scan(&userID)
 		if err != nil {
 			return mapError(err, "Agent or new owner")
 		}
@@ -171,7 +171,7 @@ func (s *Store) TransferAgent(ctx context.Context, id, newOwnerID string, at tim
 
 // DeleteAgent deletes the agent's account (and so the agent, the account's sessions,
 // memberships and tokens, and the accounts of agents it owns) in one statement.
-func (s *Store) DeleteAgent(ctx context.Context, id string) error {
-	res, err := s.w.ExecContext(ctx, deleteAccountsSQL(`SELECT user_id FROM agents WHERE id = ?`), id)
+func (s *Store) DeleteAgent(ctx context.Context, id, ownerID string) error {
+	res, err := s.w.ExecContext(ctx, deleteAccountsSQL(`SELECT user_id FROM agents WHERE id = ? AND (? = '' OR owner_id = ?)`), id, ownerID, ownerID)
 	return affectedOne(res, err, "Agent")
 }

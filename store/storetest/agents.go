@@ -21,6 +21,40 @@ func agentTests() []test {
 		{"Transfer", testTransferAgent},
 		{"Delete", testDeleteAgent},
 		{"DeletedWithOwner", testAgentsDeletedWithOwner},
+		{"OnlyTheOwnerChanges", testAgentOwnerGuard},
+	}
+}
+
+// testAgentOwnerGuard: every change names the owner it expects; another owner's call is
+// ErrNotFound and changes nothing (so a transfer racing a change cannot let the old owner act).
+func testAgentOwnerGuard(t *testing.T, s gatehouse.Store) {
+	ctx := t.Context()
+	owner := mustCreateUser(t, s, "guard-owner")
+	other := mustCreateUser(t, s, "guard-other")
+	a, _ := mustCreateAgent(t, s, owner.ID, "guarded", base)
+	cases := []struct {
+		name string
+		call func(ownerID string) error
+	}{
+		{"VerifyAgent", func(o string) error { return s.VerifyAgent(ctx, a.ID, o, at(time.Minute)) }},
+		{"RotateAgentToken", func(o string) error { return s.RotateAgentToken(ctx, a.ID, o, randomHash(), "p", at(time.Minute)) }},
+		{"TransferAgent", func(o string) error { return s.TransferAgent(ctx, a.ID, o, other.ID, at(time.Minute)) }},
+		{"DeleteAgent", func(o string) error { return s.DeleteAgent(ctx, a.ID, o) }},
+	}
+	for _, c := range cases {
+		wantNotFound(t, c.name+" by another owner", c.call(other.ID))
+	}
+	got, err := s.AgentByID(ctx, a.ID)
+	if err != nil || got.OwnerID != owner.ID || got.VerifiedAt != nil || string(got.TokenHash) != string(a.TokenHash) {
+		t.Fatalf("a refused change changed the agent: %+v, %v", got, err)
+	}
+	for _, c := range cases { // the owner's own calls go through, in order
+		if err := c.call(owner.ID); err != nil {
+			t.Fatalf("%s by the owner: %v", c.name, err)
+		}
+		if c.name == "TransferAgent" {
+			owner, other = other, owner // the agent now belongs to the former "other"
+		}
 	}
 }
 
@@ -227,7 +261,7 @@ func testVerifyAgent(t *testing.T, s gatehouse.Store) {
 	ctx := t.Context()
 	owner := mustCreateUser(t, s, "owner")
 	a, _ := mustCreateAgent(t, s, owner.ID, "newbot", base)
-	if err := s.VerifyAgent(ctx, a.ID, at(time.Hour)); err != nil {
+	if err := s.VerifyAgent(ctx, a.ID, "", at(time.Hour)); err != nil {
 		t.Fatalf("VerifyAgent: %v", err)
 	}
 	got, err := s.AgentByID(ctx, a.ID)
@@ -237,5 +271,5 @@ func testVerifyAgent(t *testing.T, s gatehouse.Store) {
 	if stampPtr(got.VerifiedAt) != stamp(at(time.Hour)) {
 		t.Errorf("VerifiedAt %s, want %s", stampPtr(got.VerifiedAt), stamp(at(time.Hour)))
 	}
-	wantNotFound(t, "VerifyAgent of an unknown agent", s.VerifyAgent(ctx, "agt_00000000000000000000000000", at(time.Hour)))
+	wantNotFound(t, "VerifyAgent of an unknown agent", s.VerifyAgent(ctx, "agt_00000000000000000000000000", "", at(time.Hour)))
 }

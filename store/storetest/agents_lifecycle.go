@@ -25,7 +25,7 @@ func testRotateAgentToken(t *testing.T, s gatehouse.Store) {
 	owner := mustCreateUser(t, s, "owner")
 	a, u := mustCreateAgent(t, s, owner.ID, "rotabot", base)
 	other, _ := mustCreateAgent(t, s, owner.ID, "otherbot", base)
-	if err := s.VerifyAgent(ctx, a.ID, at(time.Minute)); err != nil {
+	if err := s.VerifyAgent(ctx, a.ID, "", at(time.Minute)); err != nil {
 		t.Fatalf("VerifyAgent: %v", err)
 	}
 	agentSess := mustCreateSession(t, s, u.ID, base, 48*time.Hour)
@@ -33,7 +33,7 @@ func testRotateAgentToken(t *testing.T, s gatehouse.Store) {
 	rotated := at(time.Hour)
 
 	t.Run("hash taken", func(t *testing.T) {
-		err := s.RotateAgentToken(ctx, a.ID, other.TokenHash, "gth_agt_dup", rotated)
+		err := s.RotateAgentToken(ctx, a.ID, "", other.TokenHash, "gth_agt_dup", rotated)
 		wantCode(t, "RotateAgentToken", err, gatehouse.CodeConflict)
 		noLeak(t, err)
 		if at, _ := sessionRevocation(t, s, agentSess); at != "nil" {
@@ -41,11 +41,11 @@ func testRotateAgentToken(t *testing.T, s gatehouse.Store) {
 		}
 	})
 	t.Run("unknown agent", func(t *testing.T) {
-		wantNotFound(t, "RotateAgentToken", s.RotateAgentToken(ctx, "agt_00000000000000000000000000", randomHash(), "p", rotated))
+		wantNotFound(t, "RotateAgentToken", s.RotateAgentToken(ctx, "agt_00000000000000000000000000", "", randomHash(), "p", rotated))
 	})
 
 	newHash := randomHash()
-	if err := s.RotateAgentToken(ctx, a.ID, newHash, "gth_agt_NeW…", rotated); err != nil {
+	if err := s.RotateAgentToken(ctx, a.ID, "", newHash, "gth_agt_NeW…", rotated); err != nil {
 		t.Fatalf("RotateAgentToken: %v", err)
 	}
 	_, _, err := s.AgentByTokenHash(ctx, a.TokenHash)
@@ -83,7 +83,7 @@ func testTransferAgent(t *testing.T, s gatehouse.Store) {
 	a, u := mustCreateAgent(t, s, from.ID, "movebot", base)
 	stays, _ := mustCreateAgent(t, s, from.ID, "staybot", base)
 	for _, id := range []string{a.ID, stays.ID} {
-		if err := s.VerifyAgent(ctx, id, at(time.Minute)); err != nil {
+		if err := s.VerifyAgent(ctx, id, "", at(time.Minute)); err != nil {
 			t.Fatalf("VerifyAgent: %v", err)
 		}
 	}
@@ -98,7 +98,7 @@ func testTransferAgent(t *testing.T, s gatehouse.Store) {
 	}
 	for _, c := range errCases {
 		t.Run(c.name, func(t *testing.T) {
-			err := s.TransferAgent(ctx, c.id, c.newOwner, moved)
+			err := s.TransferAgent(ctx, c.id, "", c.newOwner, moved)
 			wantNotFound(t, "TransferAgent", err)
 			noLeak(t, err)
 		})
@@ -110,7 +110,7 @@ func testTransferAgent(t *testing.T, s gatehouse.Store) {
 		t.Fatalf("a failed transfer changed the agent: %+v", got)
 	}
 
-	if err := s.TransferAgent(ctx, a.ID, to.ID, moved); err != nil {
+	if err := s.TransferAgent(ctx, a.ID, "", to.ID, moved); err != nil {
 		t.Fatalf("TransferAgent: %v", err)
 	}
 	got, err := s.AgentByID(ctx, a.ID)
@@ -194,7 +194,7 @@ func testDeleteAgent(t *testing.T, s gatehouse.Store) {
 	// An agent owned by the deleted agent's account goes with it.
 	sub := mustCreateAgentFootprint(t, s, doomed.user.ID, "subbot")
 	kept := mustCreateAgentFootprint(t, s, owner.ID, "keptbot")
-	if err := s.DeleteAgent(ctx, doomed.agent.ID); err != nil {
+	if err := s.DeleteAgent(ctx, doomed.agent.ID, ""); err != nil {
 		t.Fatalf("DeleteAgent: %v", err)
 	}
 	doomed.check(t, s, true)
@@ -203,8 +203,8 @@ func testDeleteAgent(t *testing.T, s gatehouse.Store) {
 	if _, err := s.UserByID(ctx, owner.ID); err != nil {
 		t.Errorf("owner after DeleteAgent: %v", err)
 	}
-	wantNotFound(t, "DeleteAgent again", s.DeleteAgent(ctx, doomed.agent.ID))
-	wantNotFound(t, "DeleteAgent of a user's ID", s.DeleteAgent(ctx, owner.ID))
+	wantNotFound(t, "DeleteAgent again", s.DeleteAgent(ctx, doomed.agent.ID, ""))
+	wantNotFound(t, "DeleteAgent of a user's ID", s.DeleteAgent(ctx, owner.ID, ""))
 }
 
 func testAgentsDeletedWithOwner(t *testing.T, s gatehouse.Store) {
