@@ -1,6 +1,15 @@
-// Package auth holds the account and session use cases of Gatehouse: register, sign in, sign
-// out, profile, change password, delete account, sessions, the caller's organizations and audit
-// trail, and the operator's repairs (admin create-user, reset-password, revoke-sessions).
+// Package auth holds the use cases of Gatehouse:
+//
+//   - accounts and sessions: register, sign in (throttled, enumeration-proof), sessions, profile,
+//     change password, delete account, the caller's organizations and audit trail, and the
+//     operator's repairs (admin create-user, reset-password, revoke-sessions);
+//   - developer credentials: personal access tokens (pats.go), agents and the agent exchange
+//     (agents.go), organizations and members (orgs.go), organizations' API keys (apikeys.go),
+//     leaked-token reports (leaks.go);
+//   - the one verification machinery (verify.go, session.go): Authenticate for endpoints that act
+//     as a user (sessions, agent sessions, PATs), Verify for /v1/verify and introspection (every
+//     kind, API keys included, with scopes and client-address checks);
+//   - batched last-used recording (usage.go): a check never writes to the database.
 //
 // Contract:
 //   - It speaks the root package's types and its Store interface; it imports the pure libraries
@@ -8,6 +17,11 @@
 //   - Every error it returns is a *gatehouse.Error with a contract code, or an internal error.
 //     Sign-in failures of every kind are the same CodeInvalidCredentials error and take the same
 //     time (unknown accounts verify against a dummy hash).
-//   - Bearer secrets are generated here, returned once, and only their SHA-256 is stored.
-//   - The clock and the random source are injected (Options) so expiry tests are deterministic.
+//   - Bearer secrets are generated here, returned once, and only their SHA-256 is stored. A
+//     token's checksum is checked before any database access.
+//   - Nothing is cached: revocation takes effect on the next request, on every instance.
+//   - The clock, the random source and the rate limiter are injected (Options) so expiry and
+//     rotation tests are deterministic.
+//   - Audit event types beyond the root package's (token.*, agent.*, org.*, api_key.*,
+//     credential.leaked) are constants in the file of their use case.
 package auth

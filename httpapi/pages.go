@@ -46,6 +46,7 @@ func (s *Server) pageRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /register", s.registerSubmit)
 	mux.HandleFunc("GET /logout", s.logoutPage)
 	mux.HandleFunc("POST /logout", s.logoutSubmit)
+	s.accountRoutes(mux) // account_pages.go: /account with the profile, API tokens and sessions tabs
 	mux.Handle("GET /static/", s.Pages.Static())
 }
 
