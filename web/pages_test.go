@@ -32,7 +32,7 @@ func render(t *testing.T, p *Pages, status int, name string, data any) *httptest
 
 func TestNames(t *testing.T) {
 	got := newPages(t).Names()
-	want := []string{"error", "home", "login", "logout", "register"}
+	want := []string{"account", "error", "home", "login", "logout", "register"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}

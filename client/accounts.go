@@ -1,0 +1,81 @@
+package client
+
+import (
+	"context"
+	"net/http"
+)
+
+// Register creates an account (POST /v1/auth/register) and returns its first session.
+func (c *Client) Register(ctx context.Context, in RegisterRequest) (*Session, error) {
+	var out Session
+	if err := c.do(ctx, http.MethodPost, "/v1/auth/register", in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Login signs in with a username (or email address) and password (POST /v1/auth/login). Every
+// kind of failure is CodeInvalidCredentials.
+func (c *Client) Login(ctx context.Context, username, password string) (*Session, error) {
+	in := struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}{username, password}
+	var out Session
+	if err := c.do(ctx, http.MethodPost, "/v1/auth/login", in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// AgentSignIn exchanges an agent token for an agent session (POST /v1/auth/agent). An agent
+// its owner has not verified gets CodeAgentNotVerified.
+func (c *Client) AgentSignIn(ctx context.Context, agentToken string) (*Session, error) {
+	in := struct {
+		AgentToken string `json:"agent_token"`
+	}{agentToken}
+	var out Session
+	if err := c.do(ctx, http.MethodPost, "/v1/auth/agent", in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Logout revokes the client's session (POST /v1/auth/logout). Logging out with a dead
+// credential is not an error.
+func (c *Client) Logout(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/v1/auth/logout", nil, nil)
+}
+
+// Me returns the caller's profile (GET /v1/me); for an agent, User.Owner names its owner.
+func (c *Client) Me(ctx context.Context) (*User, error) {
+	var out User
+	if err := c.do(ctx, http.MethodGet, "/v1/me", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdateProfile changes the fields of upd that are set (PATCH /v1/me) and returns the profile.
+func (c *Client) UpdateProfile(ctx context.Context, upd ProfileUpdate) (*User, error) {
+	var out User
+	if err := c.do(ctx, http.MethodPatch, "/v1/me", upd, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ListSessions lists the caller's sessions (GET /v1/me/sessions).
+func (c *Client) ListSessions(ctx context.Context) ([]SessionInfo, error) {
+	return listAll[SessionInfo](ctx, c, "/v1/me/sessions")
+}
+
+// RevokeSession revokes one of the caller's sessions (DELETE /v1/me/sessions/{id}).
+func (c *Client) RevokeSession(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/me/sessions/"+seg(id), nil, nil)
+}
+
+// ListMyOrgs lists the caller's organizations with the caller's role (GET /v1/me/orgs).
+func (c *Client) ListMyOrgs(ctx context.Context) ([]Org, error) {
+	return listAll[Org](ctx, c, "/v1/me/orgs")
+}
