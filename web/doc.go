@@ -6,7 +6,7 @@
 //   - Every page is templates/<name>.html defining "title" and "content"; it is executed
 //     through the "layout" template of templates/layout.html. Templates are parsed once, in
 //     [New]; [Pages.Names] lists the pages. Today: login, register, logout (confirm), home
-//     (signed-in landing) and error.
+//     (signed-in landing), account (profile, API tokens and sessions tabs) and error.
 //   - The data of every page is a struct with the fields of httpapi.PageData: Error (shown in
 //     an element with role="alert"), Username, Email, DisplayName, Next (the local path the
 //     sign-in forms carry in a hidden field), Status and RequestID (the error page). A page may
@@ -21,5 +21,6 @@
 //     of API.md ("username", "password", "email", "display_name", "next"), labels bound to their
 //     inputs and autocomplete hints for password managers. The pages use no inline style or
 //     script and nothing from other origins (Content-Security-Policy: default-src 'self'), and
-//     need no JavaScript.
+//     work without JavaScript. The one script, static/account.js, only adds the Copy button next
+//     to a newly created token (which stays a selectable read-only field without it).
 package web
