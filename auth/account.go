@@ -161,6 +161,12 @@ func (s *Service) ListOrgs(ctx context.Context, p *gatehouse.Principal) ([]gateh
 func (s *Service) ListAuditEvents(ctx context.Context, p *gatehouse.Principal, f gatehouse.AuditFilter) ([]gatehouse.AuditEvent, string, error) {
 	f.UserID = p.User.ID
 	f.OrgID = ""
+	return s.auditPage(ctx, f)
+}
+
+// auditPage returns one page of events matching f (default 50, at most 200 a page) and the
+// cursor of the next page ("" on the last page).
+func (s *Service) auditPage(ctx context.Context, f gatehouse.AuditFilter) ([]gatehouse.AuditEvent, string, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}

@@ -332,19 +332,7 @@ func (s *Service) ListOrgAuditEvents(ctx context.Context, p *gatehouse.Principal
 	}
 	f.OrgID = orgID
 	f.UserID = ""
-	if f.Limit <= 0 || f.Limit > 200 {
-		f.Limit = 50
-	}
-	f.Limit++ // one more tells whether there is a next page
-	events, err := s.store.ListAuditEvents(ctx, f)
-	if err != nil {
-		return nil, "", err
-	}
-	if len(events) < f.Limit {
-		return events, "", nil
-	}
-	events = events[:f.Limit-1]
-	return events, events[len(events)-1].ID, nil
+	return s.auditPage(ctx, f)
 }
 
 // auditOrg appends an event of an organization, like audit.
