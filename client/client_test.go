@@ -192,7 +192,7 @@ func TestAgents(t *testing.T) {
 	_, err = client.New(gh.url, client.WithToken(sess.Token)).Me(ctx)
 	wantCode(t, err, http.StatusUnauthorized, client.CodeInvalidToken)
 
-	org, err := owner.CreateOrg(ctx, "Bots Inc")
+	org, err := owner.CreateOrg(ctx, uniqueName("Bots"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,8 +222,9 @@ func TestOrgsAndAPIKeys(t *testing.T) {
 	ctx := context.Background()
 	owner, _ := signedIn(t, "boss")
 	member, ms := signedIn(t, "staff")
-	org, err := owner.CreateOrg(ctx, "Acme")
-	if err != nil || org.Role != client.RoleOwner || org.Name != "Acme" {
+	orgName := uniqueName("Acme")
+	org, err := owner.CreateOrg(ctx, orgName)
+	if err != nil || org.Role != client.RoleOwner || org.Name != orgName {
 		t.Fatalf("CreateOrg: %+v %v", org, err)
 	}
 	if got, err := owner.GetOrg(ctx, org.ID); err != nil || got.ID != org.ID {

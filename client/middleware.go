@@ -96,10 +96,9 @@ func (m *middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 	}
 	v, err := m.c.Verify(r.Context(), VerifyRequest{Token: tok, Scopes: m.scopes, IP: ip.String()})
 	if err != nil {
-		if r.Context().Err() != nil {
-			return // the client went away; nobody reads an answer
-		}
-		if m.onError != nil {
+		// Fail closed even when the client went away: returning without an answer would make
+		// net/http send 200.
+		if m.onError != nil && r.Context().Err() == nil {
 			m.onError(r, err)
 		}
 		retry := time.Second

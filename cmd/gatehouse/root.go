@@ -18,7 +18,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCommand(), newMigrateCommand(), newAdminCommand())
+	root.AddCommand(newServeCommand(), newMigrateCommand(), newAdminCommand(), newTokensCommand(), newAgentsCommand(), newAPIKeysCommand())
 	return root
 }
 
