@@ -196,5 +196,6 @@ func NewAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.Passw
 		PasswordPolicy: password.Policy{MinLength: cfg.PasswordMinLength},
 		AdminEmails:    emails,
 		APIResources:   cfg.APIResources,
+		PublicURL:      strings.TrimSuffix(cfg.PublicURL.String(), "/"),
 	}, auth.Options{Logger: log, Limiter: limiter})
 }
