@@ -33,15 +33,16 @@ func (u *User) Disabled() bool { return u.DisabledAt != nil }
 
 // UserUpdate is a partial update of a profile: nil fields are left alone.
 type UserUpdate struct {
-	Email       *string // setting it clears EmailVerified
-	DisplayName *string
-	AvatarURL   *string
-	BannerURL   *string
-	Description *string
-	Theme       *string
-	Font        *string
-	IsAdmin     *bool
-	UpdatedAt   time.Time
+	Email         *string // setting it clears EmailVerified (unless EmailVerified is set too)
+	EmailVerified *bool   // mark the address verified (applied after Email)
+	DisplayName   *string
+	AvatarURL     *string
+	BannerURL     *string
+	Description   *string
+	Theme         *string
+	Font          *string
+	IsAdmin       *bool
+	UpdatedAt     time.Time
 }
 
 // Session is a signed-in browser or API session. The bearer token itself is never stored: only

@@ -33,6 +33,7 @@ type Config struct {
 	LoginThrottle  gatehouse.LoginThrottlePolicy
 	AdminEmails    []string // lowercased; verified owners of these are instance administrators
 	APIResources   []string // resource names allowed in scopes (GATEHOUSE_API_RESOURCES)
+	PublicURL      string   // GATEHOUSE_PUBLIC_URL without a trailing slash: every mailed link starts with it
 }
 
 // Options are the injectable parts; zero values mean the real ones.
@@ -42,6 +43,15 @@ type Options struct {
 	Logger *slog.Logger
 	// Limiter enforces per-credential rate limits (API keys'); nil: none.
 	Limiter gatehouse.RateLimiter
+	// Mail composes the mails the use cases send (package mail's templates); nil: no mail.
+	Mail MailComposer
+}
+
+// MailComposer renders a mail of a kind ("verify_email", "password_reset", "magic_link", ...)
+// for one recipient from data. The use cases store the result in the outbox in the same
+// transaction as the action that causes it; a worker sends it.
+type MailComposer interface {
+	Compose(kind, to string, data map[string]any) (*gatehouse.OutboundMail, error)
 }
 
 // Service implements the use cases. It is safe for concurrent use.
@@ -54,6 +64,7 @@ type Service struct {
 	tokens  token.Generator
 	log     *slog.Logger
 	limiter gatehouse.RateLimiter
+	mail    MailComposer
 	usage   usageRecorder // usage.go: batched last-used times of PATs and API keys
 
 	defaultOrgID string
@@ -86,6 +97,7 @@ func New(store gatehouse.Store, hasher PasswordHasher, cfg Config, opts Options)
 		tokens:  token.Generator{Brand: cfg.Brand, Rand: opts.Random},
 		log:     opts.Logger,
 		limiter: opts.Limiter,
+		mail:    opts.Mail,
 	}
 }
 
