@@ -23,6 +23,8 @@ type Store interface {
 	PATStore
 	AgentStore
 	APIKeyStore
+	MailStore
+	OneTimeTokenStore
 
 	// Ping reports whether the database answers (used by /readyz).
 	Ping(ctx context.Context) error
@@ -173,4 +175,35 @@ type LoginThrottleStore interface {
 	// ended before cutoff (callers pass now minus the policy's Forget, after which a claim would
 	// start afresh anyway) and returns how many it deleted.
 	PruneLoginAttempts(ctx context.Context, cutoff time.Time) (int, error)
+}
+
+// MailStore is the outbox of mails.
+type MailStore interface {
+	// EnqueueMail adds m to the outbox (NextAttemptAt zero means now).
+	EnqueueMail(ctx context.Context, m *OutboundMail) error
+	// ClaimMail leases up to limit unsent mails due at now (NextAttemptAt <= now), oldest first,
+	// to the calling worker by moving their NextAttemptAt to now+lease, so that no other worker
+	// (on any instance) takes them meanwhile. Atomic across instances.
+	ClaimMail(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]OutboundMail, error)
+	// MarkMailSent records a successful send.
+	MarkMailSent(ctx context.Context, id string, at time.Time) error
+	// MarkMailFailed records a failed attempt: Attempts+1, LastError, and the next attempt.
+	MarkMailFailed(ctx context.Context, id string, next time.Time, errText string) error
+}
+
+// OneTimeTokenStore keeps mailed single-use secrets.
+type OneTimeTokenStore interface {
+	// CreateOneTimeToken stores t and, in the same transaction, marks used every earlier unused
+	// token of the same user and purpose (only the newest works) and enqueues mail (nil: none).
+	CreateOneTimeToken(ctx context.Context, t *OneTimeToken, mail *OutboundMail) error
+	// ConsumeOneTimeToken marks the unused, unexpired token of that purpose and hash used at now
+	// and returns it; ErrNotFound otherwise. Of concurrent consumers of one token exactly one
+	// succeeds, on one instance or many.
+	ConsumeOneTimeToken(ctx context.Context, purpose string, hash []byte, now time.Time) (*OneTimeToken, error)
+	// ActiveOneTimeToken returns the user's newest unused, unexpired token of purpose;
+	// ErrNotFound when there is none.
+	ActiveOneTimeToken(ctx context.Context, userID, purpose string, now time.Time) (*OneTimeToken, error)
+	// FailOneTimeToken counts one wrong guess against the token and returns the new count
+	// (atomic under concurrent guesses).
+	FailOneTimeToken(ctx context.Context, id string) (int, error)
 }

@@ -34,6 +34,10 @@ type Main struct {
 
 	stopJanitor context.CancelFunc
 	janitorDone <-chan struct{}
+
+	// MailTuning adjusts the mail worker (tests); set it before Start.
+	MailTuning MailTuning
+	mail       *mailer
 }
 
 // New returns a Main for cfg; nothing is opened until Start.
@@ -65,9 +69,14 @@ func (m *Main) Start(ctx context.Context) error {
 		store.Close()
 		return err
 	}
+	if err := m.newMailerFor(store); err != nil {
+		m.limiter.Close()
+		store.Close()
+		return err
+	}
 	hasher := NewHasher(m.cfg)
 	// The use cases log with the request's context: a LogHandler adds its request_id.
-	m.Auth = NewAuthService(m.cfg, store, hasher, slog.New(httpapi.LogHandler(m.log.Handler())), m.limiter)
+	m.Auth = newAuthService(m.cfg, store, hasher, slog.New(httpapi.LogHandler(m.log.Handler())), m.limiter, m.mail)
 	if err := m.Auth.Init(ctx); err != nil {
 		m.limiter.Close()
 		store.Close()
@@ -116,6 +125,7 @@ func (m *Main) Start(ctx context.Context) error {
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopJanitor = cancel
 	janitorDone := startJanitor(jctx, m.log, m.Auth.PruneLoginAttempts)
+	mailDone := m.mail.start(jctx) // the outbox worker; stopped with the janitor, before the store closes
 	// Last-used times of PATs and API keys are recorded in memory and written in batches (never
 	// a write per request); the flusher writes once more when Close stops it, before the store
 	// closes.
@@ -124,6 +134,7 @@ func (m *Main) Start(ctx context.Context) error {
 		defer close(flushed)
 		m.Auth.RunUsageFlusher(jctx, usageFlushEvery)
 		<-janitorDone
+		<-mailDone
 	}()
 	m.janitorDone = flushed
 	return nil
@@ -161,6 +172,11 @@ func (m *Main) Close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("shutdown: %w", err))
 		}
 	}
+	if m.Auth != nil { // mails of reset and magic-link requests still being queued
+		if err := m.Auth.Drain(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if m.stopJanitor != nil {
 		m.stopJanitor()
 		<-m.janitorDone
@@ -184,6 +200,11 @@ func NewHasher(cfg *config.Config) *password.Hasher {
 // NewAuthService builds the account use cases over store.
 // limiter may be nil (the operator commands need none).
 func NewAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.PasswordHasher, log *slog.Logger, limiter gatehouse.RateLimiter) *auth.Service {
+	return newAuthService(cfg, store, hasher, log, limiter, nil)
+}
+
+// newAuthService is NewAuthService with the mail composer (nil: the use cases send no mail).
+func newAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.PasswordHasher, log *slog.Logger, limiter gatehouse.RateLimiter, mail auth.MailComposer) *auth.Service {
 	emails := make([]string, len(cfg.AdminEmails))
 	for i, e := range cfg.AdminEmails {
 		emails[i] = strings.ToLower(e)
@@ -197,5 +218,5 @@ func NewAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.Passw
 		AdminEmails:    emails,
 		APIResources:   cfg.APIResources,
 		PublicURL:      strings.TrimSuffix(cfg.PublicURL.String(), "/"),
-	}, auth.Options{Logger: log, Limiter: limiter})
+	}, auth.Options{Logger: log, Limiter: limiter, Mail: mail})
 }

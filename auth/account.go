@@ -20,7 +20,8 @@ type ProfileInput struct {
 	Font        *string
 }
 
-// UpdateProfile changes the caller's profile. Changing the email clears email_verified.
+// UpdateProfile changes the caller's profile. Changing the email clears email_verified and mails a
+// verification code to the new address.
 func (s *Service) UpdateProfile(ctx context.Context, p *gatehouse.Principal, in ProfileInput, meta Meta) (*gatehouse.User, error) {
 	upd := gatehouse.UserUpdate{UpdatedAt: s.now()}
 	if in.Email != nil {
@@ -76,6 +77,9 @@ func (s *Service) UpdateProfile(ctx context.Context, p *gatehouse.Principal, in 
 		return nil, err
 	}
 	s.audit(ctx, gatehouse.EventProfileUpdated, u.ID, u.ID, meta, nil)
+	if upd.Email != nil {
+		s.mailVerificationCode(ctx, u) // emailverify.go: the new address must be verified
+	}
 	return u, nil
 }
 

@@ -24,6 +24,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta Meta) (*S
 		return nil, err
 	}
 	s.audit(ctx, gatehouse.EventUserRegistered, u.ID, u.ID, meta, nil)
+	s.mailVerificationCode(ctx, u) // emailverify.go; nothing when there is no address
 	return s.startSession(ctx, u, meta)
 }
 

@@ -66,6 +66,7 @@ type Service struct {
 	limiter gatehouse.RateLimiter
 	mail    MailComposer
 	usage   usageRecorder // usage.go: batched last-used times of PATs and API keys
+	tasks   linkTasks     // recovery.go: mailing of reset and magic links after the answer
 
 	defaultOrgID string
 }

@@ -22,6 +22,12 @@ type Config struct {
 
 	SMTPURL  string // GATEHOUSE_SMTP_URL: smtp:// or smtps://; empty: dev outbox
 	MailFrom string // GATEHOUSE_MAIL_FROM: default "Gatehouse <no-reply@localhost>"
+	// MailTemplates is GATEHOUSE_MAIL_TEMPLATES: a folder whose <kind>.subject.txt, <kind>.txt
+	// and <kind>.html replace the built-in mail templates; empty: the built-in ones.
+	MailTemplates string
+	// MailOutboxDir is GATEHOUSE_MAIL_OUTBOX_DIR: where the dev outbox (no SMTP URL) writes
+	// mails; default ./dev-outbox.
+	MailOutboxDir string
 
 	TrustedProxies []netip.Prefix // GATEHOUSE_TRUSTED_PROXIES: CIDRs (a bare IP is a /32 or /128); empty: none
 	AuthRateLimit  gatehouse.Rate // GATEHOUSE_AUTH_RATE_LIMIT: per-IP on credential endpoints; default 10/m

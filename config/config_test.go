@@ -31,6 +31,8 @@ func TestDefaults(t *testing.T) {
 		{"TokenBrand", c.TokenBrand, "gth"},
 		{"SMTPURL", c.SMTPURL, ""},
 		{"MailFrom", c.MailFrom, "Gatehouse <no-reply@localhost>"},
+		{"MailTemplates", c.MailTemplates, ""},
+		{"MailOutboxDir", c.MailOutboxDir, "./dev-outbox"},
 		{"TrustedProxies", len(c.TrustedProxies), 0},
 		{"AuthRateLimit", c.AuthRateLimit, gatehouse.Rate{Limit: 10, Period: time.Minute}},
 		{"SessionTTL", c.SessionTTL, 168 * time.Hour},
@@ -67,6 +69,7 @@ func TestLoadParsesEachVariable(t *testing.T) {
 		t.Fatal(err)
 	}
 	secretKey := strings.Repeat("k", 32)
+	templates := t.TempDir()
 	tests := []struct {
 		env, value string
 		got        func(*Config) any
@@ -83,6 +86,9 @@ func TestLoadParsesEachVariable(t *testing.T) {
 		{"GATEHOUSE_TOKEN_BRAND", "crew", func(c *Config) any { return c.TokenBrand }, "crew"},
 		{"GATEHOUSE_SMTP_URL", "smtps://u:p@mail.example.com:465", func(c *Config) any { return c.SMTPURL }, "smtps://u:p@mail.example.com:465"},
 		{"GATEHOUSE_MAIL_FROM", "ops@example.com", func(c *Config) any { return c.MailFrom }, "ops@example.com"},
+		{"GATEHOUSE_MAIL_TEMPLATES", templates, func(c *Config) any { return c.MailTemplates }, templates},
+		{"GATEHOUSE_MAIL_OUTBOX_DIR", "/var/tmp/outbox", func(c *Config) any { return c.MailOutboxDir }, "/var/tmp/outbox"},
+		{"GATEHOUSE_MAIL_OUTBOX_DIR", "", func(c *Config) any { return c.MailOutboxDir }, "./dev-outbox"},
 		{"GATEHOUSE_TRUSTED_PROXIES", " 10.0.0.0/8, 192.168.1.7 ,2001:db8::/32,::1, 172.16.5.4/12",
 			func(c *Config) any { return c.TrustedProxies },
 			[]netip.Prefix{

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,6 +30,10 @@ func loadProblems(t *testing.T, environ []string, fs *pflag.FlagSet) []Problem {
 
 func TestLoadRejectsInvalidValues(t *testing.T) {
 	dir := t.TempDir()
+	keysFile := filepath.Join(dir, "keys.json")
+	if err := os.WriteFile(keysFile, []byte(`{"public_keys":[]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		env, value string
 		reason     string // a substring of the problem's reason
@@ -55,6 +60,8 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"GATEHOUSE_SMTP_URL", "mail.example.com:25", "want smtp:// or smtps://"},
 		{"GATEHOUSE_SMTP_URL", "smtp://", "want smtp://[user:password@]host"},
 		{"GATEHOUSE_MAIL_FROM", "not an address", "want an address"},
+		{"GATEHOUSE_MAIL_TEMPLATES", filepath.Join(dir, "missing"), "no such folder"},
+		{"GATEHOUSE_MAIL_TEMPLATES", keysFile, "not a folder"},
 		{"GATEHOUSE_TRUSTED_PROXIES", "10.0.0.0/8, 10.0.0.0/33,proxy.local", `"10.0.0.0/33", "proxy.local"`},
 		{"GATEHOUSE_TRUSTED_PROXIES", "fe80::1%eth0", "not a CIDR or IP address"},
 		{"GATEHOUSE_AUTH_RATE_LIMIT", "10", "want N/s, N/m, N/h or N/d"},
@@ -278,5 +285,27 @@ func TestValidateConfigBuiltInCode(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "short") {
 		t.Errorf("Validate echoes the secret key: %v", err)
+	}
+}
+
+func TestValidateMailOutboxDir(t *testing.T) {
+	tests := []struct {
+		name        string
+		smtp, dir   string
+		wantProblem bool
+	}{
+		{"dev outbox with a folder", "", "./dev-outbox", false},
+		{"dev outbox without a folder", "", "", true},
+		{"smtp needs no folder", "smtp://mail.example.com", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Default()
+			c.SMTPURL, c.MailOutboxDir = tt.smtp, tt.dir
+			err := c.Validate()
+			if got := err != nil && strings.Contains(err.Error(), "GATEHOUSE_MAIL_OUTBOX_DIR"); got != tt.wantProblem {
+				t.Errorf("Validate() = %v, want a GATEHOUSE_MAIL_OUTBOX_DIR problem: %v", err, tt.wantProblem)
+			}
+		})
 	}
 }

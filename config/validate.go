@@ -99,6 +99,14 @@ func (c *Config) problems() []Problem {
 	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
 		add("GATEHOUSE_MAIL_FROM", c.MailFrom, `want an address such as "Gatehouse <no-reply@example.com>"`)
 	}
+	if c.MailTemplates != "" {
+		if reason := checkDirectory(c.MailTemplates); reason != "" {
+			add("GATEHOUSE_MAIL_TEMPLATES", c.MailTemplates, "%s", reason)
+		}
+	}
+	if c.SMTPURL == "" && strings.TrimSpace(c.MailOutboxDir) == "" {
+		add("GATEHOUSE_MAIL_OUTBOX_DIR", c.MailOutboxDir, "required when GATEHOUSE_SMTP_URL is empty")
+	}
 	for _, p := range c.TrustedProxies {
 		if !p.IsValid() {
 			add("GATEHOUSE_TRUSTED_PROXIES", p.String(), "not a valid prefix")
@@ -305,6 +313,19 @@ func checkRegularFile(path string) string {
 		return "cannot read the file"
 	case !fi.Mode().IsRegular():
 		return "not a regular file"
+	}
+	return ""
+}
+
+func checkDirectory(path string) string {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such folder"
+	case err != nil:
+		return "cannot read the folder"
+	case !fi.IsDir():
+		return "not a folder"
 	}
 	return ""
 }

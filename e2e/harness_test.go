@@ -111,6 +111,7 @@ func testConfig(dbURL string) *config.Config {
 func start(t *testing.T, dbURL string, configure func(*config.Config)) *server {
 	t.Helper()
 	cfg := testConfig(dbURL)
+	cfg.MailOutboxDir = filepath.Join(t.TempDir(), "dev-outbox") // never the source tree
 	if configure != nil {
 		configure(cfg)
 	}

@@ -47,6 +47,7 @@ func (s *Server) pageRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /logout", s.logoutPage)
 	mux.HandleFunc("POST /logout", s.logoutSubmit)
 	s.accountRoutes(mux) // account_pages.go: /account with the profile, API tokens and sessions tabs
+	s.recoveryPageRoutes(mux)
 	mux.Handle("GET /static/", s.Pages.Static())
 }
 

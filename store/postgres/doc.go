@@ -39,7 +39,18 @@
 //   - api_keys: org_id ON DELETE CASCADE; token_hash unique; scopes and allowed_cidrs text[]
 //     (CIDRs as text, so that a prefix with host bits set round-trips); rate_limit and
 //     rate_period_ms (both NULL: no limit); index (org_id, created_at). RotateAPIKey locks the
-//     old key's row (FOR UPDATE).
+//     old key's row (FOR UPDATE);
+//   - outbox_mails (0003): no foreign keys (a queued mail outlives its recipient's account);
+//     partial index (next_attempt_at, created_at) WHERE sent_at IS NULL. ClaimMail is one
+//     UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n) RETURNING, so
+//     instances claiming at once never take the same mail;
+//   - one_time_tokens (0003): user_id ON DELETE CASCADE; token_hash unique per purpose among
+//     unused tokens (partial unique index one_time_tokens_purpose_hash WHERE used_at IS NULL: a
+//     six-digit code may recur once used); index (user_id, purpose, created_at).
+//     CreateOneTimeToken locks the user's row (FOR NO KEY UPDATE) before it replaces the
+//     earlier tokens, inserts and enqueues its mail, so parallel creations leave one unused
+//     token; ConsumeOneTimeToken and FailOneTimeToken are single UPDATE ... RETURNING
+//     statements (the row lock and the re-check make them atomic across instances).
 //
 // SetMemberRole and RemoveMember lock the organization's row (FOR NO KEY UPDATE, which the
 // foreign-key checks of new memberships do not wait for) before they check the owners, so

@@ -108,8 +108,8 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*gatehouse.User,
 	return u, mapError(err, "User")
 }
 
-// UpdateUser applies the set fields of upd (setting Email clears EmailVerified) and the update
-// time (now when zero) and returns the updated user.
+// UpdateUser applies the set fields of upd (setting Email clears EmailVerified unless upd sets
+// EmailVerified too, which wins) and the update time (now when zero) and returns the updated user.
 func (s *Store) UpdateUser(ctx context.Context, id string, upd gatehouse.UserUpdate) (*gatehouse.User, error) {
 	args := []any{id, ts(orNow(upd.UpdatedAt))}
 	sets := []string{"updated_at = $2"}
@@ -120,7 +120,12 @@ func (s *Store) UpdateUser(ctx context.Context, id string, upd gatehouse.UserUpd
 	if upd.Email != nil {
 		set("email", *upd.Email)
 		set("email_lower", strings.ToLower(*upd.Email))
-		sets = append(sets, "email_verified = false")
+		if upd.EmailVerified == nil {
+			sets = append(sets, "email_verified = false")
+		}
+	}
+	if upd.EmailVerified != nil { // after Email: both set changes the address and marks it verified
+		set("email_verified", *upd.EmailVerified)
 	}
 	for _, f := range []struct {
 		column string

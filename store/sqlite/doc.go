@@ -49,8 +49,17 @@
 //     no cascade runs from an agent row to its account.
 //   - api_keys: org_id ON DELETE CASCADE; token_hash UNIQUE; scopes and allowed_cidrs JSON
 //     arrays; rate_limit and rate_period_ms (both NULL: no limit); index (org_id, created_at).
+//   - outbox_mails (0003): no foreign keys (a queued mail outlives its recipient's account);
+//     partial index (next_attempt_at, created_at) WHERE sent_at IS NULL for ClaimMail, one
+//     UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING that moves the due mails' next
+//     attempt forward by the lease.
+//   - one_time_tokens (0003): user_id ON DELETE CASCADE; token_hash UNIQUE per purpose among
+//     unused tokens (partial index WHERE used_at IS NULL: a six-digit code may recur once used);
+//     index (user_id, purpose, created_at). ConsumeOneTimeToken and FailOneTimeToken are each
+//     one UPDATE ... RETURNING on the writer; CreateOneTimeToken replaces the user's earlier
+//     tokens, inserts and enqueues its mail in one transaction.
 //
-// CreatePAT's count and insert, SetMemberRole's and RemoveMember's owner check and write, and
+// CreatePAT's count and insert, ClaimMail, CreateOneTimeToken, SetMemberRole's and RemoveMember's owner check and write, and
 // RotateAPIKey's check and writes each run in one BEGIN IMMEDIATE transaction on the writer: no
 // other write (in this or another process) comes between.
 //

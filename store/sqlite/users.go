@@ -111,8 +111,8 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*gatehouse.User,
 	return u, mapError(err, "User")
 }
 
-// UpdateUser applies the set fields of upd (setting Email clears EmailVerified) and the update
-// time (now when zero) and returns the updated user.
+// UpdateUser applies the set fields of upd (setting Email clears EmailVerified unless upd sets
+// EmailVerified too, which wins) and the update time (now when zero) and returns the updated user.
 func (s *Store) UpdateUser(ctx context.Context, id string, upd gatehouse.UserUpdate) (*gatehouse.User, error) {
 	sets := []string{"updated_at = ?"}
 	args := []any{millis(orNow(upd.UpdatedAt))}
@@ -123,8 +123,15 @@ func (s *Store) UpdateUser(ctx context.Context, id string, upd gatehouse.UserUpd
 		}
 	}
 	if upd.Email != nil {
-		sets = append(sets, "email = ?", "email_lower = ?", "email_verified = 0")
+		sets = append(sets, "email = ?", "email_lower = ?")
 		args = append(args, *upd.Email, strings.ToLower(*upd.Email))
+		if upd.EmailVerified == nil {
+			sets = append(sets, "email_verified = 0")
+		}
+	}
+	if upd.EmailVerified != nil { // after Email: both set changes the address and marks it verified
+		sets = append(sets, "email_verified = ?")
+		args = append(args, *upd.EmailVerified)
 	}
 	set("display_name", upd.DisplayName)
 	set("avatar_url", upd.AvatarURL)

@@ -28,6 +28,18 @@ func RunShared(t *testing.T, newDatabase func(t *testing.T) Opener) {
 			checkConcurrentClaims(t, openClosed(t, open), openClosed(t, open))
 		}},
 		{"ConcurrentCreateAcrossInstances", testCreateAcrossInstances},
+		{"MailClaimsAcrossInstances", func(t *testing.T, open Opener) {
+			checkConcurrentMailClaims(t, openClosed(t, open), openClosed(t, open))
+		}},
+		{"ConsumeOneTimeTokenAcrossInstances", func(t *testing.T, open Opener) {
+			checkConcurrentConsume(t, openClosed(t, open), openClosed(t, open))
+		}},
+		{"CreateOneTimeTokenAcrossInstances", func(t *testing.T, open Opener) {
+			checkConcurrentCreates(t, openClosed(t, open), openClosed(t, open))
+		}},
+		{"FailOneTimeTokenAcrossInstances", func(t *testing.T, open Opener) {
+			checkConcurrentFails(t, openClosed(t, open), openClosed(t, open))
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newDatabase(t)) })

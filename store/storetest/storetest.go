@@ -39,6 +39,8 @@ func Run(t *testing.T, newStore func(t *testing.T) gatehouse.Store) {
 		{"PATs", patTests()},
 		{"Agents", agentTests()},
 		{"APIKeys", apiKeyTests()},
+		{"Mail", mailTests()},
+		{"OneTimeTokens", oneTimeTokenTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

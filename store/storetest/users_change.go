@@ -36,6 +36,16 @@ func testUpdateUser(t *testing.T, s gatehouse.Store) {
 			func(u *gatehouse.User) { u.Email, u.EmailVerified = "same@example.com", false }},
 		{"email removed", gatehouse.UserUpdate{Email: ptr("")},
 			func(u *gatehouse.User) { u.Email, u.EmailVerified = "", false }},
+		{"mark verified", gatehouse.UserUpdate{EmailVerified: ptr(true)},
+			func(u *gatehouse.User) { u.EmailVerified = true }},
+		{"mark unverified", gatehouse.UserUpdate{EmailVerified: ptr(false)},
+			func(u *gatehouse.User) { u.EmailVerified = false }},
+		{"new email marked verified", gatehouse.UserUpdate{Email: ptr("Verified@Example.org"), EmailVerified: ptr(true)},
+			func(u *gatehouse.User) { u.Email, u.EmailVerified = "Verified@Example.org", true }},
+		{"new email and verified false", gatehouse.UserUpdate{Email: ptr("unv@example.org"), EmailVerified: ptr(false)},
+			func(u *gatehouse.User) { u.Email, u.EmailVerified = "unv@example.org", false }},
+		{"verified with another field", gatehouse.UserUpdate{EmailVerified: ptr(true), Theme: ptr("light")},
+			func(u *gatehouse.User) { u.EmailVerified, u.Theme = true, "light" }},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -43,7 +53,8 @@ func testUpdateUser(t *testing.T, s gatehouse.Store) {
 			if c.upd.Email != nil && *c.upd.Email == "same@example.com" {
 				u.Email = "same@example.com"
 			}
-			u.EmailVerified = true
+			// Verified, unless the update marks it verified: every case changes what it sets.
+			u.EmailVerified = c.upd.EmailVerified == nil || !*c.upd.EmailVerified
 			if err := s.CreateUser(ctx, u); err != nil {
 				t.Fatalf("CreateUser: %v", err)
 			}

@@ -1,0 +1,201 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+)
+
+// Email verification: a six-digit code mailed to the address, stored as
+// SHA-256(userID + ":" + code), valid 10 minutes and for at most verifyMaxTries tries.
+const (
+	verifyCodeTTL  = 10 * time.Minute
+	verifyMaxTries = 5
+	verifyCodeLen  = 6
+)
+
+// Audit event types of the mail flows (not in the root package's list yet).
+const (
+	eventEmailVerified = "email.verified"
+	eventPasswordReset = "password.reset"
+)
+
+// Resend throttle per user: beyond it ResendVerification succeeds without sending anything.
+var (
+	resendPerMinute = gatehouse.Rate{Limit: 1, Period: time.Minute}
+	resendPerDay    = gatehouse.Rate{Limit: 10, Period: 24 * time.Hour}
+)
+
+// errInvalidCode is the one answer to a wrong, expired, exhausted or missing code.
+var errInvalidCode = gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The code is not valid or has expired; ask for a new one.")
+
+// MailEnabled reports whether the service sends mail (a composer is configured); without it
+// no verification codes or links go out.
+func (s *Service) MailEnabled() bool { return s.mail != nil }
+
+// VerifyEmail checks a code mailed to the caller's address and marks the address verified.
+//
+// Every try is counted against the code before it is compared (atomically in the store), so
+// that even concurrent guesses get at most verifyMaxTries comparisons; after that the code is dead,
+// the right one included, until a new code is sent.
+func (s *Service) VerifyEmail(ctx context.Context, p *gatehouse.Principal, code string, meta Meta) (*gatehouse.User, error) {
+	code = strings.TrimSpace(code)
+	if !isDigits(code, verifyCodeLen) || p.User.Email == "" {
+		return nil, errInvalidCode
+	}
+	now := s.now()
+	t, err := s.store.ActiveOneTimeToken(ctx, p.User.ID, gatehouse.PurposeEmailVerify, now)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, errInvalidCode
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.Attempts >= verifyMaxTries || !strings.EqualFold(t.Email, p.User.Email) {
+		return nil, errInvalidCode
+	}
+	tries, err := s.store.FailOneTimeToken(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	hash := verifyCodeHash(p.User.ID, code)
+	if tries > verifyMaxTries || subtle.ConstantTimeCompare(hash, t.TokenHash) != 1 {
+		return nil, errInvalidCode
+	}
+	if _, err := s.store.ConsumeOneTimeToken(ctx, gatehouse.PurposeEmailVerify, hash, now); err != nil {
+		if errors.Is(err, gatehouse.ErrNotFound) { // a concurrent try consumed it first
+			return nil, errInvalidCode
+		}
+		return nil, err
+	}
+	verified := true
+	u, err := s.store.UpdateUser(ctx, p.User.ID, gatehouse.UserUpdate{EmailVerified: &verified, UpdatedAt: now})
+	if err != nil {
+		return nil, err
+	}
+	s.audit(ctx, eventEmailVerified, u.ID, u.ID, meta, map[string]any{"method": "code"})
+	return u, nil
+}
+
+// ResendVerification mails a new code to the caller's unverified address (the earlier code
+// stops working). It reports success without sending when there is nothing to verify or the
+// per-user throttle (1 a minute, 10 a day) is exhausted: the answer is the same either way.
+func (s *Service) ResendVerification(ctx context.Context, p *gatehouse.Principal) error {
+	u := p.User
+	if s.mail == nil || u.Email == "" || u.EmailVerified {
+		return nil
+	}
+	if s.limiter != nil {
+		for _, r := range []gatehouse.Rate{resendPerMinute, resendPerDay} {
+			d, err := s.limiter.Allow(ctx, fmt.Sprintf("verify-resend:%s:%s", r, u.ID), r)
+			if err != nil {
+				s.log.WarnContext(ctx, "rate limiter unavailable", "err", err)
+				break
+			}
+			if !d.Allowed {
+				return nil
+			}
+		}
+	}
+	return s.sendVerificationCode(ctx, u)
+}
+
+// mailVerificationCode sends a code after an action that already succeeded (sign-up, a new
+// address): a failure is logged, not returned, and the user can ask for another code.
+func (s *Service) mailVerificationCode(ctx context.Context, u *gatehouse.User) {
+	if err := s.sendVerificationCode(context.WithoutCancel(ctx), u); err != nil {
+		s.log.ErrorContext(ctx, "verification code not sent", "user_id", u.ID, "err", err)
+	}
+}
+
+// sendVerificationCode stores a new code for u's address and, in the same transaction, queues
+// the mail that carries it. Without a mail composer (or an address) it does nothing.
+func (s *Service) sendVerificationCode(ctx context.Context, u *gatehouse.User) error {
+	if s.mail == nil || u.Email == "" {
+		return nil
+	}
+	code, err := randomDigits(s.random, verifyCodeLen)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	t := &gatehouse.OneTimeToken{
+		ID:        s.newID(gatehouse.PrefixOneTimeToken),
+		Purpose:   gatehouse.PurposeEmailVerify,
+		UserID:    u.ID,
+		Email:     u.Email,
+		TokenHash: verifyCodeHash(u.ID, code),
+		CreatedAt: now,
+		ExpiresAt: now.Add(verifyCodeTTL),
+	}
+	m, err := s.composeMail("verify_email", u.Email, map[string]any{
+		"Code": code, "Username": u.Username, "ExpiresIn": verifyCodeTTL,
+	})
+	if err != nil {
+		return err
+	}
+	return s.store.CreateOneTimeToken(ctx, t, m)
+}
+
+// composeMail renders a mail and fills in the outbox fields the composer left empty.
+func (s *Service) composeMail(kind, to string, data map[string]any) (*gatehouse.OutboundMail, error) {
+	m, err := s.mail.Compose(kind, to, data)
+	if err != nil {
+		return nil, fmt.Errorf("compose %s mail: %w", kind, err)
+	}
+	now := s.now()
+	if m.ID == "" {
+		m.ID = s.newID(gatehouse.PrefixMail)
+	}
+	if m.Kind == "" {
+		m.Kind = kind
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = now
+	}
+	if m.NextAttemptAt.IsZero() {
+		m.NextAttemptAt = now
+	}
+	return m, nil
+}
+
+// verifyCodeHash is what is stored of a code: bound to the user, so that equal codes of two
+// users differ.
+func verifyCodeHash(userID, code string) []byte {
+	sum := sha256.Sum256([]byte(userID + ":" + code))
+	return sum[:]
+}
+
+// randomDigits returns n uniformly random decimal digits (nil r: crypto/rand).
+func randomDigits(r io.Reader, n int) (string, error) {
+	if r == nil {
+		r = rand.Reader
+	}
+	limit := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
+	v, err := rand.Int(r, limit) // rejection sampling: uniform
+	if err != nil {
+		return "", fmt.Errorf("random code: %w", err)
+	}
+	return fmt.Sprintf("%0*d", n, v), nil
+}
+
+func isDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,171 @@
+package auth
+
+import (
+	"context"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+)
+
+var mailedCode = regexp.MustCompile(`\b\d{6}\b`)
+
+// codeIn returns the six-digit code of a verification mail.
+func codeIn(t *testing.T, m gatehouse.OutboundMail) string {
+	t.Helper()
+	code := mailedCode.FindString(m.Text)
+	if code == "" {
+		t.Fatalf("no code in the mail:\n%s", m.Text)
+	}
+	return code
+}
+
+// wrongCode returns a six-digit code that is not code.
+func wrongCode(code string) string {
+	if code == "000000" {
+		return "000001"
+	}
+	return "000000"
+}
+
+func TestVerifyEmail(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		use    func(t *testing.T, f *fixture, p *gatehouse.Principal, code string) string // the code to try
+		wantOK bool
+	}{
+		{"right code", func(_ *testing.T, _ *fixture, _ *gatehouse.Principal, code string) string { return code }, true},
+		{"expired", func(_ *testing.T, f *fixture, _ *gatehouse.Principal, code string) string {
+			f.clock.advance(verifyCodeTTL + time.Second)
+			return code
+		}, false},
+		{"four wrong tries then right", func(t *testing.T, f *fixture, p *gatehouse.Principal, code string) string {
+			for range verifyMaxTries - 1 {
+				if _, err := f.svc.VerifyEmail(ctx, p, wrongCode(code), Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
+					t.Fatalf("wrong code: %v, want invalid_request", err)
+				}
+			}
+			return code
+		}, true},
+		{"five wrong tries kill it", func(t *testing.T, f *fixture, p *gatehouse.Principal, code string) string {
+			for range verifyMaxTries {
+				if _, err := f.svc.VerifyEmail(ctx, p, wrongCode(code), Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
+					t.Fatalf("wrong code: %v, want invalid_request", err)
+				}
+			}
+			return code
+		}, false},
+		{"resend replaces the code", func(t *testing.T, f *fixture, p *gatehouse.Principal, code string) string {
+			if err := f.svc.ResendVerification(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			if next := codeIn(t, f.onlyMail(t, p.User.Email)); next == code {
+				return wrongCode(code) // the same code by chance (1 in a million): still a failure case
+			}
+			return code
+		}, false},
+		{"resend after five wrong tries revives", func(t *testing.T, f *fixture, p *gatehouse.Principal, code string) string {
+			for range verifyMaxTries {
+				_, _ = f.svc.VerifyEmail(ctx, p, wrongCode(code), Meta{})
+			}
+			if err := f.svc.ResendVerification(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			return codeIn(t, f.onlyMail(t, p.User.Email))
+		}, true},
+		{"malformed", func(*testing.T, *fixture, *gatehouse.Principal, string) string { return "12345a" }, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newMailFixture(t)
+			g := f.register(t, "ann", "ann@example.com")
+			code := codeIn(t, f.onlyMail(t, "ann@example.com"))
+			p, err := f.svc.Authenticate(ctx, g.Token, Meta{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			try := tc.use(t, f, p, code)
+			u, err := f.svc.VerifyEmail(ctx, p, try, Meta{})
+			if tc.wantOK {
+				if err != nil || !u.EmailVerified {
+					t.Fatalf("verify: %v (user %+v), want the address verified", err, u)
+				}
+				return
+			}
+			if gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
+				t.Fatalf("verify: %v, want invalid_request", err)
+			}
+			stored, err := f.store.UserByID(ctx, p.User.ID)
+			if err != nil || stored.EmailVerified {
+				t.Fatalf("address verified after a failed try (%v)", err)
+			}
+		})
+	}
+}
+
+func TestNewAddressNeedsItsOwnCode(t *testing.T) {
+	ctx := context.Background()
+	f := newMailFixture(t)
+	g := f.register(t, "ann", "ann@example.com")
+	oldCode := codeIn(t, f.onlyMail(t, "ann@example.com"))
+	p, err := f.svc.Authenticate(ctx, g.Token, Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "ann@new.example.com"
+	u, err := f.svc.UpdateProfile(ctx, p, ProfileInput{Email: &addr}, Meta{})
+	if err != nil || u.Email != addr || u.EmailVerified {
+		t.Fatalf("update: %v, user %+v; want the new address, unverified", err, u)
+	}
+	newCode := codeIn(t, f.onlyMail(t, addr))
+	p, err = f.svc.Authenticate(ctx, g.Token, Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oldCode != newCode {
+		if _, err := f.svc.VerifyEmail(ctx, p, oldCode, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
+			t.Fatalf("the old address's code: %v, want invalid_request", err)
+		}
+	}
+	if u, err := f.svc.VerifyEmail(ctx, p, newCode, Meta{}); err != nil || !u.EmailVerified || u.Email != addr {
+		t.Fatalf("verify the new address: %v, user %+v", err, u)
+	}
+}
+
+func TestNoMailWithoutComposer(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	g := f.register(t, "ann", "ann@example.com")
+	p, err := f.svc.Authenticate(ctx, g.Token, Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.ResendVerification(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.RequestPasswordReset(ctx, "ann@example.com", Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	if ms := f.outbox(t); len(ms) != 0 {
+		t.Fatalf("%d mails without a composer, want 0", len(ms))
+	}
+}
+
+func TestRandomDigits(t *testing.T) {
+	seen := map[byte]bool{}
+	for range 500 {
+		code, err := randomDigits(nil, verifyCodeLen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !isDigits(code, verifyCodeLen) {
+			t.Fatalf("code %q is not %d digits", code, verifyCodeLen)
+		}
+		seen[code[0]] = true
+	}
+	if len(seen) != 10 {
+		t.Fatalf("first digits seen: %d of 10 (a leading zero must be kept)", len(seen))
+	}
+}

@@ -1,0 +1,125 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/gatehouse-auth/gatehouse"
+)
+
+// acceptedBody is the answer of every request that may mail something (forgot-password,
+// magic-link, resend-verification). It is the same whatever the account: together with the
+// request ID it is the whole response, so nobody learns whether an address has an account.
+var acceptedBody = map[string]string{"status": "accepted"}
+
+// recoveryRoutes registers the mail-based flows: email verification, password reset and magic
+// links (API.md, "Email, password reset, magic links").
+func (s *Server) recoveryRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/auth/verify-email", s.authed(s.verifyEmail))
+	mux.HandleFunc("POST /v1/auth/resend-verification", s.authed(s.resendVerification))
+	mux.HandleFunc("POST /v1/auth/forgot-password", s.serve(s.forgotPassword))
+	mux.HandleFunc("POST /v1/auth/reset-password", s.serve(s.resetPassword))
+	mux.HandleFunc("POST /v1/auth/magic-link", s.serve(s.requestMagicLink))
+	mux.HandleFunc("POST /v1/auth/magic-link/verify", s.serve(s.verifyMagicLink))
+}
+
+func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	if err := s.rateLimit(r, "auth"); err != nil {
+		return err
+	}
+	var in struct {
+		Code string `json:"code"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	u, err := s.Auth.VerifyEmail(r.Context(), p, in.Code, s.meta(r))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, s.userJSON(u))
+	return nil
+}
+
+// resendVerification answers 202 whether or not a mail was sent: beyond the per-user throttle,
+// or with nothing to verify, it sends nothing (a 429 would only tell a caller to hammer less).
+func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	if err := s.rateLimit(r, "auth"); err != nil {
+		return err
+	}
+	if err := s.Auth.ResendVerification(r.Context(), p); err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusAccepted, acceptedBody)
+	return nil
+}
+
+func (s *Server) forgotPassword(w http.ResponseWriter, r *http.Request) error {
+	if err := s.rateLimit(r, "auth"); err != nil {
+		return err
+	}
+	var in struct {
+		Email string `json:"email"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.Auth.RequestPasswordReset(r.Context(), in.Email, s.meta(r)); err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusAccepted, acceptedBody)
+	return nil
+}
+
+func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
+	if err := s.rateLimit(r, "auth"); err != nil {
+		return err
+	}
+	var in struct {
+		Token       string `json:"token"`
+		NewPassword string `json:"new_password"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.Auth.ResetPassword(r.Context(), in.Token, in.NewPassword, s.meta(r)); err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "password_reset"})
+	return nil
+}
+
+func (s *Server) requestMagicLink(w http.ResponseWriter, r *http.Request) error {
+	if err := s.rateLimit(r, "auth"); err != nil {
+		return err
+	}
+	var in struct {
+		Email string `json:"email"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.Auth.RequestMagicLink(r.Context(), in.Email, s.meta(r)); err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusAccepted, acceptedBody)
+	return nil
+}
+
+// verifyMagicLink is the magic link for apps: the token from the mailed link for a session.
+func (s *Server) verifyMagicLink(w http.ResponseWriter, r *http.Request) error {
+	if err := s.rateLimit(r, "auth"); err != nil {
+		return err
+	}
+	var in struct {
+		Token string `json:"token"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	g, err := s.Auth.SignInWithMagicLink(r.Context(), in.Token, s.meta(r))
+	if err != nil {
+		return err
+	}
+	s.writeGrant(w, http.StatusOK, g)
+	return nil
+}
