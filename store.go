@@ -25,6 +25,9 @@ type Store interface {
 	APIKeyStore
 	MailStore
 	OneTimeTokenStore
+	PasskeyStore
+	IdentityStore
+	ChallengeStore
 
 	// Ping reports whether the database answers (used by /readyz).
 	Ping(ctx context.Context) error
@@ -206,4 +209,45 @@ type OneTimeTokenStore interface {
 	// FailOneTimeToken counts one wrong guess against the token and returns the new count
 	// (atomic under concurrent guesses).
 	FailOneTimeToken(ctx context.Context, id string) (int, error)
+}
+
+// PasskeyStore keeps WebAuthn credentials.
+type PasskeyStore interface {
+	CreatePasskey(ctx context.Context, p *Passkey) error // a credential ID in use → CodeConflict
+	// PasskeyByCredentialID returns the passkey and its user.
+	PasskeyByCredentialID(ctx context.Context, credentialID []byte) (*Passkey, *User, error)
+	// ListPasskeys returns the user's passkeys, oldest first.
+	ListPasskeys(ctx context.Context, userID string) ([]Passkey, error)
+	// RenamePasskey and DeletePasskey act on one of the user's passkeys; ErrNotFound otherwise.
+	RenamePasskey(ctx context.Context, userID, id, name string) error
+	DeletePasskey(ctx context.Context, userID, id string) error
+	// RecordPasskeyUse stores a sign-in's new sign count, backup state and credential record.
+	// It refuses, with CodeConflict and nothing changed, a sign count that does not increase
+	// while either the stored or the new count is non-zero (a cloned authenticator), atomically
+	// under concurrent sign-ins.
+	RecordPasskeyUse(ctx context.Context, id string, signCount uint32, backupState bool, credential []byte, at time.Time) error
+}
+
+// IdentityStore keeps links to external identity providers.
+type IdentityStore interface {
+	// CreateIdentity links an identity; (provider, subject) already linked, or the user already
+	// linked at that provider → CodeConflict.
+	CreateIdentity(ctx context.Context, i *Identity) error
+	// IdentityBySubject returns the linked identity and its user.
+	IdentityBySubject(ctx context.Context, provider, subject string) (*Identity, *User, error)
+	// ListIdentities returns the user's linked identities, oldest first.
+	ListIdentities(ctx context.Context, userID string) ([]Identity, error)
+	// DeleteIdentity unlinks the user's identity at provider; ErrNotFound when none.
+	DeleteIdentity(ctx context.Context, userID, provider string) error
+}
+
+// ChallengeStore keeps ceremony state.
+type ChallengeStore interface {
+	SaveChallenge(ctx context.Context, c *Challenge) error
+	// TakeChallenge deletes and returns the challenge with that ID and purpose if it has not
+	// expired at now; ErrNotFound otherwise. Of concurrent takers exactly one gets it.
+	TakeChallenge(ctx context.Context, id, purpose string, now time.Time) (*Challenge, error)
+	// PruneChallenges deletes challenges that expired at or before cutoff (abandoned ceremonies)
+	// and returns how many.
+	PruneChallenges(ctx context.Context, cutoff time.Time) (int, error)
 }

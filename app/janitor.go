@@ -13,8 +13,9 @@ const janitorEvery = time.Hour
 // much of last-used times.
 const usageFlushEvery = 10 * time.Second
 
-// startJanitor runs periodic clean-up until ctx ends: today, pruning login-throttle state that
-// has outlived its window (keys for names that never existed would otherwise pile up).
+// startJanitor runs periodic clean-up until ctx ends: pruning login-throttle state that has
+// outlived its window (keys for names that never existed would otherwise pile up) and the
+// challenges of abandoned ceremonies.
 func startJanitor(ctx context.Context, log *slog.Logger, prune func(context.Context) (int, error)) (done <-chan struct{}) {
 	finished := make(chan struct{})
 	go func() {
@@ -28,9 +29,9 @@ func startJanitor(ctx context.Context, log *slog.Logger, prune func(context.Cont
 			case <-t.C:
 				n, err := prune(ctx)
 				if err != nil && ctx.Err() == nil {
-					log.Warn("pruning login attempts failed", "err", err)
+					log.Warn("pruning expired state failed", "err", err)
 				} else if n > 0 {
-					log.Info("pruned login attempts", "count", n)
+					log.Info("pruned expired state", "rows", n)
 				}
 			}
 		}

@@ -124,7 +124,7 @@ func (m *Main) Start(ctx context.Context) error {
 	go func() { m.errc <- m.srv.Serve(m.ln) }()
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopJanitor = cancel
-	janitorDone := startJanitor(jctx, m.log, m.Auth.PruneLoginAttempts)
+	janitorDone := startJanitor(jctx, m.log, m.Auth.PruneExpired)
 	mailDone := m.mail.start(jctx) // the outbox worker; stopped with the janitor, before the store closes
 	// Last-used times of PATs and API keys are recorded in memory and written in batches (never
 	// a write per request); the flusher writes once more when Close stops it, before the store
@@ -218,5 +218,6 @@ func newAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.Passw
 		AdminEmails:    emails,
 		APIResources:   cfg.APIResources,
 		PublicURL:      strings.TrimSuffix(cfg.PublicURL.String(), "/"),
+		Google:         auth.GoogleConfig{ClientID: cfg.GoogleClientID, ClientSecret: cfg.GoogleClientSecret, Issuer: cfg.GoogleIssuer},
 	}, auth.Options{Logger: log, Limiter: limiter, Mail: mail})
 }

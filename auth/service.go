@@ -34,6 +34,8 @@ type Config struct {
 	AdminEmails    []string // lowercased; verified owners of these are instance administrators
 	APIResources   []string // resource names allowed in scopes (GATEHOUSE_API_RESOURCES)
 	PublicURL      string   // GATEHOUSE_PUBLIC_URL without a trailing slash: every mailed link starts with it
+	// Google configures Google (OIDC) sign-in (google.go); a zero value turns it off.
+	Google GoogleConfig
 }
 
 // Options are the injectable parts; zero values mean the real ones.

@@ -25,6 +25,9 @@ type PageData struct {
 	// Status and RequestID describe the failure on the error page.
 	Status    int
 	RequestID string
+	// GoogleStartURL is set on the sign-in page when Google sign-in is configured: the
+	// "Continue with Google" button leads there.
+	GoogleStartURL string
 }
 
 // Page names: templates of package web.
@@ -81,12 +84,17 @@ func (s *Server) showSignInForm(w http.ResponseWriter, r *http.Request, page str
 		return
 	}
 	// An error looking up the cookie's session (the database is down) still shows the form.
-	s.Pages.Render(w, r, http.StatusOK, page, PageData{Next: next})
+	data := PageData{Next: next}
+	if page == pageLogin {
+		data.GoogleStartURL = s.googleStartURL(next)
+	}
+	s.Pages.Render(w, r, http.StatusOK, page, data)
 }
 
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	err := r.ParseForm() // r.PostForm holds what could be read even when it fails
 	data := PageData{Username: r.PostForm.Get("username"), Next: s.localRedirect(r.PostForm.Get("next"))}
+	data.GoogleStartURL = s.googleStartURL(data.Next)
 	if err != nil {
 		s.renderPageError(w, r, pageLogin, data, formError(err))
 		return

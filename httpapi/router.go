@@ -118,6 +118,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.credentialRoutes(mux) // tokens.go: personal access tokens and /v1/verify
 	s.orgRoutes(mux)        // orgs.go: organizations, members, API keys, org audit events
 	s.agentRoutes(mux)      // agents.go: agents, the agent exchange, leaked-token reports
+	s.passkeyRoutes(mux)    // passkeys.go: WebAuthn registration, sign-in, list, rename, delete
+	s.googleRoutes(mux)     // google.go: Google (OIDC) sign-in, linking, /v1/me/account
 	s.recoveryRoutes(mux)   // recovery.go: email verification, password reset, magic links
 
 	if s.Pages != nil {

@@ -17,7 +17,7 @@ import (
 	"time"
 )
 
-//go:embed templates/*.html
+//go:embed templates
 var templateFS embed.FS
 
 //go:embed static/*
@@ -61,6 +61,13 @@ func New() (*Pages, error) {
 		ParseFS(templateFS, "templates/"+layoutFile)
 	if err != nil {
 		return nil, fmt.Errorf("web: parse layout: %w", err)
+	}
+	// Partials (templates/partials/*.html) are parts that several pages, or one page's optional
+	// sections, share: they are parsed into every page.
+	if partials, _ := fs.Glob(templateFS, "templates/partials/*.html"); len(partials) > 0 {
+		if _, err := layout.ParseFS(templateFS, partials...); err != nil {
+			return nil, fmt.Errorf("web: parse partials: %w", err)
+		}
 	}
 	files, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {

@@ -38,6 +38,9 @@ func TestNames(t *testing.T) {
 	}
 }
 
+// scriptTag finds every opening script tag, whatever its case or attributes.
+var scriptTag = regexp.MustCompile(`(?i)<script[^>]*>`)
+
 func TestRender(t *testing.T) {
 	p := newPages(t)
 	tests := []struct {
@@ -112,10 +115,16 @@ func TestRender(t *testing.T) {
 					t.Errorf("body contains %q:\n%s", s, body)
 				}
 			}
-			// CSP is default-src 'self': nothing inline, nothing from elsewhere.
-			for _, banned := range []string{"<script", "<style", " style=", "http://", "https://"} {
+			// CSP is default-src 'self': nothing inline, nothing from elsewhere. The only scripts
+			// allowed are our own static files (<script src="/static/…">).
+			for _, banned := range []string{"<style", " style=", "http://", "https://"} {
 				if strings.Contains(strings.ToLower(body), banned) {
 					t.Errorf("body contains %q", banned)
+				}
+			}
+			for _, tag := range scriptTag.FindAllString(body, -1) {
+				if !strings.HasPrefix(tag, `<script src="/static/`) {
+					t.Errorf("body contains a script that is not one of our static files: %q", tag)
 				}
 			}
 			if m := eventHandler.FindString(body); m != "" {

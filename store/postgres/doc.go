@@ -50,7 +50,18 @@
 //     CreateOneTimeToken locks the user's row (FOR NO KEY UPDATE) before it replaces the
 //     earlier tokens, inserts and enqueues its mail, so parallel creations leave one unused
 //     token; ConsumeOneTimeToken and FailOneTimeToken are single UPDATE ... RETURNING
-//     statements (the row lock and the re-check make them atomic across instances).
+//     statements (the row lock and the re-check make them atomic across instances);
+//   - passkeys (0004): user_id ON DELETE CASCADE; credential_id unique
+//     (passkeys_credential_id_key); credential bytea (the WebAuthn library's JSON record);
+//     sign_count bigint CHECK 0..2^32-1; index (user_id, created_at). RecordPasskeyUse is one
+//     statement whose UPDATE applies the sign-count rule in its WHERE clause (new > stored, or
+//     both zero): a concurrent use waits for the row lock and re-checks against the committed
+//     count, so of uses with one count exactly one passes on any number of instances;
+//   - identities (0004): user_id ON DELETE CASCADE; identities_provider_subject_key and
+//     identities_user_provider_key, both CodeConflict;
+//   - challenges (0004): no foreign key (user_id is empty before sign-in); index (expires_at).
+//     TakeChallenge is one DELETE ... RETURNING (atomic across instances); PruneChallenges (not
+//     yet in the interface) deletes the expired ones.
 //
 // SetMemberRole and RemoveMember lock the organization's row (FOR NO KEY UPDATE, which the
 // foreign-key checks of new memberships do not wait for) before they check the owners, so
@@ -65,7 +76,8 @@
 //
 // Driver errors become domain errors here: pgx.ErrNoRows and foreign-key violations (23503)
 // are not found (errors.Is(err, gatehouse.ErrNotFound)); unique violations (23505) are mapped
-// by constraint name to CodeUsernameTaken, CodeEmailTaken or CodeConflict; serialization
+// by constraint name to CodeUsernameTaken, CodeEmailTaken or CodeConflict (with a message naming
+// a taken passkey or identity link where one is known); serialization
 // failures, deadlocks, lock timeouts and "too many connections" are CodeUnavailable. Other
 // errors are wrapped and reach callers as internal.
 package postgres

@@ -16,6 +16,9 @@ var (
 	errUsernameTaken = gatehouse.Errorf(gatehouse.CodeUsernameTaken, "That username is taken.")
 	errEmailTaken    = gatehouse.Errorf(gatehouse.CodeEmailTaken, "That email address is already in use.")
 	errConflict      = gatehouse.Errorf(gatehouse.CodeConflict, "It already exists.")
+	errPasskeyTaken  = gatehouse.Errorf(gatehouse.CodeConflict, "That passkey is already registered.")
+	errIdentityTaken = gatehouse.Errorf(gatehouse.CodeConflict, "That account is already linked to a user.")
+	errProviderTaken = gatehouse.Errorf(gatehouse.CodeConflict, "The user already has an account linked at that provider.")
 	errBusy          = &gatehouse.Error{Code: gatehouse.CodeUnavailable, Message: "The database is busy; try again shortly.", RetryAfter: time.Second}
 )
 
@@ -55,6 +58,12 @@ func mapError(err error, what string) error {
 				return errUsernameTaken
 			case "users_email_lower_key":
 				return errEmailTaken
+			case "passkeys_credential_id_key":
+				return errPasskeyTaken
+			case "identities_provider_subject_key":
+				return errIdentityTaken
+			case "identities_user_provider_key":
+				return errProviderTaken
 			}
 			return errConflict
 		case foreignKeyViolation:

@@ -58,6 +58,15 @@
 //     index (user_id, purpose, created_at). ConsumeOneTimeToken and FailOneTimeToken are each
 //     one UPDATE ... RETURNING on the writer; CreateOneTimeToken replaces the user's earlier
 //     tokens, inserts and enqueues its mail in one transaction.
+//   - passkeys (0004): user_id ON DELETE CASCADE; credential_id BLOB UNIQUE; credential the
+//     WebAuthn library's JSON record; sign_count INTEGER CHECK 0..2^32-1; index (user_id,
+//     created_at). RecordPasskeyUse applies the sign-count rule in its UPDATE's WHERE clause
+//     (new > stored, or both zero), so concurrent sign-ins cannot both pass one count.
+//   - identities (0004): user_id ON DELETE CASCADE; UNIQUE (provider, subject) and UNIQUE
+//     (user_id, provider), both CodeConflict.
+//   - challenges (0004): no foreign key (user_id is empty before sign-in); index (expires_at).
+//     TakeChallenge is one DELETE ... RETURNING on the writer; PruneChallenges (not yet in the
+//     interface) deletes the expired ones.
 //
 // CreatePAT's count and insert, ClaimMail, CreateOneTimeToken, SetMemberRole's and RemoveMember's owner check and write, and
 // RotateAPIKey's check and writes each run in one BEGIN IMMEDIATE transaction on the writer: no
@@ -70,6 +79,7 @@
 //
 // Driver errors become domain errors here: sql.ErrNoRows and foreign-key violations are
 // not found (errors.Is(err, gatehouse.ErrNotFound)); unique violations are CodeUsernameTaken
-// (users.username_lower), CodeEmailTaken (users.email_lower) or CodeConflict; SQLITE_BUSY and
+// (users.username_lower), CodeEmailTaken (users.email_lower) or CodeConflict (with a message
+// naming a taken passkey or identity link where one is known); SQLITE_BUSY and
 // SQLITE_LOCKED are CodeUnavailable. Other errors are wrapped and reach callers as internal.
 package sqlite

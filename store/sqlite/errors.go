@@ -17,6 +17,9 @@ var (
 	errUsernameTaken = gatehouse.Errorf(gatehouse.CodeUsernameTaken, "That username is taken.")
 	errEmailTaken    = gatehouse.Errorf(gatehouse.CodeEmailTaken, "That email address is already in use.")
 	errConflict      = gatehouse.Errorf(gatehouse.CodeConflict, "It already exists.")
+	errPasskeyTaken  = gatehouse.Errorf(gatehouse.CodeConflict, "That passkey is already registered.")
+	errIdentityTaken = gatehouse.Errorf(gatehouse.CodeConflict, "That account is already linked to a user.")
+	errProviderTaken = gatehouse.Errorf(gatehouse.CodeConflict, "The user already has an account linked at that provider.")
 	errBusy          = &gatehouse.Error{Code: gatehouse.CodeUnavailable, Message: "The database is busy; try again shortly.", RetryAfter: time.Second}
 )
 
@@ -46,6 +49,12 @@ func mapError(err error, what string) error {
 				return errUsernameTaken
 			case strings.Contains(msg, "users.email_lower"):
 				return errEmailTaken
+			case strings.Contains(msg, "passkeys.credential_id"):
+				return errPasskeyTaken
+			case strings.Contains(msg, "identities.provider, identities.subject"):
+				return errIdentityTaken
+			case strings.Contains(msg, "identities.user_id, identities.provider"):
+				return errProviderTaken
 			}
 			return errConflict
 		case code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:

@@ -11,7 +11,8 @@
 // Run checks every method of gatehouse.Store against the rules written in the root package's
 // store.go, each in its own named subtest on a fresh, empty store. RunShared checks what needs
 // several stores over one database: data survives Close and reopen, two instances see each other's
-// writes at once, and ClaimLoginAttempt and the unique rules hold across instances.
+// writes at once, and ClaimLoginAttempt, the unique rules, single-use tokens and challenges and
+// the passkey sign-count rule hold across instances.
 //
 // Beyond the doc comments of store.go the suite pins down these behaviours, which both backends
 // share:
@@ -44,7 +45,17 @@
 //   - DeleteUser and DeleteAgent also delete the accounts of the agents the deleted account
 //     owns, recursively, with everything of theirs;
 //   - RecordCredentialUses with a kind other than CredentialPAT and CredentialAPIKey rejects
-//     the whole batch (CodeInvalidRequest); a use as old as the stored one changes nothing.
+//     the whole batch (CodeInvalidRequest); a use as old as the stored one changes nothing;
+//   - CreatePasskey rejects a passkey without user, credential ID or credential, CreateIdentity
+//     one without user, provider or subject, SaveChallenge one without purpose or expiry
+//     (CodeInvalidRequest); SaveChallenge fills an empty ID (chl_, random) and stores nil Data as
+//     empty; a challenge's UserID need not name a user;
+//   - RecordPasskeyUse with a nil or empty credential keeps the stored record; it checks the
+//     passkey exists before the sign count (unknown → not found, whatever the count); the full
+//     uint32 range of sign counts round-trips;
+//   - provider and subject of identities compare exactly (case-sensitive); TakeChallenge of
+//     another purpose, or at or after ExpiresAt, is not found and leaves the challenge in place;
+//   - PruneChallenges(cutoff), where a store has it, deletes challenges with ExpiresAt <= cutoff.
 //
 // Times in the suite have millisecond precision; stores must return them in UTC.
 package storetest

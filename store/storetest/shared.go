@@ -40,6 +40,12 @@ func RunShared(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"FailOneTimeTokenAcrossInstances", func(t *testing.T, open Opener) {
 			checkConcurrentFails(t, openClosed(t, open), openClosed(t, open))
 		}},
+		{"RecordPasskeyUseAcrossInstances", func(t *testing.T, open Opener) {
+			checkConcurrentPasskeyUses(t, openClosed(t, open), openClosed(t, open))
+		}},
+		{"TakeChallengeAcrossInstances", func(t *testing.T, open Opener) {
+			checkConcurrentTakes(t, openClosed(t, open), openClosed(t, open))
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newDatabase(t)) })

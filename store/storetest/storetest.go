@@ -41,6 +41,9 @@ func Run(t *testing.T, newStore func(t *testing.T) gatehouse.Store) {
 		{"APIKeys", apiKeyTests()},
 		{"Mail", mailTests()},
 		{"OneTimeTokens", oneTimeTokenTests()},
+		{"Passkeys", passkeyTests()},
+		{"Identities", identityTests()},
+		{"Challenges", challengeTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

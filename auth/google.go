@@ -1,0 +1,518 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/gatehouse-auth/gatehouse"
+)
+
+// Google (any OpenID Connect issuer) sign-in: ID tokens posted by apps, the redirect flow with
+// state, nonce and PKCE, linking, sign-up of password-less accounts, and the account's sign-in
+// methods.
+
+// GoogleConfig configures sign-in with Google or any OpenID Connect issuer. An empty ClientID
+// turns it off.
+type GoogleConfig struct {
+	ClientID     string
+	ClientSecret string
+	Issuer       string // "" means https://accounts.google.com
+}
+
+// ProviderGoogle is the Identity.Provider of Google (OIDC) identities.
+const ProviderGoogle = "google"
+
+// ChallengeOIDCLogin is the Challenge.Purpose of a redirect flow in progress.
+const ChallengeOIDCLogin = "oidc_login"
+
+// Audit event types of linking.
+const (
+	EventIdentityLinked   = "identity.linked"
+	EventIdentityUnlinked = "identity.unlinked"
+)
+
+// Sign-in methods named by AccountInfo.Methods.
+const (
+	MethodPassword  = "password"
+	MethodPasskey   = "passkey"
+	MethodGoogle    = "google"
+	MethodMagicLink = "magic_link"
+)
+
+const (
+	defaultGoogleIssuer = "https://accounts.google.com"
+	oidcFlowTTL         = 10 * time.Minute
+	discoveryTimeout    = 10 * time.Second
+)
+
+// GoogleEnabled reports whether Google sign-in is configured.
+func (s *Service) GoogleEnabled() bool { return s.cfg.Google.ClientID != "" }
+
+func (s *Service) googleIssuer() string {
+	if s.cfg.Google.Issuer == "" {
+		return defaultGoogleIssuer
+	}
+	return strings.TrimSuffix(s.cfg.Google.Issuer, "/")
+}
+
+// providers caches discovered issuers (discovery document and key set) by issuer URL. Discovery
+// happens on first use, not at start, so that a server starts without reaching the issuer; a
+// failed discovery is not cached.
+var providers struct {
+	mu sync.Mutex
+	m  map[string]*oidc.Provider
+}
+
+func (s *Service) googleProvider(ctx context.Context) (*oidc.Provider, error) {
+	if !s.GoogleEnabled() {
+		return nil, gatehouse.Errorf(gatehouse.CodeNotFound, "Google sign-in is not enabled.")
+	}
+	issuer := s.googleIssuer()
+	providers.mu.Lock()
+	defer providers.mu.Unlock()
+	if p, ok := providers.m[issuer]; ok {
+		return p, nil
+	}
+	// The provider keeps the context for fetching keys later: no cancellation, only a bound on
+	// this discovery.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), discoveryTimeout)
+	defer cancel()
+	p, err := oidc.NewProvider(oidc.ClientContext(dctx, http.DefaultClient), issuer)
+	if err != nil {
+		s.log.ErrorContext(ctx, "OpenID Connect discovery failed", "issuer", issuer, "err", err)
+		return nil, &gatehouse.Error{Code: gatehouse.CodeUnavailable, Message: "Google sign-in is unavailable right now.", RetryAfter: 5 * time.Second}
+	}
+	if providers.m == nil {
+		providers.m = map[string]*oidc.Provider{}
+	}
+	providers.m[issuer] = p
+	return p, nil
+}
+
+// googleClaims are the ID token claims Gatehouse uses.
+type googleClaims struct {
+	Subject       string       `json:"sub"`
+	Email         string       `json:"email"`
+	EmailVerified flexibleBool `json:"email_verified"`
+	Name          string       `json:"name"`
+	Nonce         string       `json:"nonce"`
+}
+
+// flexibleBool accepts true/false and "true"/"false" (some issuers send strings).
+type flexibleBool bool
+
+func (b *flexibleBool) UnmarshalJSON(data []byte) error {
+	switch strings.Trim(string(data), `"`) {
+	case "true":
+		*b = true
+	default:
+		*b = false
+	}
+	return nil
+}
+
+var errBadIDToken = gatehouse.Errorf(gatehouse.CodeInvalidCredentials, "The Google credential is not valid.")
+
+// verifyIDToken checks the signature (the issuer's keys), issuer, audience (our client ID) and
+// expiry of raw, and its nonce when nonce is not "".
+func (s *Service) verifyIDToken(ctx context.Context, raw, nonce string) (*googleClaims, error) {
+	p, err := s.googleProvider(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := p.Verifier(&oidc.Config{ClientID: s.cfg.Google.ClientID, Now: s.now})
+	tok, err := v.Verify(ctx, raw)
+	if err != nil {
+		s.log.InfoContext(ctx, "ID token rejected", "err", err)
+		return nil, errBadIDToken
+	}
+	var c googleClaims
+	if err := tok.Claims(&c); err != nil || c.Subject == "" {
+		return nil, errBadIDToken
+	}
+	if nonce != "" && subtle.ConstantTimeCompare([]byte(c.Nonce), []byte(nonce)) != 1 {
+		return nil, errBadIDToken
+	}
+	c.Email = strings.TrimSpace(c.Email)
+	return &c, nil
+}
+
+// GoogleSignIn signs in with a Google ID token (POST /v1/auth/google). nonce, when not "", must
+// equal the token's. current is the caller's principal when the request is signed in (nil
+// otherwise): the identity is then linked to that account.
+func (s *Service) GoogleSignIn(ctx context.Context, credential, nonce string, current *gatehouse.Principal, meta Meta) (*SessionGrant, error) {
+	if !s.GoogleEnabled() {
+		return nil, gatehouse.Errorf(gatehouse.CodeNotFound, "Google sign-in is not enabled.")
+	}
+	if strings.TrimSpace(credential) == "" {
+		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "credential is required.")
+	}
+	c, err := s.verifyIDToken(ctx, credential, nonce)
+	if err != nil {
+		return nil, err
+	}
+	var linkTo *gatehouse.User
+	if current != nil {
+		if current.User == nil || current.User.Kind != gatehouse.KindUser || current.APIKey != nil {
+			return nil, gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Only a person's account can link Google.")
+		}
+		linkTo = current.User
+	}
+	return s.googleComplete(ctx, c, linkTo, meta)
+}
+
+// googleComplete is what both flows do with verified claims: sign in a linked identity, link to
+// linkTo (the signed-in account) or to the account with the same verified email, or sign up.
+func (s *Service) googleComplete(ctx context.Context, c *googleClaims, linkTo *gatehouse.User, meta Meta) (*SessionGrant, error) {
+	_, u, err := s.store.IdentityBySubject(ctx, ProviderGoogle, c.Subject)
+	switch {
+	case err == nil:
+		if linkTo != nil && linkTo.ID != u.ID {
+			return nil, gatehouse.Errorf(gatehouse.CodeConflict, "This Google account is already linked to another account.")
+		}
+		return s.googleSession(ctx, u, meta)
+	case !errors.Is(err, gatehouse.ErrNotFound):
+		return nil, err
+	}
+	if linkTo != nil {
+		if err := s.linkGoogle(ctx, linkTo, c, meta, "signed_in"); err != nil {
+			return nil, err
+		}
+		return s.googleSession(ctx, linkTo, meta)
+	}
+	if c.Email != "" {
+		u, err := s.store.UserByEmail(ctx, c.Email)
+		switch {
+		case err == nil:
+			if !bool(c.EmailVerified) || !u.EmailVerified || u.Kind != gatehouse.KindUser {
+				// Linking on an unverified address would let whoever registered it first
+				// (or whoever controls the Google account) take over the other side.
+				return nil, gatehouse.Errorf(gatehouse.CodeEmailTaken,
+					"An account with this email address already exists. Sign in to it another way, then link Google under Account → Connected accounts.")
+			}
+			if err := s.linkGoogle(ctx, u, c, meta, "verified_email"); err != nil {
+				return nil, err
+			}
+			return s.googleSession(ctx, u, meta)
+		case !errors.Is(err, gatehouse.ErrNotFound):
+			return nil, err
+		}
+	}
+	u, err = s.createGoogleUser(ctx, c, meta)
+	if err != nil {
+		return nil, err
+	}
+	return s.googleSession(ctx, u, meta)
+}
+
+func (s *Service) googleSession(ctx context.Context, u *gatehouse.User, meta Meta) (*SessionGrant, error) {
+	if u.Disabled() || u.Kind != gatehouse.KindUser {
+		return nil, gatehouse.Errorf(gatehouse.CodeInvalidCredentials, "This account cannot sign in.")
+	}
+	g, err := s.startSession(ctx, u, meta)
+	if err != nil {
+		return nil, err
+	}
+	s.audit(ctx, gatehouse.EventLogin, u.ID, u.ID, meta, map[string]any{"method": MethodGoogle, "session_id": g.Session.ID})
+	return g, nil
+}
+
+func (s *Service) linkGoogle(ctx context.Context, u *gatehouse.User, c *googleClaims, meta Meta, how string) error {
+	i := &gatehouse.Identity{
+		ID: s.newID(gatehouse.PrefixIdentity), UserID: u.ID, Provider: ProviderGoogle, Subject: c.Subject,
+		Email: c.Email, EmailVerified: bool(c.EmailVerified), CreatedAt: s.now(),
+	}
+	if err := s.store.CreateIdentity(ctx, i); err != nil {
+		if gatehouse.ErrorCode(err) == gatehouse.CodeConflict {
+			return gatehouse.Errorf(gatehouse.CodeConflict, "A Google account is already linked to this account.")
+		}
+		return err
+	}
+	s.audit(ctx, EventIdentityLinked, u.ID, u.ID, meta, map[string]any{"provider": ProviderGoogle, "via": how})
+	return nil
+}
+
+// createGoogleUser signs up a password-less account for c: the username comes from the email's
+// local part (made valid, and unique with a random suffix); the email is kept only when the
+// issuer verified it, so that nobody can hold an address they do not own.
+func (s *Service) createGoogleUser(ctx context.Context, c *googleClaims, meta Meta) (*gatehouse.User, error) {
+	email := ""
+	if c.EmailVerified && c.Email != "" {
+		if e, err := normalizeEmail(c.Email); err == nil {
+			email = e
+		}
+	}
+	display := strings.TrimSpace(c.Name)
+	if checkProfileText("display_name", display, 64) != nil {
+		display = ""
+	}
+	base := usernameFrom(c.Email)
+	for attempt := 0; ; attempt++ {
+		name := base
+		if attempt > 0 {
+			name = withSuffix(base, s.randomHex(2))
+		}
+		now := s.now()
+		u := &gatehouse.User{
+			ID: s.newID(gatehouse.PrefixUser), Kind: gatehouse.KindUser, Username: name,
+			Email: email, EmailVerified: email != "", DisplayName: display,
+			CreatedAt: now, UpdatedAt: now,
+		}
+		var memberships []gatehouse.Membership
+		if s.defaultOrgID != "" {
+			memberships = append(memberships, gatehouse.Membership{OrgID: s.defaultOrgID, UserID: u.ID, Role: gatehouse.RoleMember, CreatedAt: now})
+		}
+		err := s.store.CreateUser(ctx, u, memberships...)
+		switch gatehouse.ErrorCode(err) {
+		case "":
+		case gatehouse.CodeUsernameTaken:
+			if attempt < 8 {
+				continue
+			}
+			return nil, err
+		case gatehouse.CodeEmailTaken: // registered meanwhile
+			return nil, gatehouse.Errorf(gatehouse.CodeEmailTaken, "An account with this email address already exists.")
+		default:
+			return nil, err
+		}
+		s.audit(ctx, gatehouse.EventUserRegistered, u.ID, u.ID, meta, map[string]any{"method": MethodGoogle})
+		if err := s.linkGoogle(ctx, u, c, meta, "sign_up"); err != nil {
+			// Without its identity the password-less account has no way in: drop it. When a
+			// parallel sign-up with the same subject won, use that account.
+			if e := s.store.DeleteUser(context.WithoutCancel(ctx), u.ID); e != nil {
+				s.log.ErrorContext(ctx, "orphaned Google sign-up not deleted", "user_id", u.ID, "err", e)
+			}
+			if _, other, e := s.store.IdentityBySubject(ctx, ProviderGoogle, c.Subject); e == nil {
+				return other, nil
+			}
+			return nil, err
+		}
+		return u, nil
+	}
+}
+
+// usernameFrom makes a valid username from an email's local part: letters, digits, '_' and '-'
+// kept, '.' and '+' become '_', the rest dropped; at most 19 characters so that a suffix fits.
+func usernameFrom(email string) string {
+	local, _, _ := strings.Cut(email, "@")
+	var b strings.Builder
+	for i := 0; i < len(local) && b.Len() < 19; i++ {
+		switch ch := local[i]; {
+		case 'a' <= ch && ch <= 'z', 'A' <= ch && ch <= 'Z', '0' <= ch && ch <= '9', ch == '_', ch == '-':
+			b.WriteByte(ch)
+		case ch == '.' || ch == '+':
+			b.WriteByte('_')
+		}
+	}
+	name := strings.Trim(b.String(), "_-")
+	if len(name) < 2 {
+		name = "user" + name
+	}
+	return name
+}
+
+func withSuffix(base, suffix string) string {
+	if len(base) > 19 {
+		base = base[:19]
+	}
+	return base + "-" + suffix
+}
+
+func (s *Service) randomHex(n int) string {
+	return fmt.Sprintf("%x", s.randomBytes(n))
+}
+
+func (s *Service) randomBytes(n int) []byte {
+	b := make([]byte, n)
+	r := s.random
+	if r == nil {
+		r = rand.Reader
+	}
+	if _, err := r.Read(b); err != nil {
+		panic("auth: random source failed: " + err.Error())
+	}
+	return b
+}
+
+// oidcFlow is the state of a redirect flow kept in its Challenge.
+type oidcFlow struct {
+	Nonce    string `json:"nonce"`
+	Verifier string `json:"verifier"` // PKCE code verifier
+	Next     string `json:"next"`
+}
+
+// GoogleStart begins the redirect flow: it stores the flow's state, nonce and PKCE verifier (10
+// minutes, single use) and returns the issuer's authorization URL and the state, which the caller
+// also binds to the browser (a cookie) so that a callback from another browser is refused.
+// current, when signed in, is the account the identity will be linked to. next is a local path.
+func (s *Service) GoogleStart(ctx context.Context, next string, current *gatehouse.Principal) (authURL, state string, err error) {
+	p, err := s.googleProvider(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	flow := oidcFlow{
+		Nonce:    base64.RawURLEncoding.EncodeToString(s.randomBytes(24)),
+		Verifier: oauth2.GenerateVerifier(),
+		Next:     next,
+	}
+	data, err := json.Marshal(flow)
+	if err != nil {
+		return "", "", err
+	}
+	state = gatehouse.PrefixChallenge + "_" + base64.RawURLEncoding.EncodeToString(s.randomBytes(32))
+	now := s.now()
+	ch := &gatehouse.Challenge{ID: state, Purpose: ChallengeOIDCLogin, Data: data, CreatedAt: now, ExpiresAt: now.Add(oidcFlowTTL)}
+	if current != nil && current.User != nil && current.User.Kind == gatehouse.KindUser && current.APIKey == nil {
+		ch.UserID = current.User.ID
+	}
+	if err := s.store.SaveChallenge(ctx, ch); err != nil {
+		return "", "", err
+	}
+	u := s.oauth2Config(p).AuthCodeURL(state, oauth2.S256ChallengeOption(flow.Verifier), oidc.Nonce(flow.Nonce))
+	return u, state, nil
+}
+
+// GoogleCallback finishes the redirect flow: it takes the flow (single use), exchanges the code
+// with the PKCE verifier and client secret, verifies the ID token with the flow's nonce and signs
+// in, links or signs up. It returns the grant and the local path to continue to.
+func (s *Service) GoogleCallback(ctx context.Context, state, code string, meta Meta) (*SessionGrant, string, error) {
+	p, err := s.googleProvider(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if state == "" || code == "" {
+		return nil, "", gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The sign-in with Google was not completed. Try again.")
+	}
+	ch, err := s.store.TakeChallenge(ctx, state, ChallengeOIDCLogin, s.now())
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, "", gatehouse.Errorf(gatehouse.CodeInvalidRequest, "This sign-in with Google has expired or was already used. Try again.")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	var flow oidcFlow
+	if err := json.Unmarshal(ch.Data, &flow); err != nil {
+		return nil, "", fmt.Errorf("oidc flow state: %w", err)
+	}
+	tok, err := s.oauth2Config(p).Exchange(ctx, code, oauth2.VerifierOption(flow.Verifier))
+	if err != nil {
+		s.log.InfoContext(ctx, "authorization code exchange failed", "err", err)
+		return nil, "", gatehouse.Errorf(gatehouse.CodeInvalidCredentials, "Google did not confirm the sign-in. Try again.")
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" || flow.Nonce == "" {
+		return nil, "", errBadIDToken
+	}
+	c, err := s.verifyIDToken(ctx, raw, flow.Nonce)
+	if err != nil {
+		return nil, "", err
+	}
+	var linkTo *gatehouse.User
+	if ch.UserID != "" {
+		if linkTo, err = s.store.UserByID(ctx, ch.UserID); err != nil {
+			return nil, "", err
+		}
+	}
+	g, err := s.googleComplete(ctx, c, linkTo, meta)
+	if err != nil {
+		return nil, "", err
+	}
+	return g, flow.Next, nil
+}
+
+func (s *Service) oauth2Config(p *oidc.Provider) *oauth2.Config {
+	return &oauth2.Config{
+		ClientID:     s.cfg.Google.ClientID,
+		ClientSecret: s.cfg.Google.ClientSecret,
+		Endpoint:     p.Endpoint(),
+		RedirectURL:  s.cfg.PublicURL + "/v1/auth/google/callback",
+		Scopes:       []string{oidc.ScopeOpenID, "email", "profile"},
+	}
+}
+
+// AccountInfo is GET /v1/me/account: how the account can sign in.
+type AccountInfo struct {
+	Username        string
+	HasPassword     bool
+	GoogleLinked    bool
+	CanUnlinkGoogle bool
+	Methods         []string // password, passkey, google, magic_link, as available
+	PasskeyCount    int
+	EmailVerified   bool
+	PlanSource      string
+}
+
+// Account returns how p's account can sign in.
+func (s *Service) Account(ctx context.Context, p *gatehouse.Principal) (*AccountInfo, error) {
+	if p.User == nil {
+		return nil, gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Only an account has sign-in methods.")
+	}
+	// Read afresh: the principal's copy may predate a change in this request's session.
+	u, err := s.store.UserByID(ctx, p.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	pks, err := s.store.ListPasskeys(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.store.ListIdentities(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	a := &AccountInfo{Username: u.Username, HasPassword: u.PasswordHash != "", PasskeyCount: len(pks), EmailVerified: u.EmailVerified, PlanSource: "free", Methods: []string{}}
+	for _, i := range ids {
+		if i.Provider == ProviderGoogle {
+			a.GoogleLinked = true
+		}
+	}
+	magic := u.EmailVerified && u.Email != "" && s.MailEnabled()
+	if a.HasPassword {
+		a.Methods = append(a.Methods, MethodPassword)
+	}
+	if a.PasskeyCount > 0 {
+		a.Methods = append(a.Methods, MethodPasskey)
+	}
+	if a.GoogleLinked {
+		a.Methods = append(a.Methods, MethodGoogle)
+	}
+	if magic {
+		a.Methods = append(a.Methods, MethodMagicLink)
+	}
+	a.CanUnlinkGoogle = a.GoogleLinked && (a.HasPassword || a.PasskeyCount > 0 || magic)
+	return a, nil
+}
+
+// UnlinkGoogle removes the account's Google identity; 409 while it is the last way in.
+func (s *Service) UnlinkGoogle(ctx context.Context, p *gatehouse.Principal, meta Meta) error {
+	a, err := s.Account(ctx, p)
+	if err != nil {
+		return err
+	}
+	if !a.GoogleLinked {
+		return gatehouse.Errorf(gatehouse.CodeNotFound, "No Google account is linked.")
+	}
+	if !a.CanUnlinkGoogle {
+		return gatehouse.Errorf(gatehouse.CodeConflict, "Google is the only way to sign in to this account. Set a password or add a passkey first.")
+	}
+	if err := s.store.DeleteIdentity(ctx, p.User.ID, ProviderGoogle); err != nil {
+		if errors.Is(err, gatehouse.ErrNotFound) {
+			return gatehouse.Errorf(gatehouse.CodeNotFound, "No Google account is linked.")
+		}
+		return err
+	}
+	s.audit(ctx, EventIdentityUnlinked, p.User.ID, p.User.ID, meta, map[string]any{"provider": ProviderGoogle})
+	return nil
+}

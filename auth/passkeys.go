@@ -1,0 +1,436 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/gatehouse-auth/gatehouse"
+)
+
+// Passkeys (WebAuthn). The relying-party ID is the host of Config.PublicURL and the only origin
+// accepted is that URL's origin; an IP-address host cannot be a relying-party ID, so passkeys are
+// refused (CodeUnavailable) on such an instance. Ceremony state (the library's SessionData) lives
+// in a Challenge for passkeyChallengeTTL, taken exactly once.
+//
+// The user handle of every credential is the user's ID. Username-first sign-in: for a known user
+// with passkeys the options list them in allowCredentials; for an unknown username, or a user
+// without passkeys, the options are exactly those of a discoverable (no-username) request, so the
+// answer's shape does not say whether the name exists.
+
+// Challenge purposes of the passkey ceremonies.
+const (
+	PurposePasskeyRegister = "passkey_register"
+	PurposePasskeyLogin    = "passkey_login"
+)
+
+// Audit event types of passkeys (sign-ins are gatehouse.EventLogin with method "passkey").
+const (
+	EventPasskeyRegistered = "passkey.registered"
+	EventPasskeyRenamed    = "passkey.renamed"
+	EventPasskeyDeleted    = "passkey.deleted"
+)
+
+const (
+	passkeyChallengeTTL = 5 * time.Minute
+	maxPasskeyNameLen   = 64
+	defaultPasskeyName  = "Passkey"
+)
+
+// errPasskeyFailed is the one answer to every failed passkey sign-in.
+var errPasskeyFailed = &gatehouse.Error{Code: gatehouse.CodeInvalidCredentials, Message: "The passkey could not be verified."}
+
+var errPasskeyChallenge = gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The passkey challenge has expired or was already used; start again.")
+
+// PasskeyCeremony is the start of a ceremony: the options for navigator.credentials.create or
+// .get ({"publicKey": {...}}) and the handle to finish it with.
+type PasskeyCeremony struct {
+	ChallengeID string
+	Options     any // *protocol.CredentialCreation or *protocol.CredentialAssertion
+}
+
+// PasskeyRelyingParty returns the relying-party ID (the host) and origin of publicURL, or an error
+// when its host cannot be a relying-party ID (empty or an IP address).
+func PasskeyRelyingParty(publicURL string) (rpID, origin string, err error) {
+	u, err := url.Parse(publicURL)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", "", errors.New("passkeys need GATEHOUSE_PUBLIC_URL to be an absolute http(s) URL")
+	}
+	host := u.Hostname()
+	if _, err := netip.ParseAddr(host); err == nil {
+		return "", "", fmt.Errorf("passkeys need GATEHOUSE_PUBLIC_URL to use a host name (such as localhost), not the IP address %s", host)
+	}
+	return strings.ToLower(host), u.Scheme + "://" + strings.ToLower(u.Host), nil
+}
+
+// relyingParty returns the WebAuthn relying party of this instance.
+func (s *Service) relyingParty() (*webauthn.WebAuthn, error) {
+	rpID, origin, err := PasskeyRelyingParty(s.cfg.PublicURL)
+	if err != nil {
+		s.log.Warn("passkeys unavailable", "err", err)
+		return nil, gatehouse.Errorf(gatehouse.CodeUnavailable, "Passkeys are not available on this server: %s.", err)
+	}
+	name := s.cfg.Brand
+	if name == "" || name == "gth" {
+		name = "Gatehouse"
+	}
+	rp, err := webauthn.New(&webauthn.Config{RPID: rpID, RPDisplayName: name, RPOrigins: []string{origin}})
+	if err != nil {
+		return nil, fmt.Errorf("webauthn relying party: %w", err)
+	}
+	return rp, nil
+}
+
+// passkeyUser is a user as the WebAuthn library sees it.
+type passkeyUser struct {
+	u     *gatehouse.User
+	keys  []gatehouse.Passkey
+	creds []webauthn.Credential
+}
+
+func (p *passkeyUser) WebAuthnID() []byte   { return []byte(p.u.ID) }
+func (p *passkeyUser) WebAuthnName() string { return p.u.Username }
+func (p *passkeyUser) WebAuthnDisplayName() string {
+	if p.u.DisplayName != "" {
+		return p.u.DisplayName
+	}
+	return p.u.Username
+}
+func (p *passkeyUser) WebAuthnCredentials() []webauthn.Credential { return p.creds }
+
+// passkeyFor returns which of the user's passkeys has the credential ID.
+func (p *passkeyUser) passkeyFor(credentialID []byte) *gatehouse.Passkey {
+	for i := range p.keys {
+		if bytes.Equal(p.keys[i].CredentialID, credentialID) {
+			return &p.keys[i]
+		}
+	}
+	return nil
+}
+
+// loadPasskeyUser reads u's passkeys and their credential records.
+func (s *Service) loadPasskeyUser(ctx context.Context, u *gatehouse.User) (*passkeyUser, error) {
+	keys, err := s.store.ListPasskeys(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	pu := &passkeyUser{u: u, keys: keys}
+	for _, k := range keys {
+		var c webauthn.Credential
+		if err := json.Unmarshal(k.Credential, &c); err != nil {
+			return nil, fmt.Errorf("passkey %s: decode credential: %w", k.ID, err)
+		}
+		pu.creds = append(pu.creds, c)
+	}
+	return pu, nil
+}
+
+// canManagePasskeys admits people signed in with a session (not tokens, agents or API keys).
+func canManagePasskeys(p *gatehouse.Principal) error {
+	if p.User == nil || p.User.Kind != gatehouse.KindUser || p.APIKey != nil || p.Credential != gatehouse.CredentialSession {
+		return gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Passkeys are managed by a person signed in with a session.")
+	}
+	return nil
+}
+
+// saveCeremony stores the library's session data as a challenge and returns its ID.
+func (s *Service) saveCeremony(ctx context.Context, purpose, userID string, sd *webauthn.SessionData) (string, error) {
+	data, err := json.Marshal(sd)
+	if err != nil {
+		return "", err
+	}
+	now := s.now()
+	c := &gatehouse.Challenge{
+		ID: s.newID(gatehouse.PrefixChallenge), Purpose: purpose, UserID: userID, Data: data,
+		CreatedAt: now, ExpiresAt: now.Add(passkeyChallengeTTL),
+	}
+	if err := s.store.SaveChallenge(ctx, c); err != nil {
+		return "", fmt.Errorf("save challenge: %w", err)
+	}
+	return c.ID, nil
+}
+
+// takeCeremony takes the challenge once and decodes its session data.
+func (s *Service) takeCeremony(ctx context.Context, id, purpose string) (*gatehouse.Challenge, *webauthn.SessionData, error) {
+	if id == "" {
+		return nil, nil, gatehouse.ErrNotFound
+	}
+	c, err := s.store.TakeChallenge(ctx, id, purpose, s.now())
+	if err != nil {
+		return nil, nil, err
+	}
+	var sd webauthn.SessionData
+	if err := json.Unmarshal(c.Data, &sd); err != nil {
+		return nil, nil, fmt.Errorf("challenge %s: decode: %w", id, err)
+	}
+	return c, &sd, nil
+}
+
+// BeginPasskeyRegistration starts adding a passkey to the signed-in user: creation options that
+// require a discoverable credential and prefer user verification, excluding the user's passkeys.
+func (s *Service) BeginPasskeyRegistration(ctx context.Context, p *gatehouse.Principal) (*PasskeyCeremony, error) {
+	if err := canManagePasskeys(p); err != nil {
+		return nil, err
+	}
+	rp, err := s.relyingParty()
+	if err != nil {
+		return nil, err
+	}
+	pu, err := s.loadPasskeyUser(ctx, p.User)
+	if err != nil {
+		return nil, err
+	}
+	opts, sd, err := rp.BeginRegistration(pu,
+		webauthn.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
+			ResidentKey:        protocol.ResidentKeyRequirementRequired,
+			RequireResidentKey: protocol.ResidentKeyRequired(),
+			UserVerification:   protocol.VerificationPreferred,
+		}),
+		webauthn.WithExclusions(webauthn.Credentials(pu.creds).CredentialDescriptors()),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("begin registration: %w", err)
+	}
+	id, err := s.saveCeremony(ctx, PurposePasskeyRegister, p.User.ID, sd)
+	if err != nil {
+		return nil, err
+	}
+	return &PasskeyCeremony{ChallengeID: id, Options: opts}, nil
+}
+
+// FinishPasskeyRegistration verifies the authenticator's answer (credential: the
+// PublicKeyCredential as JSON) and stores the passkey with the whole credential record.
+func (s *Service) FinishPasskeyRegistration(ctx context.Context, p *gatehouse.Principal, challengeID string, credential json.RawMessage, name string, meta Meta) (*gatehouse.Passkey, error) {
+	if err := canManagePasskeys(p); err != nil {
+		return nil, err
+	}
+	name, err := passkeyName(name)
+	if err != nil {
+		return nil, err
+	}
+	rp, err := s.relyingParty()
+	if err != nil {
+		return nil, err
+	}
+	c, sd, err := s.takeCeremony(ctx, challengeID, PurposePasskeyRegister)
+	if errors.Is(err, gatehouse.ErrNotFound) || (err == nil && c.UserID != p.User.ID) {
+		return nil, errPasskeyChallenge
+	} else if err != nil {
+		return nil, err
+	}
+	parsed, err := protocol.ParseCredentialCreationResponseBytes(credential)
+	if err != nil {
+		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "credential is not a valid WebAuthn registration response.")
+	}
+	pu, err := s.loadPasskeyUser(ctx, p.User)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := rp.CreateCredential(pu, *sd, parsed)
+	if err != nil {
+		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The passkey could not be verified.")
+	}
+	record, err := json.Marshal(cred)
+	if err != nil {
+		return nil, err
+	}
+	pk := &gatehouse.Passkey{
+		ID: s.newID(gatehouse.PrefixPasskey), UserID: p.User.ID, Name: name,
+		CredentialID: cred.ID, Credential: record, SignCount: cred.Authenticator.SignCount,
+		BackupEligible: cred.Flags.BackupEligible, BackupState: cred.Flags.BackupState,
+		CreatedAt: s.now(),
+	}
+	if err := s.store.CreatePasskey(ctx, pk); err != nil {
+		if gatehouse.ErrorCode(err) == gatehouse.CodeConflict {
+			return nil, gatehouse.Errorf(gatehouse.CodeConflict, "This passkey is already registered.")
+		}
+		return nil, err
+	}
+	s.audit(ctx, EventPasskeyRegistered, p.User.ID, pk.ID, meta, map[string]any{"name": pk.Name})
+	return pk, nil
+}
+
+// BeginPasskeyLogin starts a sign-in. With no username the request is discoverable: the
+// authenticator offers the passkeys it holds for this site. With a username the options list that
+// user's passkeys, unless the name is unknown or has none: then the answer is the discoverable one.
+func (s *Service) BeginPasskeyLogin(ctx context.Context, username string) (*PasskeyCeremony, error) {
+	rp, err := s.relyingParty()
+	if err != nil {
+		return nil, err
+	}
+	var pu *passkeyUser
+	if login := strings.TrimSpace(username); login != "" {
+		u, err := s.lookupLogin(ctx, login)
+		switch {
+		case errors.Is(err, gatehouse.ErrNotFound):
+		case err != nil:
+			return nil, err
+		case !u.Disabled():
+			if pu, err = s.loadPasskeyUser(ctx, u); err != nil {
+				return nil, err
+			}
+		}
+	}
+	uv := webauthn.WithUserVerification(protocol.VerificationPreferred)
+	var (
+		opts   *protocol.CredentialAssertion
+		sd     *webauthn.SessionData
+		userID string
+	)
+	if pu != nil && len(pu.creds) > 0 {
+		opts, sd, err = rp.BeginLogin(pu, uv)
+		userID = pu.u.ID
+	} else {
+		opts, sd, err = rp.BeginDiscoverableLogin(uv)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("begin login: %w", err)
+	}
+	id, err := s.saveCeremony(ctx, PurposePasskeyLogin, userID, sd)
+	if err != nil {
+		return nil, err
+	}
+	return &PasskeyCeremony{ChallengeID: id, Options: opts}, nil
+}
+
+// FinishPasskeyLogin verifies the assertion (credential: the PublicKeyCredential as JSON) and
+// signs the passkey's owner in. A sign count that does not increase (a cloned authenticator) is
+// refused and audited as auth.failed with reason cloned_authenticator.
+func (s *Service) FinishPasskeyLogin(ctx context.Context, challengeID string, credential json.RawMessage, meta Meta) (*SessionGrant, error) {
+	rp, err := s.relyingParty()
+	if err != nil {
+		return nil, err
+	}
+	c, sd, err := s.takeCeremony(ctx, challengeID, PurposePasskeyLogin)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, s.passkeyLoginFailed(ctx, nil, meta, "unknown_challenge")
+	} else if err != nil {
+		return nil, err
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(credential)
+	if err != nil {
+		return nil, s.passkeyLoginFailed(ctx, nil, meta, "malformed_response")
+	}
+	// The passkey named by the response, and its owner, whatever kind of request this was.
+	pk, u, err := s.store.PasskeyByCredentialID(ctx, parsed.RawID)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, s.passkeyLoginFailed(ctx, nil, meta, "unknown_passkey")
+	} else if err != nil {
+		return nil, err
+	}
+	if c.UserID != "" && c.UserID != u.ID {
+		return nil, s.passkeyLoginFailed(ctx, u, meta, "wrong_user")
+	}
+	if u.Disabled() {
+		return nil, s.passkeyLoginFailed(ctx, u, meta, "disabled")
+	}
+	pu, err := s.loadPasskeyUser(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	var cred *webauthn.Credential
+	if c.UserID != "" {
+		cred, err = rp.ValidateLogin(pu, *sd, parsed)
+	} else {
+		cred, err = rp.ValidateDiscoverableLogin(func(rawID, userHandle []byte) (webauthn.User, error) {
+			// The handle must name the owner of the credential found by its ID.
+			if string(userHandle) != u.ID || pu.passkeyFor(rawID) == nil {
+				return nil, errors.New("credential does not belong to the user handle")
+			}
+			return pu, nil
+		}, *sd, parsed)
+	}
+	if err != nil {
+		return nil, s.passkeyLoginFailed(ctx, u, meta, "invalid_assertion")
+	}
+	if cred.Authenticator.CloneWarning {
+		return nil, s.passkeyLoginFailed(ctx, u, meta, "cloned_authenticator")
+	}
+	record, err := json.Marshal(cred)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if err := s.store.RecordPasskeyUse(ctx, pk.ID, cred.Authenticator.SignCount, cred.Flags.BackupState, record, now); err != nil {
+		if gatehouse.ErrorCode(err) == gatehouse.CodeConflict { // a concurrent sign-in with the same count
+			return nil, s.passkeyLoginFailed(ctx, u, meta, "cloned_authenticator")
+		}
+		return nil, err
+	}
+	grant, err := s.startSession(ctx, u, meta)
+	if err != nil {
+		return nil, err
+	}
+	s.audit(ctx, gatehouse.EventLogin, u.ID, u.ID, meta, map[string]any{"method": "passkey", "passkey_id": pk.ID, "session_id": grant.Session.ID})
+	return grant, nil
+}
+
+// passkeyLoginFailed audits a failed passkey sign-in and returns the generic error.
+func (s *Service) passkeyLoginFailed(ctx context.Context, u *gatehouse.User, meta Meta, reason string) error {
+	subject := ""
+	if u != nil {
+		subject = u.ID
+	}
+	s.audit(ctx, gatehouse.EventLoginFailed, "", subject, meta, map[string]any{"reason": reason, "method": "passkey"})
+	return errPasskeyFailed
+}
+
+// ListPasskeys returns the caller's passkeys, oldest first.
+func (s *Service) ListPasskeys(ctx context.Context, p *gatehouse.Principal) ([]gatehouse.Passkey, error) {
+	if p.User == nil || p.APIKey != nil {
+		return nil, gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Passkeys belong to users.")
+	}
+	return s.store.ListPasskeys(ctx, p.User.ID)
+}
+
+// RenamePasskey renames one of the caller's passkeys; ErrNotFound for anyone else's.
+func (s *Service) RenamePasskey(ctx context.Context, p *gatehouse.Principal, id, name string, meta Meta) error {
+	if err := canManagePasskeys(p); err != nil {
+		return err
+	}
+	if strings.TrimSpace(name) == "" {
+		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "name is required.")
+	}
+	name, err := passkeyName(name)
+	if err != nil {
+		return err
+	}
+	if err := s.store.RenamePasskey(ctx, p.User.ID, id, name); err != nil {
+		return err
+	}
+	s.audit(ctx, EventPasskeyRenamed, p.User.ID, id, meta, map[string]any{"name": name})
+	return nil
+}
+
+// DeletePasskey removes one of the caller's passkeys; ErrNotFound for anyone else's.
+func (s *Service) DeletePasskey(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) error {
+	if err := canManagePasskeys(p); err != nil {
+		return err
+	}
+	if err := s.store.DeletePasskey(ctx, p.User.ID, id); err != nil {
+		return err
+	}
+	s.audit(ctx, EventPasskeyDeleted, p.User.ID, id, meta, nil)
+	return nil
+}
+
+// passkeyName trims and checks a passkey's name; empty means the default.
+func passkeyName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return defaultPasskeyName, nil
+	}
+	if err := checkProfileText("name", name, maxPasskeyNameLen); err != nil {
+		return "", err
+	}
+	return name, nil
+}

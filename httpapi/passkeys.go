@@ -1,0 +1,285 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+)
+
+// Passkeys (WebAuthn): the JSON API of the ceremonies (API.md) and the Passkeys tab of /account.
+// The browser side of the ceremonies is web/static/passkey.js.
+
+const tabPasskeys = "passkeys"
+
+// passkeyRoutes registers the passkey endpoints and, with pages, the Passkeys tab.
+func (s *Server) passkeyRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/auth/passkey/register/challenge", s.authed(s.passkeyRegisterChallenge))
+	mux.HandleFunc("POST /v1/auth/passkey/register", s.authed(s.passkeyRegister))
+	mux.HandleFunc("POST /v1/auth/passkey/login/challenge", s.serve(s.passkeyLoginChallenge))
+	mux.HandleFunc("POST /v1/auth/passkey/login", s.serve(s.passkeyLogin))
+	mux.HandleFunc("GET /v1/auth/passkeys", s.authed(s.listPasskeys))
+	mux.HandleFunc("PATCH /v1/auth/passkeys/{id}", s.authed(s.renamePasskey))
+	mux.HandleFunc("DELETE /v1/auth/passkeys/{id}", s.authed(s.deletePasskey))
+
+	if s.Pages != nil {
+		mux.HandleFunc("GET /account/passkeys", s.passkeysPage)
+		mux.HandleFunc("POST /account/passkeys/{id}/rename", s.passkeyForm(s.accountPasskeyRename))
+		mux.HandleFunc("POST /account/passkeys/{id}/delete", s.passkeyForm(s.accountPasskeyDelete))
+	}
+}
+
+// passkeyJSON is a passkey as the API shows it: never the credential record.
+type passkeyJSON struct {
+	ID             string     `json:"id"`
+	Name           string     `json:"name"`
+	CreatedAt      time.Time  `json:"created_at"`
+	LastUsedAt     *time.Time `json:"last_used_at"`
+	BackupEligible bool       `json:"backup_eligible"`
+	BackupState    bool       `json:"backup_state"`
+}
+
+func toPasskeyJSON(p *gatehouse.Passkey) passkeyJSON {
+	return passkeyJSON{
+		ID: p.ID, Name: p.Name, CreatedAt: p.CreatedAt, LastUsedAt: p.LastUsedAt,
+		BackupEligible: p.BackupEligible, BackupState: p.BackupState,
+	}
+}
+
+// ceremonyJSON is the start of a ceremony: the handle and the options for
+// navigator.credentials.create / .get ({"publicKey": {...}}, binary fields base64url).
+type ceremonyJSON struct {
+	ChallengeID string `json:"challenge_id"`
+	Options     any    `json:"options"`
+}
+
+func (s *Server) passkeyRegisterChallenge(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	c, err := s.Auth.BeginPasskeyRegistration(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, ceremonyJSON{ChallengeID: c.ChallengeID, Options: c.Options})
+	return nil
+}
+
+func (s *Server) passkeyRegister(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	var in struct {
+		ChallengeID string          `json:"challenge_id"`
+		Credential  json.RawMessage `json:"credential"`
+		Name        string          `json:"name"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if len(in.Credential) == 0 {
+		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "credential is required.")
+	}
+	pk, err := s.Auth.FinishPasskeyRegistration(r.Context(), p, in.ChallengeID, in.Credential, in.Name, s.meta(r))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusCreated, toPasskeyJSON(pk))
+	return nil
+}
+
+func (s *Server) passkeyLoginChallenge(w http.ResponseWriter, r *http.Request) error {
+	if err := s.rateLimit(r, "auth"); err != nil {
+		return err
+	}
+	var in struct {
+		Username string `json:"username"`
+	}
+	if r.ContentLength != 0 { // the body is optional: no username means a discoverable request
+		if err := DecodeJSON(w, r, &in); err != nil {
+			return err
+		}
+	}
+	c, err := s.Auth.BeginPasskeyLogin(r.Context(), in.Username)
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, ceremonyJSON{ChallengeID: c.ChallengeID, Options: c.Options})
+	return nil
+}
+
+func (s *Server) passkeyLogin(w http.ResponseWriter, r *http.Request) error {
+	if err := s.rateLimit(r, "auth"); err != nil {
+		return err
+	}
+	var in struct {
+		ChallengeID string          `json:"challenge_id"`
+		Credential  json.RawMessage `json:"credential"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if len(in.Credential) == 0 {
+		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "credential is required.")
+	}
+	g, err := s.Auth.FinishPasskeyLogin(r.Context(), in.ChallengeID, in.Credential, s.meta(r))
+	if err != nil {
+		return err
+	}
+	s.writeGrant(w, http.StatusOK, g)
+	return nil
+}
+
+func (s *Server) listPasskeys(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	keys, err := s.Auth.ListPasskeys(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	out := make([]passkeyJSON, 0, len(keys))
+	for i := range keys {
+		out = append(out, toPasskeyJSON(&keys[i]))
+	}
+	WriteJSON(w, http.StatusOK, list[passkeyJSON]{Data: out})
+	return nil
+}
+
+func (s *Server) renamePasskey(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if err := s.Auth.RenamePasskey(r.Context(), p, id, in.Name, s.meta(r)); err != nil {
+		return passkeyNotFound(err)
+	}
+	keys, err := s.Auth.ListPasskeys(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	for i := range keys {
+		if keys[i].ID == id {
+			WriteJSON(w, http.StatusOK, toPasskeyJSON(&keys[i]))
+			return nil
+		}
+	}
+	return passkeyNotFound(gatehouse.ErrNotFound)
+}
+
+func (s *Server) deletePasskey(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	if err := s.Auth.DeletePasskey(r.Context(), p, r.PathValue("id"), s.meta(r)); err != nil {
+		return passkeyNotFound(err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func passkeyNotFound(err error) error {
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return gatehouse.Errorf(gatehouse.CodeNotFound, "No such passkey.")
+	}
+	return err
+}
+
+// PasskeysPageData is the Passkeys tab of /account.
+type PasskeysPageData struct {
+	AccountPageData
+	Passkeys []AccountPasskey
+}
+
+// AccountPasskey is one passkey in the tab's list.
+type AccountPasskey struct {
+	ID, Name       string
+	Created        AccountTime
+	LastUsed       AccountTime // zero: never
+	Synced         bool        // backed up (a synced passkey)
+	BackupEligible bool
+}
+
+// passkeysPage is GET /account/passkeys.
+func (s *Server) passkeysPage(w http.ResponseWriter, r *http.Request) {
+	p := s.accountSignedIn(w, r, tabPasskeys)
+	if p == nil {
+		return
+	}
+	data := s.accountData(p, tabPasskeys)
+	switch q := r.URL.Query(); {
+	case q.Get("added") == "1":
+		data.Notice = "Your passkey was added."
+	case q.Get("renamed") == "1":
+		data.Notice = "The passkey was renamed."
+	case q.Get("deleted") == "1":
+		data.Notice = "The passkey was deleted. It no longer signs you in."
+	}
+	s.renderPasskeys(w, r, p, http.StatusOK, data)
+}
+
+// renderPasskeys renders the Passkeys tab with the user's passkeys.
+func (s *Server) renderPasskeys(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, status int, data AccountPageData) {
+	keys, err := s.Auth.ListPasskeys(r.Context(), p)
+	if err != nil {
+		s.renderPageError(w, r, pageError, PageData{}, err)
+		return
+	}
+	out := PasskeysPageData{AccountPageData: data, Passkeys: make([]AccountPasskey, 0, len(keys))}
+	for _, k := range keys {
+		out.Passkeys = append(out.Passkeys, AccountPasskey{
+			ID: k.ID, Name: k.Name, Created: accountTime(k.CreatedAt), LastUsed: accountTimePtr(k.LastUsedAt),
+			Synced: k.BackupState, BackupEligible: k.BackupEligible,
+		})
+	}
+	s.Pages.Render(w, r, status, pageAccount, out)
+}
+
+// passkeyForm wraps a form of the Passkeys tab: the signed-in check, reading the form, and
+// showing the tab again with the error (accountForm's rendering does not know this tab's list).
+func (s *Server) passkeyForm(h accountSubmit) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := s.accountSignedIn(w, r, tabPasskeys)
+		if p == nil {
+			return
+		}
+		data := s.accountData(p, tabPasskeys)
+		err := r.ParseForm()
+		if err != nil {
+			err = formError(err)
+		} else {
+			err = h(w, r, p, &data)
+		}
+		if err != nil {
+			s.passkeyFormError(w, r, p, data, passkeyNotFound(err))
+		}
+	}
+}
+
+// accountPasskeyRename is POST /account/passkeys/{id}/rename.
+func (s *Server) accountPasskeyRename(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, _ *AccountPageData) error {
+	if err := s.Auth.RenamePasskey(r.Context(), p, r.PathValue("id"), r.PostForm.Get("name"), s.meta(r)); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/account/passkeys?renamed=1", http.StatusSeeOther)
+	return nil
+}
+
+// accountPasskeyDelete is POST /account/passkeys/{id}/delete.
+func (s *Server) accountPasskeyDelete(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, _ *AccountPageData) error {
+	if err := s.Auth.DeletePasskey(r.Context(), p, r.PathValue("id"), s.meta(r)); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/account/passkeys?deleted=1", http.StatusSeeOther)
+	return nil
+}
+
+// passkeyFormError shows the Passkeys tab again with the friendly message of err and its status.
+func (s *Server) passkeyFormError(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, data AccountPageData, err error) {
+	s.noteAuthFailure(err)
+	code, message, retryAfter := describe(err)
+	status := StatusOf(code)
+	if status == http.StatusInternalServerError {
+		Logger(r.Context()).Error("internal error", "method", r.Method, "path", r.URL.Path, "error", err)
+		message = internalMessage
+	}
+	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.FormatInt(retryAfterSeconds(retryAfter), 10))
+	}
+	data.Error, data.Status, data.RequestID = message, status, RequestID(r.Context())
+	s.renderPasskeys(w, r, p, status, data)
+}
