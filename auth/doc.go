@@ -6,6 +6,10 @@
 //   - developer credentials: personal access tokens (pats.go), agents and the agent exchange
 //     (agents.go), organizations and members (orgs.go), organizations' API keys (apikeys.go),
 //     leaked-token reports (leaks.go);
+//   - mailed secrets: email verification codes (emailverify.go), password reset and magic links
+//     (recovery.go), composed through MailComposer and stored with the secret in one transaction;
+//   - other ways in: passkeys (passkeys.go, go-webauthn) and Google or any OIDC issuer
+//     (google.go), with /v1/me/account's summary of the sign-in methods;
 //   - the one verification machinery (verify.go, session.go): Authenticate for endpoints that act
 //     as a user (sessions, agent sessions, PATs), Verify for /v1/verify and introspection (every
 //     kind, API keys included, with scopes and client-address checks);
