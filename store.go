@@ -28,6 +28,8 @@ type Store interface {
 	PasskeyStore
 	IdentityStore
 	ChallengeStore
+	OAuthClientStore
+	SigningKeyStore
 
 	// Ping reports whether the database answers (used by /readyz).
 	Ping(ctx context.Context) error
@@ -250,4 +252,34 @@ type ChallengeStore interface {
 	// PruneChallenges deletes challenges that expired at or before cutoff (abandoned ceremonies)
 	// and returns how many.
 	PruneChallenges(ctx context.Context, cutoff time.Time) (int, error)
+}
+
+// OAuthClientStore keeps organizations' OAuth clients.
+type OAuthClientStore interface {
+	CreateOAuthClient(ctx context.Context, c *OAuthClient) error // ID taken → CodeConflict
+	// OAuthClientByID returns any client by its client_id (for the token endpoint).
+	OAuthClientByID(ctx context.Context, id string) (*OAuthClient, error)
+	// ListOAuthClients returns the organization's clients, oldest first.
+	ListOAuthClients(ctx context.Context, orgID string) ([]OAuthClient, error)
+	// DeleteOAuthClient deletes one of the organization's clients; ErrNotFound otherwise.
+	DeleteOAuthClient(ctx context.Context, orgID, id string) error
+	// RotateOAuthClientSecret replaces a confidential client's secret hash and prefix;
+	// ErrNotFound when not the org's; CodeInvalidRequest for a public client.
+	RotateOAuthClientSecret(ctx context.Context, orgID, id string, hash []byte, prefix string, at time.Time) error
+}
+
+// SigningKeyStore keeps token signing keys.
+type SigningKeyStore interface {
+	// PublishedSigningKeys returns the keys in states next, current and previous.
+	PublishedSigningKeys(ctx context.Context) ([]SigningKey, error)
+	// RotateSigningKeys, in one transaction serialised across instances: retires the previous
+	// key (RetiredAt = at), makes the current one previous, the next one current
+	// (ActivatedAt = at) and inserts next as the new next key. ErrNotFound when there are no
+	// published keys yet (call InitSigningKeys first). With expectCurrent != "" it rotates only
+	// if that key is still the current one, else CodeConflict (another instance rotated first):
+	// scheduled rotations on many instances rotate once.
+	RotateSigningKeys(ctx context.Context, expectCurrent string, next *SigningKey, at time.Time) error
+	// InitSigningKeys inserts current and next when no published key exists (first start) and
+	// reports whether it did; concurrent first starts insert exactly one pair.
+	InitSigningKeys(ctx context.Context, current, next *SigningKey) (bool, error)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/clientip"
 	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/httpapi"
+	"github.com/gatehouse-auth/gatehouse/keys"
 	"github.com/gatehouse-auth/gatehouse/password"
 	"github.com/gatehouse-auth/gatehouse/web"
 )
@@ -26,6 +27,7 @@ type Main struct {
 
 	Store   gatehouse.Store
 	Auth    *auth.Service
+	Keys    *keys.Manager // the token signing keys
 	limiter *limiter
 
 	ln   net.Listener
@@ -35,6 +37,8 @@ type Main struct {
 	stopJanitor context.CancelFunc
 	janitorDone <-chan struct{}
 
+	// KeyReloadEvery is how long the signing-key set is cached (tests); 0: keys.DefaultReloadEvery.
+	KeyReloadEvery time.Duration
 	// MailTuning adjusts the mail worker (tests); set it before Start.
 	MailTuning MailTuning
 	mail       *mailer
@@ -82,6 +86,14 @@ func (m *Main) Start(ctx context.Context) error {
 		store.Close()
 		return err
 	}
+	if m.Keys, err = NewKeyManager(m.cfg, store, m.log, m.KeyReloadEvery); err == nil {
+		err = m.Keys.Init(ctx)
+	}
+	if err != nil {
+		m.limiter.Close()
+		store.Close()
+		return err
+	}
 	pages, err := web.New()
 	if err != nil {
 		store.Close()
@@ -104,6 +116,7 @@ func (m *Main) Start(ctx context.Context) error {
 		LogoutRedirectOrigins: m.cfg.LogoutRedirectOrigins,
 		Pages:                 pages,
 		SecretScanningKeys:    scanKeys,
+		Keys:                  m.Keys,
 	}
 	m.ln, err = net.Listen("tcp", m.cfg.Addr)
 	if err != nil {
@@ -126,6 +139,7 @@ func (m *Main) Start(ctx context.Context) error {
 	m.stopJanitor = cancel
 	janitorDone := startJanitor(jctx, m.log, m.Auth.PruneExpired)
 	mailDone := m.mail.start(jctx) // the outbox worker; stopped with the janitor, before the store closes
+	keysDone := startKeyRotation(jctx, m.log, m.Keys)
 	// Last-used times of PATs and API keys are recorded in memory and written in batches (never
 	// a write per request); the flusher writes once more when Close stops it, before the store
 	// closes.
@@ -135,6 +149,7 @@ func (m *Main) Start(ctx context.Context) error {
 		m.Auth.RunUsageFlusher(jctx, usageFlushEvery)
 		<-janitorDone
 		<-mailDone
+		<-keysDone
 	}()
 	m.janitorDone = flushed
 	return nil

@@ -35,6 +35,7 @@ type Config struct {
 	SessionTTL         time.Duration // GATEHOUSE_SESSION_TTL: absolute session lifetime; default 168h
 	SessionIdleTimeout time.Duration // GATEHOUSE_SESSION_IDLE_TIMEOUT: default 72h; 0 disables
 	AccessTokenTTL     time.Duration // GATEHOUSE_ACCESS_TOKEN_TTL: default 4h
+	SigningKeyRotation time.Duration // GATEHOUSE_SIGNING_KEY_ROTATION: default 720h; 0: never
 
 	PasswordMinLength   int // GATEHOUSE_PASSWORD_MIN_LENGTH: 1..1024; default 8
 	PasswordHashWorkers int // GATEHOUSE_PASSWORD_HASH_WORKERS: concurrent hashes; default 0 = number of CPUs

@@ -124,6 +124,7 @@ func (c *Config) problems() []Problem {
 		{"GATEHOUSE_SESSION_TTL", c.SessionTTL, false},
 		{"GATEHOUSE_SESSION_IDLE_TIMEOUT", c.SessionIdleTimeout, true},
 		{"GATEHOUSE_ACCESS_TOKEN_TTL", c.AccessTokenTTL, false},
+		{"GATEHOUSE_SIGNING_KEY_ROTATION", c.SigningKeyRotation, true},
 		{"GATEHOUSE_SHUTDOWN_TIMEOUT", c.ShutdownTimeout, false},
 	} {
 		switch {

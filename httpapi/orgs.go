@@ -20,6 +20,7 @@ func (s *Server) orgRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/orgs/{org}/agents", s.authed(s.addAgentToOrg))
 	mux.HandleFunc("GET /v1/orgs/{org}/audit-events", s.authed(s.listOrgAuditEvents))
 	s.apiKeyRoutes(mux)
+	s.oauthClientRoutes(mux)
 }
 
 func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {

@@ -122,6 +122,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.googleRoutes(mux)     // google.go: Google (OIDC) sign-in, linking, /v1/me/account
 	s.recoveryRoutes(mux)   // recovery.go: email verification, password reset, magic links
 
+	mux.HandleFunc("GET /.well-known/jwks.json", s.jwks) // jwks.go
+
 	if s.Pages != nil {
 		s.pageRoutes(mux)
 	}

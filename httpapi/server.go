@@ -32,6 +32,8 @@ type Server struct {
 	Pages Pages
 	// SecretScanningKeys verify leaked-token reports (nil: POST /v1/secret-scanning/report is 404).
 	SecretScanningKeys *SecretScanningKeys
+	// Keys publishes the token signing keys at /.well-known/jwks.json (nil: 404).
+	Keys KeySet
 }
 
 // Pages renders the server-rendered pages; package web implements it.

@@ -19,6 +19,7 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCommand(), newMigrateCommand(), newAdminCommand(), newTokensCommand(), newAgentsCommand(), newAPIKeysCommand())
+	root.AddCommand(newSigningKeysCommand())
 	return root
 }
 

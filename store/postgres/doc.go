@@ -62,6 +62,19 @@
 //   - challenges (0004): no foreign key (user_id is empty before sign-in); index (expires_at).
 //     TakeChallenge is one DELETE ... RETURNING (atomic across instances); PruneChallenges (not
 //     yet in the interface) deletes the expired ones.
+//   - oauth_clients (0005): org_id NOT NULL ON DELETE CASCADE (the built-in CLI client is a
+//     constant in code, never a row: its ID is refused by CreateOAuthClient and not found by
+//     OAuthClientByID); secret_hash NULL exactly for public clients (oauth_clients_secret_check);
+//     redirect_uris, grant_types and scopes text[]; index (org_id, created_at).
+//     RotateOAuthClientSecret locks the client's row (FOR UPDATE) before it checks and writes;
+//   - signing_keys (0005): state CHECK next/current/previous/retired, with the partial unique
+//     index signing_keys_published_state on state WHERE state IN (next, current, previous): at
+//     most one key in each published state; retired keys stay. public_jwk is bytea (not jsonb,
+//     which would reorder the JSON). PublishedSigningKeys returns them current, next, previous.
+//     RotateSigningKeys and InitSigningKeys take pg_advisory_xact_lock(SigningKeyLockKey) first
+//     in their transaction, so key changes of all instances are serialised: of concurrent first
+//     starts exactly one inserts its pair, and conditional rotations expecting one current key
+//     rotate once (the others CodeConflict).
 //
 // SetMemberRole and RemoveMember lock the organization's row (FOR NO KEY UPDATE, which the
 // foreign-key checks of new memberships do not wait for) before they check the owners, so

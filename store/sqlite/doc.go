@@ -67,9 +67,21 @@
 //   - challenges (0004): no foreign key (user_id is empty before sign-in); index (expires_at).
 //     TakeChallenge is one DELETE ... RETURNING on the writer; PruneChallenges (not yet in the
 //     interface) deletes the expired ones.
+//   - oauth_clients (0005): org_id NOT NULL ON DELETE CASCADE (the built-in CLI client is a
+//     constant in code, never a row: its ID is refused by CreateOAuthClient and not found by
+//     OAuthClientByID); secret_hash NULL exactly for public clients (CHECK); redirect_uris,
+//     grant_types and scopes JSON arrays; index (org_id, created_at).
+//   - signing_keys (0005): state CHECK next/current/previous/retired, with a partial UNIQUE
+//     index on state WHERE state IN (next, current, previous): at most one key in each
+//     published state; retired keys stay. public_jwk is a BLOB kept byte for byte.
+//     PublishedSigningKeys returns them current, next, previous. RotateSigningKeys and
+//     InitSigningKeys run in one BEGIN IMMEDIATE transaction (serialised with every process on
+//     the file): of concurrent first starts exactly one inserts its pair, and conditional
+//     rotations expecting one current key rotate once (the others CodeConflict).
 //
 // CreatePAT's count and insert, ClaimMail, CreateOneTimeToken, SetMemberRole's and RemoveMember's owner check and write, and
-// RotateAPIKey's check and writes each run in one BEGIN IMMEDIATE transaction on the writer: no
+// RotateAPIKey's check and writes, RotateOAuthClientSecret, RotateSigningKeys and
+// InitSigningKeys each run in one BEGIN IMMEDIATE transaction on the writer: no
 // other write (in this or another process) comes between.
 //
 // All tables are STRICT. Times are INTEGER Unix milliseconds in UTC; the store truncates times

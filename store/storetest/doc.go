@@ -11,8 +11,9 @@
 // Run checks every method of gatehouse.Store against the rules written in the root package's
 // store.go, each in its own named subtest on a fresh, empty store. RunShared checks what needs
 // several stores over one database: data survives Close and reopen, two instances see each other's
-// writes at once, and ClaimLoginAttempt, the unique rules, single-use tokens and challenges and
-// the passkey sign-count rule hold across instances.
+// writes at once, and ClaimLoginAttempt, the unique rules, single-use tokens and challenges,
+// the passkey sign-count rule and the serialisation of signing key changes hold across
+// instances.
 //
 // Beyond the doc comments of store.go the suite pins down these behaviours, which both backends
 // share:
@@ -56,6 +57,19 @@
 //   - provider and subject of identities compare exactly (case-sensitive); TakeChallenge of
 //     another purpose, or at or after ExpiresAt, is not found and leaves the challenge in place;
 //   - PruneChallenges(cutoff), where a store has it, deletes challenges with ExpiresAt <= cutoff.
+//   - OAuth clients: the built-in CLI client is not stored (CreateOAuthClient with its ID is
+//     CodeConflict, OAuthClientByID of it not found); a client needs an OrgID, a public one no
+//     secret hash (an empty one is stored as nil) and a confidential one a hash of 1 to 64
+//     bytes (else CodeInvalidRequest, also for RotateOAuthClientSecret's hash); a zero
+//     UpdatedAt is CreatedAt; RotateOAuthClientSecret sets UpdatedAt to its time; lists come
+//     back empty and non-nil; ListOAuthClients ties are by ID;
+//   - signing keys: PublishedSigningKeys returns current, then next, then previous (an empty
+//     non-nil slice before InitSigningKeys); a key needs an algorithm, a private key and a
+//     public JWK, nil is refused (CodeInvalidRequest); the store sets State (whatever the caller
+//     put there), fills an empty ID (sig_) and a zero CreatedAt (now for Init, the rotation's
+//     time for Rotate), clears RetiredAt and a next key's ActivatedAt, and defaults the
+//     current key's ActivatedAt to its CreatedAt; Rotate without a current and a next key is
+//     not found, and a failed Rotate or Init changes nothing.
 //
 // Times in the suite have millisecond precision; stores must return them in UTC.
 package storetest

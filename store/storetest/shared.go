@@ -46,6 +46,12 @@ func RunShared(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"TakeChallengeAcrossInstances", func(t *testing.T, open Opener) {
 			checkConcurrentTakes(t, openClosed(t, open), openClosed(t, open))
 		}},
+		{"InitSigningKeysAcrossInstances", func(t *testing.T, open Opener) {
+			checkConcurrentInits(t, openClosed(t, open), openClosed(t, open))
+		}},
+		{"RotateSigningKeysAcrossInstances", func(t *testing.T, open Opener) {
+			checkConcurrentRotations(t, openClosed(t, open), openClosed(t, open))
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newDatabase(t)) })

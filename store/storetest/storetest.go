@@ -44,6 +44,8 @@ func Run(t *testing.T, newStore func(t *testing.T) gatehouse.Store) {
 		{"Passkeys", passkeyTests()},
 		{"Identities", identityTests()},
 		{"Challenges", challengeTests()},
+		{"OAuthClients", oauthClientTests()},
+		{"SigningKeys", signingKeyTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,117 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+// oauthClientRoutes registers the endpoints of organizations' OAuth clients (API.md, "OAuth 2.0
+// / OpenID Connect").
+func (s *Server) oauthClientRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/orgs/{org}/oauth-clients", s.authed(s.createOAuthClient))
+	mux.HandleFunc("GET /v1/orgs/{org}/oauth-clients", s.authed(s.listOAuthClients))
+	mux.HandleFunc("GET /v1/orgs/{org}/oauth-clients/{id}", s.authed(s.getOAuthClient))
+	mux.HandleFunc("DELETE /v1/orgs/{org}/oauth-clients/{id}", s.authed(s.deleteOAuthClient))
+	mux.HandleFunc("POST /v1/orgs/{org}/oauth-clients/{id}/rotate-secret", s.authed(s.rotateOAuthClientSecret))
+}
+
+// oauthClientJSON is an OAuth client as lists show it: never its secret (secret_prefix is the
+// display prefix, "" for public clients).
+type oauthClientJSON struct {
+	ClientID     string    `json:"client_id"`
+	Name         string    `json:"name"`
+	Public       bool      `json:"public"`
+	RedirectURIs []string  `json:"redirect_uris"`
+	GrantTypes   []string  `json:"grant_types"`
+	Scopes       []string  `json:"scopes"`
+	SecretPrefix string    `json:"secret_prefix"`
+	CreatedBy    string    `json:"created_by"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+func toOAuthClientJSON(c *gatehouse.OAuthClient) oauthClientJSON {
+	out := oauthClientJSON{
+		ClientID: c.ID, Name: c.Name, Public: c.Public, RedirectURIs: c.RedirectURIs, GrantTypes: c.GrantTypes,
+		Scopes: c.Scopes, SecretPrefix: c.SecretPrefix, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt,
+	}
+	for _, l := range []*[]string{&out.RedirectURIs, &out.GrantTypes, &out.Scopes} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	return out
+}
+
+// newOAuthClientJSON is a new client with, for a confidential client, its secret: shown only in
+// this answer.
+type newOAuthClientJSON struct {
+	oauthClientJSON
+	ClientSecret string `json:"client_secret,omitempty"`
+}
+
+func (s *Server) createOAuthClient(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	var in struct {
+		Name         string   `json:"name"`
+		RedirectURIs []string `json:"redirect_uris"`
+		GrantTypes   []string `json:"grant_types"`
+		Scopes       []string `json:"scopes"`
+		Public       bool     `json:"public"`
+	}
+	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	g, err := s.Auth.CreateOAuthClient(r.Context(), p, r.PathValue("org"), auth.OAuthClientInput(in), s.meta(r))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusCreated, newOAuthClientJSON{oauthClientJSON: toOAuthClientJSON(g.Client), ClientSecret: g.Secret})
+	return nil
+}
+
+func (s *Server) listOAuthClients(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	clients, err := s.Auth.ListOAuthClients(r.Context(), p, r.PathValue("org"))
+	if err != nil {
+		return err
+	}
+	out := list[oauthClientJSON]{Data: make([]oauthClientJSON, 0, len(clients))}
+	for i := range clients {
+		out.Data = append(out.Data, toOAuthClientJSON(&clients[i]))
+	}
+	WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) getOAuthClient(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	c, err := s.Auth.OrgOAuthClient(r.Context(), p, r.PathValue("org"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, toOAuthClientJSON(c))
+	return nil
+}
+
+func (s *Server) deleteOAuthClient(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	if err := s.Auth.DeleteOAuthClient(r.Context(), p, r.PathValue("org"), r.PathValue("id"), s.meta(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// rotatedSecretJSON is the answer of a secret rotation: the new secret, shown only here.
+type rotatedSecretJSON struct {
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+}
+
+func (s *Server) rotateOAuthClientSecret(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	g, err := s.Auth.RotateOAuthClientSecret(r.Context(), p, r.PathValue("org"), r.PathValue("id"), s.meta(r))
+	if err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, rotatedSecretJSON{ClientID: g.Client.ID, ClientSecret: g.Secret})
+	return nil
+}

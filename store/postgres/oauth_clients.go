@@ -1,0 +1,158 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/jackc/pgx/v5"
+)
+
+// oauthClientColumns is the column list oauthClientDest reads, in order.
+const oauthClientColumns = `id, org_id, name, public, secret_hash, secret_prefix, redirect_uris,
+	grant_types, scopes, created_by, created_at, updated_at`
+
+// Answers of the OAuth client methods.
+var (
+	errClientReserved = gatehouse.Errorf(gatehouse.CodeConflict, "That client ID is reserved.")
+	errPublicClient   = gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A public client has no secret to rotate.")
+)
+
+// oauthClientDest holds the scan targets of the oauthClientColumns.
+type oauthClientDest struct{ c gatehouse.OAuthClient }
+
+func (d *oauthClientDest) targets() []any {
+	return []any{&d.c.ID, &d.c.OrgID, &d.c.Name, &d.c.Public, &d.c.SecretHash, &d.c.SecretPrefix,
+		&d.c.RedirectURIs, &d.c.GrantTypes, &d.c.Scopes, &d.c.CreatedBy, &d.c.CreatedAt, &d.c.UpdatedAt}
+}
+
+func (d *oauthClientDest) client() *gatehouse.OAuthClient {
+	c := &d.c
+	c.RedirectURIs, c.GrantTypes, c.Scopes = orEmpty(c.RedirectURIs), orEmpty(c.GrantTypes), orEmpty(c.Scopes)
+	if len(c.SecretHash) == 0 {
+		c.SecretHash = nil
+	}
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return c
+}
+
+// checkClientSecretHash checks the hash of a confidential client's secret.
+func checkClientSecretHash(hash []byte) error {
+	if len(hash) == 0 || len(hash) > maxTokenHash {
+		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A client secret hash has 1 to %d bytes.", maxTokenHash)
+	}
+	return nil
+}
+
+// fillOAuthClient checks c and fills an empty ID, a zero CreatedAt (now) and a zero UpdatedAt
+// (CreatedAt); nil lists become empty.
+func fillOAuthClient(c *gatehouse.OAuthClient) error {
+	if c.OrgID == "" {
+		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "An OAuth client needs an organization.")
+	}
+	if c.ID == gatehouse.BuiltInCLIClientID {
+		return errClientReserved
+	}
+	if c.Public {
+		if len(c.SecretHash) != 0 {
+			return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A public client has no secret.")
+		}
+		c.SecretHash = nil
+	} else if err := checkClientSecretHash(c.SecretHash); err != nil {
+		return err
+	}
+	c.CreatedAt = ts(orNow(c.CreatedAt))
+	if c.UpdatedAt.IsZero() {
+		c.UpdatedAt = c.CreatedAt
+	}
+	c.UpdatedAt = ts(c.UpdatedAt)
+	if c.ID == "" {
+		c.ID = gatehouse.NewID(gatehouse.PrefixOAuthClient, c.CreatedAt, nil)
+	}
+	c.RedirectURIs, c.GrantTypes, c.Scopes = orEmpty(c.RedirectURIs), orEmpty(c.GrantTypes), orEmpty(c.Scopes)
+	return nil
+}
+
+// CreateOAuthClient inserts c (filled as fillOAuthClient says). No OrgID, a public client with
+// a secret hash or a confidential one without (or with one over 64 bytes) is
+// CodeInvalidRequest; an unknown org not found; an ID in use, or BuiltInCLIClientID,
+// CodeConflict.
+func (s *Store) CreateOAuthClient(ctx context.Context, c *gatehouse.OAuthClient) error {
+	if err := fillOAuthClient(c); err != nil {
+		return err
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO oauth_clients (`+oauthClientColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		c.ID, c.OrgID, c.Name, c.Public, c.SecretHash, c.SecretPrefix, c.RedirectURIs, c.GrantTypes,
+		c.Scopes, c.CreatedBy, c.CreatedAt, c.UpdatedAt)
+	return mapError(err, "Organization") // the one foreign key is the org
+}
+
+// OAuthClientByID returns the stored client with that client_id, of any organization. The
+// built-in CLI client is not stored: its ID is not found.
+func (s *Store) OAuthClientByID(ctx context.Context, id string) (*gatehouse.OAuthClient, error) {
+	var d oauthClientDest
+	err := s.pool.QueryRow(ctx, `SELECT `+oauthClientColumns+` FROM oauth_clients WHERE id = $1`, id).
+		Scan(d.targets()...)
+	if err != nil {
+		return nil, mapError(err, "OAuth client")
+	}
+	return d.client(), nil
+}
+
+// ListOAuthClients returns the organization's clients, oldest first (ties by ID).
+func (s *Store) ListOAuthClients(ctx context.Context, orgID string) ([]gatehouse.OAuthClient, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+oauthClientColumns+` FROM oauth_clients
+		WHERE org_id = $1 ORDER BY created_at, id`, orgID)
+	if err != nil {
+		return nil, mapError(err, "OAuth client")
+	}
+	defer rows.Close()
+	out := []gatehouse.OAuthClient{}
+	for rows.Next() {
+		var d oauthClientDest
+		if err := rows.Scan(d.targets()...); err != nil {
+			return nil, mapError(err, "OAuth client")
+		}
+		out = append(out, *d.client())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapError(err, "OAuth client")
+	}
+	return out, nil
+}
+
+// DeleteOAuthClient deletes one of the organization's clients.
+func (s *Store) DeleteOAuthClient(ctx context.Context, orgID, id string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM oauth_clients WHERE id = $1 AND org_id = $2`, id, orgID)
+	if err != nil {
+		return mapError(err, "OAuth client")
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound("OAuth client")
+	}
+	return nil
+}
+
+// RotateOAuthClientSecret replaces a confidential client's secret hash and prefix and sets its
+// UpdatedAt to at, in one transaction holding the client's row lock. Not the org's → not
+// found; a public client, or a hash of no or more than 64 bytes → CodeInvalidRequest.
+func (s *Store) RotateOAuthClientSecret(ctx context.Context, orgID, id string, hash []byte, prefix string, at time.Time) error {
+	if err := checkClientSecretHash(hash); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var public bool
+		err := tx.QueryRow(ctx, `SELECT public FROM oauth_clients WHERE id = $1 AND org_id = $2 FOR UPDATE`,
+			id, orgID).Scan(&public)
+		if err != nil {
+			return mapError(err, "OAuth client")
+		}
+		if public {
+			return errPublicClient
+		}
+		_, err = tx.Exec(ctx, `UPDATE oauth_clients SET secret_hash = $1, secret_prefix = $2,
+			updated_at = $3 WHERE id = $4`, hash, prefix, ts(at), id)
+		return mapError(err, "OAuth client")
+	})
+}
