@@ -8,6 +8,8 @@
 //     leaked-token reports (leaks.go);
 //   - mailed secrets: email verification codes (emailverify.go), password reset and magic links
 //     (recovery.go), composed through MailComposer and stored with the secret in one transaction;
+//   - OAuth clients of organizations and the built-in gatehouse-cli client (oauthclients.go), the
+//     groundwork of the OAuth 2.0 / OpenID Connect provider;
 //   - other ways in: passkeys (passkeys.go, go-webauthn) and Google or any OIDC issuer
 //     (google.go), with /v1/me/account's summary of the sign-in methods;
 //   - the one verification machinery (verify.go, session.go): Authenticate for endpoints that act

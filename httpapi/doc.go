@@ -1,7 +1,8 @@
 // Package httpapi is the HTTP edge of Gatehouse: the JSON API handlers, the server-rendered
 // page handlers, and the plumbing they share. [Server.Handler] builds the whole handler; routes
 // are registered per resource, one file each (auth, me, sessions, tokens and /v1/verify, orgs,
-// apikeys, agents, secretscanning, recovery, passkeys, google, pages, account_pages).
+// apikeys, oauthclients, agents, secretscanning, recovery, passkeys, google, jwks, pages,
+// account_pages).
 //
 // # Errors
 //
