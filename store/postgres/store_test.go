@@ -164,14 +164,24 @@ func TestMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open after Migrate: %v", err)
 	}
-	// The lock is released: nobody holds MigrationLockKey any more.
-	var held bool
-	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
-		AND ((classid::bigint << 32) | objid::bigint) = $1)`, MigrationLockKey).Scan(&held); err != nil {
-		t.Fatal(err)
+	// The lock is released: no connection of the store's pool still holds MigrationLockKey (a
+	// session-level lock left on a pooled connection would block every later instance). Only our
+	// own connections are asked: other tests may be migrating other schemas at this moment.
+	conns := s.pool.AcquireAllIdle(ctx)
+	if len(conns) == 0 {
+		t.Fatal("the pool has no idle connection to ask")
 	}
-	if held {
-		t.Errorf("the migration lock is still held after Open returned")
+	for _, c := range conns {
+		var held bool
+		err := c.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
+			AND pid = pg_backend_pid() AND ((classid::bigint << 32) | objid::bigint) = $1)`, MigrationLockKey).Scan(&held)
+		c.Release()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if held {
+			t.Errorf("a pooled connection still holds the migration lock after Open returned")
+		}
 	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
