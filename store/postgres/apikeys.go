@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -48,31 +49,6 @@ func (d *apiKeyDest) key() (*gatehouse.APIKey, error) {
 	return k, nil
 }
 
-// fillAPIKey checks k and fills an empty ID and a zero CreatedAt (now); nil Scopes and
-// AllowedCIDRs become empty.
-func fillAPIKey(k *gatehouse.APIKey) error {
-	if err := checkTokenHash(k.TokenHash, "API key"); err != nil {
-		return err
-	}
-	if k.Environment != gatehouse.EnvironmentLive && k.Environment != gatehouse.EnvironmentTest {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The environment must be %q or %q.",
-			gatehouse.EnvironmentLive, gatehouse.EnvironmentTest)
-	}
-	if k.RateLimit != nil && (k.RateLimit.Limit <= 0 || k.RateLimit.Limit > 1<<31-1 || k.RateLimit.Period < time.Millisecond) {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A rate limit needs a positive count and period.")
-	}
-	k.CreatedAt = ts(orNow(k.CreatedAt))
-	k.ExpiresAt, k.LastUsedAt, k.RevokedAt = tsPtr(k.ExpiresAt), tsPtr(k.LastUsedAt), tsPtr(k.RevokedAt)
-	if k.ID == "" {
-		k.ID = gatehouse.NewID(gatehouse.PrefixAPIKey, k.CreatedAt, nil)
-	}
-	k.Scopes = orEmpty(k.Scopes)
-	if k.AllowedCIDRs == nil {
-		k.AllowedCIDRs = []netip.Prefix{}
-	}
-	return nil
-}
-
 // apiKeyValues returns the values of the apiKeyColumns of the filled key k, in order.
 func apiKeyValues(k *gatehouse.APIKey) []any {
 	cidrs := make([]string, len(k.AllowedCIDRs))
@@ -96,10 +72,10 @@ func insertAPIKey(ctx context.Context, db querier, k *gatehouse.APIKey) error {
 	return mapError(err, "Organization") // the one foreign key is the org
 }
 
-// CreateAPIKey inserts k (filled as fillAPIKey says). An environment other than live or test,
+// CreateAPIKey inserts k (filled as record.FillAPIKey says). An environment other than live or test,
 // or a token hash of no or more than 64 bytes, is CodeInvalidRequest; an unknown org not found.
 func (s *Store) CreateAPIKey(ctx context.Context, k *gatehouse.APIKey) error {
-	if err := fillAPIKey(k); err != nil {
+	if err := record.FillAPIKey(k); err != nil {
 		return err
 	}
 	return insertAPIKey(ctx, s.pool, k)
@@ -164,7 +140,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, orgID, id string, at time.Time
 	return nil
 }
 
-// RotateAPIKey inserts next (filled as fillAPIKey says; an empty OrgID becomes orgID, another
+// RotateAPIKey inserts next (filled as record.FillAPIKey says; an empty OrgID becomes orgID, another
 // org's is CodeInvalidRequest) and sets the old key's ExpiresAt to the earlier of its own and
 // oldExpiresAt and its ReplacedBy to next.ID, in one transaction. The old key must be the org's
 // and active at next.CreatedAt, else not found; its row stays locked (FOR UPDATE) from that
@@ -176,7 +152,7 @@ func (s *Store) RotateAPIKey(ctx context.Context, orgID, oldID string, next *gat
 	if next.OrgID != orgID {
 		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The new key must belong to the same organization.")
 	}
-	if err := fillAPIKey(next); err != nil {
+	if err := record.FillAPIKey(next); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 	"github.com/gatehouse-auth/gatehouse/store/storetest"
 	"github.com/jackc/pgx/v5"
 )
@@ -58,7 +59,7 @@ func (s *Store) seedAPIKeys(ctx context.Context, n int, key func(i int) *gatehou
 			}
 			k := key(i)
 			i++
-			if err := fillAPIKey(k); err != nil {
+			if err := record.FillAPIKey(k); err != nil {
 				return nil, err
 			}
 			return apiKeyValues(k), nil

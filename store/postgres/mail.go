@@ -7,14 +7,12 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 )
 
 // mailColumns is the column list of outbox_mails that mailTargets reads, in order.
 const mailColumns = `id, kind, to_address, subject, text_body, html_body, created_at, attempts,
 	next_attempt_at, sent_at, last_error`
-
-// maxMailError is the longest LastError kept, in bytes.
-const maxMailError = 2000
 
 func mailTargets(m *gatehouse.OutboundMail) []any {
 	return []any{&m.ID, &m.Kind, &m.To, &m.Subject, &m.Text, &m.HTML, &m.CreatedAt, &m.Attempts,
@@ -24,33 +22,6 @@ func mailTargets(m *gatehouse.OutboundMail) []any {
 // mailUTC converts the times of a scanned mail to UTC.
 func mailUTC(m *gatehouse.OutboundMail) {
 	m.CreatedAt, m.NextAttemptAt, m.SentAt = m.CreatedAt.UTC(), m.NextAttemptAt.UTC(), utcPtr(m.SentAt)
-}
-
-// fillMail fills an empty ID, a zero CreatedAt (now) and a zero NextAttemptAt (CreatedAt: due at
-// once), and truncates m's times as the store keeps them.
-func fillMail(m *gatehouse.OutboundMail) error {
-	if m.To == "" {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A mail needs a recipient.")
-	}
-	m.CreatedAt = ts(orNow(m.CreatedAt))
-	if m.NextAttemptAt.IsZero() {
-		m.NextAttemptAt = m.CreatedAt
-	}
-	m.NextAttemptAt, m.SentAt = ts(m.NextAttemptAt), tsPtr(m.SentAt)
-	if m.ID == "" {
-		m.ID = gatehouse.NewID(gatehouse.PrefixMail, m.CreatedAt, nil)
-	}
-	m.LastError = clipError(m.LastError)
-	return nil
-}
-
-// clipError cuts an error text to maxMailError bytes, on a character boundary (PostgreSQL text
-// takes valid UTF-8 only).
-func clipError(s string) string {
-	if len(s) > maxMailError {
-		s = s[:maxMailError]
-	}
-	return strings.ToValidUTF8(s, "")
 }
 
 // insertMail inserts the filled mail m.
@@ -66,7 +37,7 @@ func insertMail(ctx context.Context, db querier, m *gatehouse.OutboundMail) erro
 // NextAttemptAt (CreatedAt: due at once), and leaves m's times as stored. An ID in use →
 // CodeConflict.
 func (s *Store) EnqueueMail(ctx context.Context, m *gatehouse.OutboundMail) error {
-	if err := fillMail(m); err != nil {
+	if err := record.FillMail(m); err != nil {
 		return err
 	}
 	return insertMail(ctx, s.pool, m)
@@ -129,7 +100,7 @@ func (s *Store) MarkMailSent(ctx context.Context, id string, at time.Time) error
 func (s *Store) MarkMailFailed(ctx context.Context, id string, next time.Time, errText string) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE outbox_mails
 		SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1`,
-		id, clipError(errText), ts(next))
+		id, record.ClipError(errText), ts(next))
 	return affected(tag.RowsAffected(), err, "Mail")
 }
 

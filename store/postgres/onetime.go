@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -31,7 +32,7 @@ func scanOTT(row pgx.Row) (*gatehouse.OneTimeToken, error) {
 // leaves their times as stored. An unknown user → not found; an unused token of the purpose with
 // the same hash → CodeConflict.
 func (s *Store) CreateOneTimeToken(ctx context.Context, t *gatehouse.OneTimeToken, mail *gatehouse.OutboundMail) error {
-	if err := checkOneTimeToken(t); err != nil {
+	if err := record.CheckOneTimeToken(t); err != nil {
 		return err
 	}
 	t.CreatedAt = ts(orNow(t.CreatedAt))
@@ -40,7 +41,7 @@ func (s *Store) CreateOneTimeToken(ctx context.Context, t *gatehouse.OneTimeToke
 		t.ID = gatehouse.NewID(gatehouse.PrefixOneTimeToken, t.CreatedAt, nil)
 	}
 	if mail != nil {
-		if err := fillMail(mail); err != nil {
+		if err := record.FillMail(mail); err != nil {
 			return err
 		}
 	}
@@ -70,17 +71,6 @@ func (s *Store) CreateOneTimeToken(ctx context.Context, t *gatehouse.OneTimeToke
 		}
 		return nil
 	})
-}
-
-// checkOneTimeToken rejects tokens that could never be found.
-func checkOneTimeToken(t *gatehouse.OneTimeToken) error {
-	if t.Purpose == "" || t.UserID == "" {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A one-time token needs a purpose and a user.")
-	}
-	if t.ExpiresAt.IsZero() {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A one-time token needs an expiry time.")
-	}
-	return checkTokenHash(t.TokenHash, "one-time")
 }
 
 // ConsumeOneTimeToken marks the unused token of purpose with that hash, unexpired at now, used at

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -45,7 +46,7 @@ func orgMemberships(o *gatehouse.Org, members []gatehouse.Membership) ([]gatehou
 		if m.CreatedAt.IsZero() {
 			m.CreatedAt = o.CreatedAt
 		}
-		if err := checkMembership(m); err != nil {
+		if err := record.CheckMembership(m); err != nil {
 			return nil, err
 		}
 		if m.OrgID != o.ID {
@@ -79,18 +80,10 @@ func (s *Store) org(ctx context.Context, query string, arg string) (*gatehouse.O
 // unknown org or user not found.
 func (s *Store) AddMember(ctx context.Context, m gatehouse.Membership) error {
 	m.CreatedAt = orNow(m.CreatedAt)
-	if err := checkMembership(m); err != nil {
+	if err := record.CheckMembership(m); err != nil {
 		return err
 	}
 	return insertMembership(ctx, s.pool, m)
-}
-
-// checkMembership rejects memberships the schema would take but the domain does not.
-func checkMembership(m gatehouse.Membership) error {
-	if !m.Role.Valid() {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The role must be owner, admin or member.")
-	}
-	return nil
 }
 
 func insertMembership(ctx context.Context, db querier, m gatehouse.Membership) error {

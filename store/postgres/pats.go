@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -43,14 +44,6 @@ func orEmpty(list []string) []string {
 	return list
 }
 
-// checkTokenHash rejects token hashes the lookups could not find.
-func checkTokenHash(hash []byte, what string) error {
-	if len(hash) == 0 || len(hash) > maxTokenHash {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A %s token hash has 1 to %d bytes.", what, maxTokenHash)
-	}
-	return nil
-}
-
 // errTokenLimit is CreatePAT's answer when the user holds max active tokens already.
 func errTokenLimit(max int) error {
 	return gatehouse.Errorf(gatehouse.CodeTokenLimitReached,
@@ -63,7 +56,7 @@ func errTokenLimit(max int) error {
 // which other tables' foreign-key checks do not wait for), so parallel creations for one user,
 // on any instance, count and insert one at a time.
 func (s *Store) CreatePAT(ctx context.Context, t *gatehouse.PersonalAccessToken, max int, now time.Time) error {
-	if err := checkTokenHash(t.TokenHash, "personal access"); err != nil {
+	if err := record.CheckTokenHash(t.TokenHash, "personal access"); err != nil {
 		return err
 	}
 	t.CreatedAt = ts(orNow(t.CreatedAt))

@@ -5,11 +5,8 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 )
-
-// maxTokenHash is the longest token hash a session may have (SHA-512 size; Gatehouse uses
-// SHA-256). store/sqlite has the same limit.
-const maxTokenHash = 64
 
 // sessionColumns is the column list scanSession reads, in order.
 const sessionColumns = `id, user_id, token_hash, token_prefix, created_at, expires_at, last_seen_at,
@@ -41,8 +38,8 @@ func sessionUTC(x *gatehouse.Session) {
 // CreateSession inserts x. It fills an empty ID, a zero CreatedAt (now) and LastSeenAt
 // (CreatedAt), and leaves x's times as stored.
 func (s *Store) CreateSession(ctx context.Context, x *gatehouse.Session) error {
-	if len(x.TokenHash) == 0 || len(x.TokenHash) > maxTokenHash {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A session token hash has 1 to %d bytes.", maxTokenHash)
+	if err := record.CheckTokenHash(x.TokenHash, "session"); err != nil {
+		return err
 	}
 	x.CreatedAt = ts(orNow(x.CreatedAt))
 	if x.LastSeenAt.IsZero() {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -35,34 +36,6 @@ func (d *signingKeyDest) key() gatehouse.SigningKey {
 	d.k.CreatedAt = d.k.CreatedAt.UTC()
 	d.k.ActivatedAt, d.k.RetiredAt = utcPtr(d.k.ActivatedAt), utcPtr(d.k.RetiredAt)
 	return d.k
-}
-
-// fillSigningKey checks k (an algorithm, a private key and a public JWK are needed, else
-// CodeInvalidRequest) and prepares it for insertion in state: an empty ID is filled, a zero
-// CreatedAt becomes created, RetiredAt is cleared, and ActivatedAt is cleared for a next key and
-// defaults to CreatedAt for a current one.
-func fillSigningKey(k *gatehouse.SigningKey, state string, created time.Time) error {
-	if k == nil || k.Algorithm == "" || len(k.PrivateKey) == 0 || len(k.PublicJWK) == 0 {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A signing key needs an algorithm, a private key and a public JWK.")
-	}
-	k.State = state
-	if k.CreatedAt.IsZero() {
-		k.CreatedAt = created
-	}
-	k.CreatedAt = ts(k.CreatedAt)
-	if k.ID == "" {
-		k.ID = gatehouse.NewID(gatehouse.PrefixSigningKey, k.CreatedAt, nil)
-	}
-	k.RetiredAt = nil
-	switch {
-	case state != gatehouse.KeyStateCurrent:
-		k.ActivatedAt = nil
-	case k.ActivatedAt == nil:
-		k.ActivatedAt = tsPtr(&k.CreatedAt) // a copy
-	default:
-		k.ActivatedAt = tsPtr(k.ActivatedAt)
-	}
-	return nil
 }
 
 func insertSigningKey(ctx context.Context, db querier, k *gatehouse.SigningKey) error {
@@ -106,11 +79,11 @@ func (s *Store) PublishedSigningKeys(ctx context.Context) ([]gatehouse.SigningKe
 // RotateSigningKeys rotates in one transaction holding the advisory lock SigningKeyLockKey (so
 // rotations of all instances are serialised): the previous key becomes retired (RetiredAt =
 // at), the current one previous, the next one current (ActivatedAt = at), and next (filled as
-// fillSigningKey says, a zero CreatedAt being at) is inserted as the new next key. No current
+// record.FillSigningKey says, a zero CreatedAt being at) is inserted as the new next key. No current
 // or no next key → not found; expectCurrent != "" that is not the current key's ID →
 // CodeConflict; next's ID in use → CodeConflict.
 func (s *Store) RotateSigningKeys(ctx context.Context, expectCurrent string, next *gatehouse.SigningKey, at time.Time) error {
-	if err := fillSigningKey(next, gatehouse.KeyStateNext, at); err != nil {
+	if err := record.FillSigningKey(next, gatehouse.KeyStateNext, at); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
@@ -167,17 +140,17 @@ func publishedIDs(ctx context.Context, tx pgx.Tx) (map[string]string, error) {
 	return ids, nil
 }
 
-// InitSigningKeys inserts current and next (filled as fillSigningKey says, a zero CreatedAt
+// InitSigningKeys inserts current and next (filled as record.FillSigningKey says, a zero CreatedAt
 // being now) when no key is published, in one transaction holding the advisory lock
 // SigningKeyLockKey, so that of concurrent first starts (in any instance) exactly one inserts
 // its pair and reports true; the others report false and leave their keys unsaved. The same
 // ID for both → CodeConflict.
 func (s *Store) InitSigningKeys(ctx context.Context, current, next *gatehouse.SigningKey) (bool, error) {
 	now := time.Now()
-	if err := fillSigningKey(current, gatehouse.KeyStateCurrent, now); err != nil {
+	if err := record.FillSigningKey(current, gatehouse.KeyStateCurrent, now); err != nil {
 		return false, err
 	}
-	if err := fillSigningKey(next, gatehouse.KeyStateNext, now); err != nil {
+	if err := record.FillSigningKey(next, gatehouse.KeyStateNext, now); err != nil {
 		return false, err
 	}
 	inserted := false

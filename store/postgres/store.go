@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -92,8 +93,8 @@ func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return nil
 }
 
-// ts returns t as the store writes it: UTC, truncated to the millisecond (as store/sqlite).
-func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
+// ts returns t as the store writes it: record.Time (UTC, truncated to the millisecond).
+func ts(t time.Time) time.Time { return record.Time(t) }
 
 // ceilTS is the smallest stored time not before t (for inclusive lower bounds and exclusive
 // upper bounds on stored times).
@@ -106,13 +107,7 @@ func ceilTS(t time.Time) time.Time {
 }
 
 // tsPtr returns an optional time as the store writes it.
-func tsPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	v := ts(*t)
-	return &v
-}
+func tsPtr(t *time.Time) *time.Time { return record.TimePtr(t) }
 
 // utcPtr converts an optional time read from the database to UTC.
 func utcPtr(t *time.Time) *time.Time {

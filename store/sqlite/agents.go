@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 )
 
 // agentColumns is the column list agentDest reads, in order.
@@ -35,10 +36,10 @@ func (d *agentDest) agent() *gatehouse.Agent {
 // UpdatedAt (CreatedAt) and UserID (u.ID) filled. Another kind of account, or an a.UserID that
 // is not u's, is CodeInvalidRequest; an unknown owner not found.
 func (s *Store) CreateAgent(ctx context.Context, a *gatehouse.Agent, u *gatehouse.User) error {
-	if err := checkTokenHash(a.TokenHash, "agent"); err != nil {
+	if err := record.CheckTokenHash(a.TokenHash, "agent"); err != nil {
 		return err
 	}
-	fillUser(u, gatehouse.KindAgent)
+	record.FillUser(u, gatehouse.KindAgent)
 	if u.Kind != gatehouse.KindAgent {
 		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "An agent's account must be of kind %q.", gatehouse.KindAgent)
 	}
@@ -138,7 +139,7 @@ func (s *Store) VerifyAgent(ctx context.Context, id, ownerID string, at time.Tim
 // account active at at (reason "agent_rotated"), in one transaction. A hash in use is
 // CodeConflict.
 func (s *Store) RotateAgentToken(ctx context.Context, id, ownerID string, hash []byte, prefix string, at time.Time) error {
-	if err := checkTokenHash(hash, "agent"); err != nil {
+	if err := record.CheckTokenHash(hash, "agent"); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 )
 
 // apiKeyColumns is the column list apiKeyDest reads, in order.
@@ -88,33 +89,6 @@ func fromRateColumns(limit, periodMs sql.NullInt64) *gatehouse.Rate {
 	return &gatehouse.Rate{Limit: int(limit.Int64), Period: time.Duration(periodMs.Int64) * time.Millisecond}
 }
 
-// fillAPIKey checks k and fills an empty ID and a zero CreatedAt (now); nil Scopes and
-// AllowedCIDRs become empty.
-func fillAPIKey(k *gatehouse.APIKey) error {
-	if err := checkTokenHash(k.TokenHash, "API key"); err != nil {
-		return err
-	}
-	if k.Environment != gatehouse.EnvironmentLive && k.Environment != gatehouse.EnvironmentTest {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The environment must be %q or %q.",
-			gatehouse.EnvironmentLive, gatehouse.EnvironmentTest)
-	}
-	if k.RateLimit != nil && (k.RateLimit.Limit <= 0 || k.RateLimit.Period < time.Millisecond) {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A rate limit needs a positive count and period.")
-	}
-	k.CreatedAt = norm(orNow(k.CreatedAt))
-	k.ExpiresAt, k.LastUsedAt, k.RevokedAt = normPtr(k.ExpiresAt), normPtr(k.LastUsedAt), normPtr(k.RevokedAt)
-	if k.ID == "" {
-		k.ID = gatehouse.NewID(gatehouse.PrefixAPIKey, k.CreatedAt, nil)
-	}
-	if k.Scopes == nil {
-		k.Scopes = []string{}
-	}
-	if k.AllowedCIDRs == nil {
-		k.AllowedCIDRs = []netip.Prefix{}
-	}
-	return nil
-}
-
 func insertAPIKey(ctx context.Context, db execer, k *gatehouse.APIKey) error {
 	limit, period := rateColumns(k.RateLimit)
 	_, err := db.ExecContext(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`)
@@ -126,10 +100,10 @@ func insertAPIKey(ctx context.Context, db execer, k *gatehouse.APIKey) error {
 	return mapError(err, "Organization") // the one foreign key is the org
 }
 
-// CreateAPIKey inserts k (filled as fillAPIKey says). An environment other than live or test,
+// CreateAPIKey inserts k (filled as record.FillAPIKey says). An environment other than live or test,
 // or a token hash of no or more than 64 bytes, is CodeInvalidRequest; an unknown org not found.
 func (s *Store) CreateAPIKey(ctx context.Context, k *gatehouse.APIKey) error {
-	if err := fillAPIKey(k); err != nil {
+	if err := record.FillAPIKey(k); err != nil {
 		return err
 	}
 	return insertAPIKey(ctx, s.w, k)
@@ -185,7 +159,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, orgID, id string, at time.Time
 	return affectedOne(res, err, "API key")
 }
 
-// RotateAPIKey inserts next (filled as fillAPIKey says; an empty OrgID becomes orgID, another
+// RotateAPIKey inserts next (filled as record.FillAPIKey says; an empty OrgID becomes orgID, another
 // org's is CodeInvalidRequest) and sets the old key's ExpiresAt to the earlier of its own and
 // oldExpiresAt and its ReplacedBy to next.ID, in one transaction. The old key must be the org's
 // and active at next.CreatedAt, else not found.
@@ -196,7 +170,7 @@ func (s *Store) RotateAPIKey(ctx context.Context, orgID, oldID string, next *gat
 	if next.OrgID != orgID {
 		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The new key must belong to the same organization.")
 	}
-	if err := fillAPIKey(next); err != nil {
+	if err := record.FillAPIKey(next); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {

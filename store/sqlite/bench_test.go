@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 	"github.com/gatehouse-auth/gatehouse/store/storetest"
 )
 
@@ -68,7 +69,7 @@ func (s *Store) seedAPIKeys(ctx context.Context, n int, key func(i int) *gatehou
 			args := make([]any, 0, 18*m)
 			for i := start; i < start+m; i++ {
 				k := key(i)
-				if err := fillAPIKey(k); err != nil {
+				if err := record.FillAPIKey(k); err != nil {
 					return err
 				}
 				limit, period := rateColumns(k.RateLimit)

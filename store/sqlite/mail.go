@@ -8,14 +8,12 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 )
 
 // mailColumns is the column list of outbox_mails that mailDest reads, in order.
 const mailColumns = `id, kind, to_address, subject, text_body, html_body, created_at, attempts,
 	next_attempt_at, sent_at, last_error`
-
-// maxMailError is the longest LastError kept, in bytes.
-const maxMailError = 2000
 
 // mailDest holds the scan targets of the mailColumns.
 type mailDest struct {
@@ -34,33 +32,6 @@ func (d *mailDest) mail() gatehouse.OutboundMail {
 	return d.m
 }
 
-// fillMail fills an empty ID, a zero CreatedAt (now) and a zero NextAttemptAt (CreatedAt: due at
-// once), and truncates m's times as the store keeps them.
-func fillMail(m *gatehouse.OutboundMail) error {
-	if m.To == "" {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A mail needs a recipient.")
-	}
-	m.CreatedAt = norm(orNow(m.CreatedAt))
-	if m.NextAttemptAt.IsZero() {
-		m.NextAttemptAt = m.CreatedAt
-	}
-	m.NextAttemptAt, m.SentAt = norm(m.NextAttemptAt), normPtr(m.SentAt)
-	if m.ID == "" {
-		m.ID = gatehouse.NewID(gatehouse.PrefixMail, m.CreatedAt, nil)
-	}
-	m.LastError = clipError(m.LastError)
-	return nil
-}
-
-// clipError cuts an error text to maxMailError bytes, on a character boundary, and drops
-// invalid UTF-8 (as store/postgres must).
-func clipError(s string) string {
-	if len(s) > maxMailError {
-		s = s[:maxMailError]
-	}
-	return strings.ToValidUTF8(s, "")
-}
-
 // insertMail inserts the filled mail m.
 func insertMail(ctx context.Context, db execer, m *gatehouse.OutboundMail) error {
 	_, err := db.ExecContext(ctx, `INSERT INTO outbox_mails (`+mailColumns+`)
@@ -74,7 +45,7 @@ func insertMail(ctx context.Context, db execer, m *gatehouse.OutboundMail) error
 // NextAttemptAt (CreatedAt: due at once), and leaves m's times as stored. An ID in use →
 // CodeConflict.
 func (s *Store) EnqueueMail(ctx context.Context, m *gatehouse.OutboundMail) error {
-	if err := fillMail(m); err != nil {
+	if err := record.FillMail(m); err != nil {
 		return err
 	}
 	return insertMail(ctx, s.w, m)
@@ -139,6 +110,6 @@ func (s *Store) MarkMailSent(ctx context.Context, id string, at time.Time) error
 func (s *Store) MarkMailFailed(ctx context.Context, id string, next time.Time, errText string) error {
 	res, err := s.w.ExecContext(ctx, `UPDATE outbox_mails
 		SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`,
-		clipError(errText), millis(next), id)
+		record.ClipError(errText), millis(next), id)
 	return affectedOne(res, err, "Mail")
 }

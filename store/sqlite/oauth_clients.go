@@ -6,17 +6,15 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 )
 
 // oauthClientColumns is the column list oauthClientDest reads, in order.
 const oauthClientColumns = `id, org_id, name, public, secret_hash, secret_prefix, redirect_uris,
 	grant_types, scopes, created_by, created_at, updated_at`
 
-// Answers of the OAuth client methods.
-var (
-	errClientReserved = gatehouse.Errorf(gatehouse.CodeConflict, "That client ID is reserved.")
-	errPublicClient   = gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A public client has no secret to rotate.")
-)
+// errPublicClient is RotateOAuthClientSecret's answer for a public client.
+var errPublicClient = gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A public client has no secret to rotate.")
 
 // oauthClientDest holds the scan targets of the oauthClientColumns.
 type oauthClientDest struct {
@@ -48,53 +46,12 @@ func (d *oauthClientDest) client() (*gatehouse.OAuthClient, error) {
 	return &d.c, nil
 }
 
-// checkClientSecretHash checks the hash of a confidential client's secret.
-func checkClientSecretHash(hash []byte) error {
-	if len(hash) == 0 || len(hash) > maxTokenHash {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A client secret hash has 1 to %d bytes.", maxTokenHash)
-	}
-	return nil
-}
-
-// fillOAuthClient checks c and fills an empty ID, a zero CreatedAt (now) and a zero UpdatedAt
-// (CreatedAt); nil lists become empty.
-func fillOAuthClient(c *gatehouse.OAuthClient) error {
-	if c.OrgID == "" {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "An OAuth client needs an organization.")
-	}
-	if c.ID == gatehouse.BuiltInCLIClientID {
-		return errClientReserved
-	}
-	if c.Public {
-		if len(c.SecretHash) != 0 {
-			return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A public client has no secret.")
-		}
-		c.SecretHash = nil
-	} else if err := checkClientSecretHash(c.SecretHash); err != nil {
-		return err
-	}
-	c.CreatedAt = norm(orNow(c.CreatedAt))
-	if c.UpdatedAt.IsZero() {
-		c.UpdatedAt = c.CreatedAt
-	}
-	c.UpdatedAt = norm(c.UpdatedAt)
-	if c.ID == "" {
-		c.ID = gatehouse.NewID(gatehouse.PrefixOAuthClient, c.CreatedAt, nil)
-	}
-	for _, l := range []*[]string{&c.RedirectURIs, &c.GrantTypes, &c.Scopes} {
-		if *l == nil {
-			*l = []string{}
-		}
-	}
-	return nil
-}
-
-// CreateOAuthClient inserts c (filled as fillOAuthClient says). No OrgID, a public client with
+// CreateOAuthClient inserts c (filled as record.FillOAuthClient says). No OrgID, a public client with
 // a secret hash or a confidential one without (or with one over 64 bytes) is
 // CodeInvalidRequest; an unknown org not found; an ID in use, or BuiltInCLIClientID,
 // CodeConflict.
 func (s *Store) CreateOAuthClient(ctx context.Context, c *gatehouse.OAuthClient) error {
-	if err := fillOAuthClient(c); err != nil {
+	if err := record.FillOAuthClient(c); err != nil {
 		return err
 	}
 	_, err := s.w.ExecContext(ctx, `INSERT INTO oauth_clients (`+oauthClientColumns+`)
@@ -152,7 +109,7 @@ func (s *Store) DeleteOAuthClient(ctx context.Context, orgID, id string) error {
 // UpdatedAt to at, in one transaction. Not the org's → not found; a public client, or a hash of
 // no or more than 64 bytes → CodeInvalidRequest.
 func (s *Store) RotateOAuthClientSecret(ctx context.Context, orgID, id string, hash []byte, prefix string, at time.Time) error {
-	if err := checkClientSecretHash(hash); err != nil {
+	if err := record.CheckClientSecretHash(hash); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 )
 
 // ottColumns is the column list of one_time_tokens that ottDest reads, in order.
@@ -43,7 +44,7 @@ func scanOTT(row rowScanner) (*gatehouse.OneTimeToken, error) {
 // fills mail as EnqueueMail does, and leaves their times as stored. An unknown user → not found;
 // an unused token of the purpose with the same hash → CodeConflict.
 func (s *Store) CreateOneTimeToken(ctx context.Context, t *gatehouse.OneTimeToken, mail *gatehouse.OutboundMail) error {
-	if err := checkOneTimeToken(t); err != nil {
+	if err := record.CheckOneTimeToken(t); err != nil {
 		return err
 	}
 	t.CreatedAt = norm(orNow(t.CreatedAt))
@@ -52,7 +53,7 @@ func (s *Store) CreateOneTimeToken(ctx context.Context, t *gatehouse.OneTimeToke
 		t.ID = gatehouse.NewID(gatehouse.PrefixOneTimeToken, t.CreatedAt, nil)
 	}
 	if mail != nil {
-		if err := fillMail(mail); err != nil {
+		if err := record.FillMail(mail); err != nil {
 			return err
 		}
 	}
@@ -74,17 +75,6 @@ func (s *Store) CreateOneTimeToken(ctx context.Context, t *gatehouse.OneTimeToke
 		}
 		return nil
 	})
-}
-
-// checkOneTimeToken rejects tokens that could never be found.
-func checkOneTimeToken(t *gatehouse.OneTimeToken) error {
-	if t.Purpose == "" || t.UserID == "" {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A one-time token needs a purpose and a user.")
-	}
-	if t.ExpiresAt.IsZero() {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A one-time token needs an expiry time.")
-	}
-	return checkTokenHash(t.TokenHash, "one-time")
 }
 
 // ConsumeOneTimeToken marks the unused token of purpose with that hash, unexpired at now, used at

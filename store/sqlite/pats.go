@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 )
 
 // patColumns is the column list of personal_access_tokens that patDest reads, in order.
@@ -75,14 +76,6 @@ func decodeList(s string) ([]string, error) {
 	return out, nil
 }
 
-// checkTokenHash rejects token hashes the hot-path lookups could not find.
-func checkTokenHash(hash []byte, what string) error {
-	if len(hash) == 0 || len(hash) > maxTokenHash {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A %s token hash has 1 to %d bytes.", what, maxTokenHash)
-	}
-	return nil
-}
-
 // errTokenLimit is CreatePAT's answer when the user holds max active tokens already.
 func errTokenLimit(max int) error {
 	return gatehouse.Errorf(gatehouse.CodeTokenLimitReached,
@@ -95,7 +88,7 @@ func errTokenLimit(max int) error {
 // the write lock is held from the count on, so parallel creations (in any process) cannot both
 // see room for one more.
 func (s *Store) CreatePAT(ctx context.Context, t *gatehouse.PersonalAccessToken, max int, now time.Time) error {
-	if err := checkTokenHash(t.TokenHash, "personal access"); err != nil {
+	if err := record.CheckTokenHash(t.TokenHash, "personal access"); err != nil {
 		return err
 	}
 	t.CreatedAt = norm(orNow(t.CreatedAt))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
@@ -220,8 +221,9 @@ func ceilMillis(t time.Time) int64 {
 // fromMillis converts a stored time back: UTC, millisecond precision.
 func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
-// norm returns t as the store keeps it.
-func norm(t time.Time) time.Time { return fromMillis(millis(t)) }
+// norm returns t as the store keeps it (record.Time: UTC, whole milliseconds, so that
+// fromMillis(millis(t)) == norm(t)).
+func norm(t time.Time) time.Time { return record.Time(t) }
 
 // nullMillis converts an optional time to a nullable column value.
 func nullMillis(t *time.Time) any {
@@ -241,13 +243,7 @@ func fromNullMillis(v sql.NullInt64) *time.Time {
 }
 
 // normPtr returns t as the store keeps it.
-func normPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	n := norm(*t)
-	return &n
-}
+func normPtr(t *time.Time) *time.Time { return record.TimePtr(t) }
 
 // orNow returns t, or the current time when t is zero.
 func orNow(t time.Time) time.Time {

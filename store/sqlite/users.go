@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/internal/record"
 )
 
 // userColumns is the column list scanUser reads, in order.
@@ -35,7 +36,7 @@ func scanUser(row rowScanner, dest ...any) (*gatehouse.User, error) {
 // CreateUser inserts u and its memberships in one transaction. It fills an empty ID, a zero
 // CreatedAt (now), UpdatedAt (CreatedAt) and Kind (KindUser), and leaves u's times as stored.
 func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User, memberships ...gatehouse.Membership) error {
-	fillUser(u, gatehouse.KindUser)
+	record.FillUser(u, gatehouse.KindUser)
 	ms := make([]gatehouse.Membership, len(memberships))
 	for i, m := range memberships {
 		if m.UserID == "" {
@@ -44,7 +45,7 @@ func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User, memberships .
 		if m.CreatedAt.IsZero() {
 			m.CreatedAt = u.CreatedAt
 		}
-		if err := checkMembership(m); err != nil {
+		if err := record.CheckMembership(m); err != nil {
 			return err
 		}
 		if m.UserID != u.ID {
@@ -63,22 +64,6 @@ func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User, memberships .
 		}
 		return nil
 	})
-}
-
-// fillUser fills an empty ID, a zero CreatedAt (now), UpdatedAt (CreatedAt) and an empty Kind
-// (kind), and truncates u's times as the store keeps them.
-func fillUser(u *gatehouse.User, kind string) {
-	u.CreatedAt = norm(orNow(u.CreatedAt))
-	if u.UpdatedAt.IsZero() {
-		u.UpdatedAt = u.CreatedAt
-	}
-	u.UpdatedAt, u.DisabledAt = norm(u.UpdatedAt), normPtr(u.DisabledAt)
-	if u.ID == "" {
-		u.ID = gatehouse.NewID(gatehouse.PrefixUser, u.CreatedAt, nil)
-	}
-	if u.Kind == "" {
-		u.Kind = kind
-	}
 }
 
 // insertUser inserts the filled user u.

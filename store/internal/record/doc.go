@@ -1,0 +1,11 @@
+// Package record holds the rules every store applies to a record before writing it, so both
+// stores (store/sqlite and store/postgres) behave identically; dialect-specific encoding stays
+// in the stores.
+//
+// The Check functions reject a record a store must not write with a *gatehouse.Error of
+// CodeInvalidRequest (or CodeConflict for a reserved ID). The Fill functions run the checks
+// and then fill in the defaults: an empty ID (a new one of the record's prefix, from its
+// creation time), a zero creation time (now), nil lists (empty), and every time normalised
+// by Time — UTC, truncated to the millisecond, the precision both stores keep — so the
+// record the caller holds equals what a later read returns.
+package record
