@@ -36,7 +36,8 @@ type process struct {
 func runServe(t *testing.T, bin string, env ...string) *process {
 	t.Helper()
 	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), append([]string{"GATEHOUSE_ADDR=127.0.0.1:0", "GATEHOUSE_LOG_FORMAT=json"}, env...)...)
+	cmd.Env = append(os.Environ(), append([]string{"GATEHOUSE_ADDR=127.0.0.1:0", "GATEHOUSE_LOG_FORMAT=json",
+		"GATEHOUSE_MAIL_OUTBOX_DIR=" + filepath.Join(t.TempDir(), "dev-outbox")}, env...)...) // never the source tree
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
