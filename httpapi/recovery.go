@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
 // acceptedBody is the answer of every request that may mail something (forgot-password,
@@ -16,9 +18,9 @@ var acceptedBody = map[string]string{"status": "accepted"}
 func (s *Server) recoveryRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/auth/verify-email", s.authed(s.verifyEmail))
 	mux.HandleFunc("POST /v1/auth/resend-verification", s.authed(s.resendVerification))
-	mux.HandleFunc("POST /v1/auth/forgot-password", s.serve(s.forgotPassword))
+	mux.HandleFunc("POST /v1/auth/forgot-password", s.serve(s.mailedLinkRequest(s.Auth.RequestPasswordReset)))
 	mux.HandleFunc("POST /v1/auth/reset-password", s.serve(s.resetPassword))
-	mux.HandleFunc("POST /v1/auth/magic-link", s.serve(s.requestMagicLink))
+	mux.HandleFunc("POST /v1/auth/magic-link", s.serve(s.mailedLinkRequest(s.Auth.RequestMagicLink)))
 	mux.HandleFunc("POST /v1/auth/magic-link/verify", s.serve(s.verifyMagicLink))
 }
 
@@ -53,21 +55,26 @@ func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request, p *g
 	return nil
 }
 
-func (s *Server) forgotPassword(w http.ResponseWriter, r *http.Request) error {
-	if err := s.rateLimit(r, "auth"); err != nil {
-		return err
+// mailedLinkRequest is POST /v1/auth/forgot-password and POST /v1/auth/magic-link: both take
+// {email} and answer 202 whatever the address, leaving the work to request (which runs it in the
+// background, so neither the answer nor its timing tells whether an account exists).
+func (s *Server) mailedLinkRequest(request func(ctx context.Context, email string, meta auth.Meta) error) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.rateLimit(r, "auth"); err != nil {
+			return err
+		}
+		var in struct {
+			Email string `json:"email"`
+		}
+		if err := DecodeJSON(w, r, &in); err != nil {
+			return err
+		}
+		if err := request(r.Context(), in.Email, s.meta(r)); err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusAccepted, acceptedBody)
+		return nil
 	}
-	var in struct {
-		Email string `json:"email"`
-	}
-	if err := DecodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := s.Auth.RequestPasswordReset(r.Context(), in.Email, s.meta(r)); err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusAccepted, acceptedBody)
-	return nil
 }
 
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
@@ -85,23 +92,6 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, map[string]string{"status": "password_reset"})
-	return nil
-}
-
-func (s *Server) requestMagicLink(w http.ResponseWriter, r *http.Request) error {
-	if err := s.rateLimit(r, "auth"); err != nil {
-		return err
-	}
-	var in struct {
-		Email string `json:"email"`
-	}
-	if err := DecodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := s.Auth.RequestMagicLink(r.Context(), in.Email, s.meta(r)); err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusAccepted, acceptedBody)
 	return nil
 }
 
