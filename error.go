@@ -37,6 +37,18 @@ const (
 	CodeExpiredAPIKey      Code = "expired_api_key"
 	CodeIPNotAllowed       Code = "ip_not_allowed"
 	CodeAgentNotVerified   Code = "agent_not_verified"
+
+	// OAuth 2.0 codes (RFC 6749 4.1.2.1 and 5.2, RFC 8628 3.5, RFC 7009 2.2.1).
+	CodeInvalidClient           Code = "invalid_client"
+	CodeInvalidGrant            Code = "invalid_grant"
+	CodeUnauthorizedClient      Code = "unauthorized_client"
+	CodeUnsupportedGrantType    Code = "unsupported_grant_type"
+	CodeUnsupportedResponseType Code = "unsupported_response_type"
+	CodeUnsupportedTokenType    Code = "unsupported_token_type"
+	CodeInvalidScope            Code = "invalid_scope"
+	CodeAccessDenied            Code = "access_denied"
+	CodeAuthorizationPending    Code = "authorization_pending"
+	CodeSlowDown                Code = "slow_down"
 )
 
 // Error is a domain error: a code from the contract and a message that is safe to show to the

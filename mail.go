@@ -23,6 +23,9 @@ type OutboundMail struct {
 	NextAttemptAt time.Time // when a worker may (re)try it
 	SentAt        *time.Time
 	LastError     string // of the last failed attempt; never contains the mail's secrets
+	// FailedAt is set when the outbox gave up on the mail (a dead letter): it is never tried
+	// again and stays for inspection.
+	FailedAt *time.Time
 }
 
 // Purposes of one-time tokens.

@@ -25,6 +25,15 @@ type Passkey struct {
 	LastUsedAt     *time.Time
 }
 
+// SignInGuard asks a store to refuse a removal (of a passkey or a linked identity) that would
+// leave the account with no way to sign in: the store deletes and then checks, in the same
+// transaction serialised per user, that a way remains — a password, a passkey, a linked identity,
+// or (when MagicLinks) a verified email address — and otherwise rolls back with CodeConflict.
+// Two concurrent removals of the last two ways therefore cannot both succeed.
+type SignInGuard struct {
+	MagicLinks bool // a verified email address counts (mail is configured)
+}
+
 // Identity links an account to a user at an external OpenID Connect provider (Google by default).
 type Identity struct {
 	ID            string // idn_...

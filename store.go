@@ -30,6 +30,7 @@ type Store interface {
 	ChallengeStore
 	OAuthClientStore
 	SigningKeyStore
+	OAuthGrantStore
 
 	// Ping reports whether the database answers (used by /readyz).
 	Ping(ctx context.Context) error
@@ -194,6 +195,9 @@ type MailStore interface {
 	MarkMailSent(ctx context.Context, id string, at time.Time) error
 	// MarkMailFailed records a failed attempt: Attempts+1, LastError, and the next attempt.
 	MarkMailFailed(ctx context.Context, id string, next time.Time, errText string) error
+	// MarkMailDead records a last failed attempt (Attempts+1, LastError) and gives up on the mail
+	// at at (FailedAt): ClaimMail never returns it again.
+	MarkMailDead(ctx context.Context, id string, at time.Time, errText string) error
 }
 
 // OneTimeTokenStore keeps mailed single-use secrets.
@@ -221,8 +225,10 @@ type PasskeyStore interface {
 	// ListPasskeys returns the user's passkeys, oldest first.
 	ListPasskeys(ctx context.Context, userID string) ([]Passkey, error)
 	// RenamePasskey and DeletePasskey act on one of the user's passkeys; ErrNotFound otherwise.
+	// With a guard, DeletePasskey refuses (CodeConflict, nothing deleted) to remove the last way
+	// in (see SignInGuard).
 	RenamePasskey(ctx context.Context, userID, id, name string) error
-	DeletePasskey(ctx context.Context, userID, id string) error
+	DeletePasskey(ctx context.Context, userID, id string, guard *SignInGuard) error
 	// RecordPasskeyUse stores a sign-in's new sign count, backup state and credential record.
 	// It refuses, with CodeConflict and nothing changed, a sign count that does not increase
 	// while either the stored or the new count is non-zero (a cloned authenticator), atomically
@@ -239,8 +245,9 @@ type IdentityStore interface {
 	IdentityBySubject(ctx context.Context, provider, subject string) (*Identity, *User, error)
 	// ListIdentities returns the user's linked identities, oldest first.
 	ListIdentities(ctx context.Context, userID string) ([]Identity, error)
-	// DeleteIdentity unlinks the user's identity at provider; ErrNotFound when none.
-	DeleteIdentity(ctx context.Context, userID, provider string) error
+	// DeleteIdentity unlinks the user's identity at provider; ErrNotFound when none. With a
+	// guard it refuses (CodeConflict, nothing deleted) to remove the last way in.
+	DeleteIdentity(ctx context.Context, userID, provider string, guard *SignInGuard) error
 }
 
 // ChallengeStore keeps ceremony state.
@@ -261,25 +268,32 @@ type OAuthClientStore interface {
 	OAuthClientByID(ctx context.Context, id string) (*OAuthClient, error)
 	// ListOAuthClients returns the organization's clients, oldest first.
 	ListOAuthClients(ctx context.Context, orgID string) ([]OAuthClient, error)
-	// DeleteOAuthClient deletes one of the organization's clients; ErrNotFound otherwise.
+	// DeleteOAuthClient deletes one of the organization's clients and, in the same transaction,
+	// its grants (refresh families, codes, device flows, consents); ErrNotFound otherwise.
 	DeleteOAuthClient(ctx context.Context, orgID, id string) error
 	// RotateOAuthClientSecret replaces a confidential client's secret hash and prefix;
 	// ErrNotFound when not the org's; CodeInvalidRequest for a public client.
 	RotateOAuthClientSecret(ctx context.Context, orgID, id string, hash []byte, prefix string, at time.Time) error
 }
 
-// SigningKeyStore keeps token signing keys.
+// SigningKeyStore keeps token signing keys. Each algorithm (RS256, ES256) has its own
+// published keys: at most one next, one current and one previous key per algorithm.
 type SigningKeyStore interface {
-	// PublishedSigningKeys returns the keys in states next, current and previous.
+	// PublishedSigningKeys returns the keys in states next, current and previous: the current
+	// keys first, then the next ones, then the previous ones, by algorithm within a state.
 	PublishedSigningKeys(ctx context.Context) ([]SigningKey, error)
-	// RotateSigningKeys, in one transaction serialised across instances: retires the previous
-	// key (RetiredAt = at), makes the current one previous, the next one current
-	// (ActivatedAt = at) and inserts next as the new next key. ErrNotFound when there are no
-	// published keys yet (call InitSigningKeys first). With expectCurrent != "" it rotates only
-	// if that key is still the current one, else CodeConflict (another instance rotated first):
-	// scheduled rotations on many instances rotate once.
-	RotateSigningKeys(ctx context.Context, expectCurrent string, next *SigningKey, at time.Time) error
-	// InitSigningKeys inserts current and next when no published key exists (first start) and
-	// reports whether it did; concurrent first starts insert exactly one pair.
+	// RotateSigningKeys rotates, in one transaction serialised across instances, every algorithm
+	// of next (one new key per algorithm; two of one algorithm is CodeInvalidRequest): for each,
+	// it retires the previous key (RetiredAt = at), makes the current one previous, the next one
+	// current (ActivatedAt = at) and inserts the given key as the new next key. ErrNotFound when
+	// an algorithm of next has no current or no next key (call InitSigningKeys first). Every ID
+	// in expectCurrent must still name a current key, else CodeConflict (another instance
+	// rotated first): scheduled rotations on many instances rotate once. A failed rotation
+	// changes nothing.
+	RotateSigningKeys(ctx context.Context, expectCurrent []string, next []*SigningKey, at time.Time) error
+	// InitSigningKeys inserts current and next (both of one algorithm, else CodeInvalidRequest)
+	// when no published key of that algorithm exists (a first start, or an algorithm added
+	// since) and reports whether it did; concurrent first starts insert exactly one pair per
+	// algorithm.
 	InitSigningKeys(ctx context.Context, current, next *SigningKey) (bool, error)
 }

@@ -77,6 +77,9 @@ type Principal struct {
 	PAT     *PersonalAccessToken // the token, for PAT credentials
 	Agent   *Agent               // the agent, when User is an agent's account
 	APIKey  *APIKey              // the key, for API-key credentials (User is nil)
+	// Access is the JWT access token, for OAuth access-token credentials. User is its subject
+	// (nil for a client_credentials token, whose subject is the client).
+	Access *AccessToken
 	// Credential is one of the Credential* kinds.
 	Credential string
 }
@@ -89,6 +92,10 @@ func (p *Principal) Scopes() ([]string, bool) {
 		return p.APIKey.Scopes, true
 	case p.PAT != nil && len(p.PAT.Scopes) > 0:
 		return p.PAT.Scopes, true
+	case p.Access != nil && p.Access.ClientID != BuiltInCLIClientID:
+		// Third-party apps act only within the scopes the user granted; the built-in CLI's
+		// tokens act as the user, like a session.
+		return p.Access.Scopes, true
 	}
 	return nil, false
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/httpapi"
 	"github.com/gatehouse-auth/gatehouse/keys"
+	"github.com/gatehouse-auth/gatehouse/oauth"
 	"github.com/gatehouse-auth/gatehouse/password"
 	"github.com/gatehouse-auth/gatehouse/web"
 )
@@ -99,6 +100,13 @@ func (m *Main) Start(ctx context.Context) error {
 		store.Close()
 		return err
 	}
+	provider := oauth.New(store, m.Auth, m.Keys, oauth.Config{
+		Issuer:         strings.TrimSuffix(m.cfg.PublicURL.String(), "/"),
+		Brand:          m.cfg.TokenBrand,
+		AccessTokenTTL: m.cfg.AccessTokenTTL,
+		AccessTokenAlg: m.cfg.AccessTokenAlg,
+	}, oauth.Options{Limiter: m.limiter, Logger: slog.New(httpapi.LogHandler(m.log.Handler()))})
+	m.Auth.SetAccessTokenVerifier(provider) // bearer checks and /v1/verify accept its JWTs
 	metrics := httpapi.NewMetrics()
 	metrics.RegisterHashQueue(func() (int, int, uint64) {
 		s := hasher.Stats()
@@ -117,6 +125,7 @@ func (m *Main) Start(ctx context.Context) error {
 		Pages:                 pages,
 		SecretScanningKeys:    scanKeys,
 		Keys:                  m.Keys,
+		OAuth:                 provider,
 	}
 	m.ln, err = net.Listen("tcp", m.cfg.Addr)
 	if err != nil {
@@ -140,13 +149,19 @@ func (m *Main) Start(ctx context.Context) error {
 	janitorDone := startJanitor(jctx, m.log, m.Auth.PruneExpired)
 	mailDone := m.mail.start(jctx) // the outbox worker; stopped with the janitor, before the store closes
 	keysDone := startKeyRotation(jctx, m.log, m.Keys)
-	// Last-used times of PATs and API keys are recorded in memory and written in batches (never
-	// a write per request); the flusher writes once more when Close stops it, before the store
-	// closes.
+	// Last-used times of PATs and API keys, and the token events of client_credentials and
+	// refresh grants, are recorded in memory and written in batches (never a write per request);
+	// the flushers write once more when Close stops them, before the store closes.
+	tokenEventsFlushed := make(chan struct{})
+	go func() {
+		defer close(tokenEventsFlushed)
+		provider.RunTokenEventFlusher(jctx, usageFlushEvery)
+	}()
 	flushed := make(chan struct{})
 	go func() {
 		defer close(flushed)
 		m.Auth.RunUsageFlusher(jctx, usageFlushEvery)
+		<-tokenEventsFlushed
 		<-janitorDone
 		<-mailDone
 		<-keysDone

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/config"
+	"github.com/gatehouse-auth/gatehouse/store/credcache"
 	"github.com/gatehouse-auth/gatehouse/store/postgres"
 	"github.com/gatehouse-auth/gatehouse/store/sqlite"
 )
@@ -19,13 +20,24 @@ func OpenStore(ctx context.Context, cfg *config.Config) (gatehouse.Store, error)
 		if err != nil {
 			return nil, fmt.Errorf("open SQLite database %s: %w", dsn, err)
 		}
-		return s, nil
+		if !cfg.CredentialCache {
+			return s, nil
+		}
+		feed, err := s.ChangeFeed()
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("open SQLite change feed: %w", err)
+		}
+		return credcache.New(s, feed, credcache.Options{}), nil // its Close closes feed and s
 	case "postgres":
 		s, err := postgres.Open(ctx, dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open PostgreSQL database: %w", err)
 		}
-		return s, nil
+		if !cfg.CredentialCache {
+			return s, nil
+		}
+		return credcache.New(s, s.ChangeFeed(ctx), credcache.Options{}), nil // its Close closes both
 	}
 	return nil, fmt.Errorf("unsupported database kind %q", kind)
 }

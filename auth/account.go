@@ -96,8 +96,9 @@ func checkImageURL(field, v string) (string, error) {
 	return v, nil
 }
 
-// ChangePassword checks the current password, stores the new one, revokes every session of the
-// user (the caller's too) and returns a new session for the caller.
+// ChangePassword checks the current password, stores the new one, revokes every session and
+// every OAuth refresh token of the user (the caller's too) and returns a new session for the
+// caller.
 func (s *Service) ChangePassword(ctx context.Context, p *gatehouse.Principal, current, next string, meta Meta) (*SessionGrant, error) {
 	if err := s.checkPassword(ctx, p.User, current); err != nil {
 		return nil, err
@@ -110,6 +111,9 @@ func (s *Service) ChangePassword(ctx context.Context, p *gatehouse.Principal, cu
 		return nil, err
 	}
 	if err := s.store.SetPassword(ctx, p.User.ID, hash, s.now(), true); err != nil {
+		return nil, err
+	}
+	if err := s.revokeRefreshFamilies(ctx, p.User.ID, "password_changed"); err != nil {
 		return nil, err
 	}
 	s.audit(ctx, gatehouse.EventPasswordChanged, p.User.ID, p.User.ID, meta, nil)

@@ -23,7 +23,8 @@ func (s *Service) AdminCreateUser(ctx context.Context, in RegisterInput, admin b
 	return u, nil
 }
 
-// AdminResetPassword sets a user's password and revokes every session of the user.
+// AdminResetPassword sets a user's password and revokes every session and OAuth refresh token of
+// the user.
 func (s *Service) AdminResetPassword(ctx context.Context, username, pw string) error {
 	u, err := s.userByUsername(ctx, username)
 	if err != nil {
@@ -39,11 +40,15 @@ func (s *Service) AdminResetPassword(ctx context.Context, username, pw string) e
 	if err := s.store.SetPassword(ctx, u.ID, hash, s.now(), true); err != nil {
 		return err
 	}
+	if err := s.revokeRefreshFamilies(ctx, u.ID, "password_reset_by_admin"); err != nil {
+		return err
+	}
 	s.audit(ctx, gatehouse.EventPasswordChanged, operator, u.ID, Meta{}, map[string]any{"by": "admin"})
 	return nil
 }
 
-// AdminRevokeSessions revokes every session of a user and returns how many were active.
+// AdminRevokeSessions revokes every session (and every OAuth refresh token) of a user and returns
+// how many sessions were active.
 func (s *Service) AdminRevokeSessions(ctx context.Context, username string) (int, error) {
 	u, err := s.userByUsername(ctx, username)
 	if err != nil {
@@ -51,6 +56,9 @@ func (s *Service) AdminRevokeSessions(ctx context.Context, username string) (int
 	}
 	n, err := s.store.RevokeUserSessions(ctx, u.ID, "", s.now(), "revoked_by_admin")
 	if err != nil {
+		return 0, err
+	}
+	if err := s.revokeRefreshFamilies(ctx, u.ID, "revoked_by_admin"); err != nil {
 		return 0, err
 	}
 	s.audit(ctx, gatehouse.EventSessionRevoked, operator, u.ID, Meta{}, map[string]any{"count": n})

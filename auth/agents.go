@@ -143,6 +143,9 @@ func agentManager(p *gatehouse.Principal) error {
 	if p == nil || p.User == nil || p.APIKey != nil || p.Agent != nil || p.User.Kind != gatehouse.KindUser {
 		return errAgentManagers
 	}
+	if thirdPartyApp(p) {
+		return errThirdPartyApp
+	}
 	return nil
 }
 

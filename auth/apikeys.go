@@ -79,6 +79,9 @@ func (s *Service) keyManager(ctx context.Context, p *gatehouse.Principal, orgID 
 	if p.APIKey != nil || p.User == nil {
 		return "", gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "API keys cannot manage API keys.")
 	}
+	if thirdPartyApp(p) {
+		return "", errThirdPartyApp
+	}
 	return s.orgManager(ctx, p, orgID)
 }
 

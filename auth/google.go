@@ -495,6 +495,14 @@ func (s *Service) Account(ctx context.Context, p *gatehouse.Principal) (*Account
 	return a, nil
 }
 
+var errGoogleLastWayIn = gatehouse.Errorf(gatehouse.CodeConflict, "Google is the only way to sign in to this account. Set a password or add a passkey first.")
+
+// signInGuard is the rule that keeps every account a way in: a verified email address counts
+// only when mail (and so magic links) is configured.
+func (s *Service) signInGuard() *gatehouse.SignInGuard {
+	return &gatehouse.SignInGuard{MagicLinks: s.MailEnabled()}
+}
+
 // UnlinkGoogle removes the account's Google identity; 409 while it is the last way in.
 func (s *Service) UnlinkGoogle(ctx context.Context, p *gatehouse.Principal, meta Meta) error {
 	a, err := s.Account(ctx, p)
@@ -505,11 +513,16 @@ func (s *Service) UnlinkGoogle(ctx context.Context, p *gatehouse.Principal, meta
 		return gatehouse.Errorf(gatehouse.CodeNotFound, "No Google account is linked.")
 	}
 	if !a.CanUnlinkGoogle {
-		return gatehouse.Errorf(gatehouse.CodeConflict, "Google is the only way to sign in to this account. Set a password or add a passkey first.")
+		return errGoogleLastWayIn
 	}
-	if err := s.store.DeleteIdentity(ctx, p.User.ID, ProviderGoogle); err != nil {
-		if errors.Is(err, gatehouse.ErrNotFound) {
+	// The check above answers most requests with a clear message; the store's guard makes it
+	// atomic against a concurrent removal of the other way in (a passkey deleted meanwhile).
+	if err := s.store.DeleteIdentity(ctx, p.User.ID, ProviderGoogle, s.signInGuard()); err != nil {
+		switch gatehouse.ErrorCode(err) {
+		case gatehouse.CodeNotFound:
 			return gatehouse.Errorf(gatehouse.CodeNotFound, "No Google account is linked.")
+		case gatehouse.CodeConflict:
+			return errGoogleLastWayIn
 		}
 		return err
 	}

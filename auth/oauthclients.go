@@ -91,6 +91,9 @@ func (s *Service) clientManager(ctx context.Context, p *gatehouse.Principal, org
 	if p.APIKey != nil || p.User == nil {
 		return gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "API keys cannot manage OAuth clients.")
 	}
+	if thirdPartyApp(p) {
+		return errThirdPartyApp
+	}
 	_, err := s.orgManager(ctx, p, orgID)
 	return err
 }

@@ -411,12 +411,16 @@ func (s *Service) RenamePasskey(ctx context.Context, p *gatehouse.Principal, id,
 	return nil
 }
 
-// DeletePasskey removes one of the caller's passkeys; ErrNotFound for anyone else's.
+// DeletePasskey removes one of the caller's passkeys; ErrNotFound for anyone else's; CodeConflict
+// when it is the account's last way in (atomic against a concurrent Google unlink).
 func (s *Service) DeletePasskey(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) error {
 	if err := canManagePasskeys(p); err != nil {
 		return err
 	}
-	if err := s.store.DeletePasskey(ctx, p.User.ID, id); err != nil {
+	if err := s.store.DeletePasskey(ctx, p.User.ID, id, s.signInGuard()); err != nil {
+		if gatehouse.ErrorCode(err) == gatehouse.CodeConflict {
+			return gatehouse.Errorf(gatehouse.CodeConflict, "This passkey is the only way to sign in to this account. Set a password or add another passkey first.")
+		}
 		return err
 	}
 	s.audit(ctx, EventPasskeyDeleted, p.User.ID, id, meta, nil)

@@ -47,17 +47,22 @@ type PATGrant struct {
 var errPATManagement = gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Only a person's account may manage personal access tokens.")
 
 // canManagePATs reports whether p may list and revoke personal access tokens: a person (not an
-// agent, not an organization's API key) signed in with a session or one of their PATs.
+// agent, not an organization's API key) signed in with a session, one of their PATs or an
+// access token of the built-in CLI (never a third-party application's token).
 func canManagePATs(p *gatehouse.Principal) error {
 	if p.User == nil || p.User.Kind != gatehouse.KindUser || p.APIKey != nil {
 		return errPATManagement
+	}
+	if thirdPartyApp(p) {
+		return errThirdPartyApp
 	}
 	return nil
 }
 
 // CreatePAT issues a personal access token to the caller.
 //
-// Only a person signed in with a session may create one: a PAT may list and revoke its user's
+// Only a person signed in with a session (or the built-in CLI's access token, which `gatehouse
+// tokens create` uses like a session) may create one: a PAT may list and revoke its user's
 // tokens but not mint new ones, so that a leaked token cannot make itself long-lived siblings
 // that survive its own revocation; agents (whose owner verifies and rotates them) may not create
 // PATs at all. The user may hold at most gatehouse.MaxActivePATs active tokens
@@ -66,7 +71,7 @@ func (s *Service) CreatePAT(ctx context.Context, p *gatehouse.Principal, in PATI
 	if err := canManagePATs(p); err != nil {
 		return nil, err
 	}
-	if p.Credential != gatehouse.CredentialSession {
+	if !sessionLike(p) {
 		return nil, gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "A personal access token cannot create personal access tokens; sign in to create one.")
 	}
 	name := strings.TrimSpace(in.Name)

@@ -117,8 +117,8 @@ func (s *Service) mailLink(ctx context.Context, addr string, kind linkKind) erro
 	return s.store.CreateOneTimeToken(ctx, t, m)
 }
 
-// ResetPassword sets a new password with a mailed reset token, which works once. Every session of
-// the account is revoked (a thief's too); the person signs in again with the new password.
+// ResetPassword sets a new password with a mailed reset token, which works once. Every session and
+// OAuth refresh token of the account is revoked (a thief's too); the person signs in again with the new password.
 func (s *Service) ResetPassword(ctx context.Context, tok, newPassword string, meta Meta) error {
 	if !isLinkToken(tok) {
 		return errInvalidLink
@@ -137,6 +137,9 @@ func (s *Service) ResetPassword(ctx context.Context, tok, newPassword string, me
 		return err
 	}
 	if err := s.store.SetPassword(ctx, u.ID, hash, s.now(), true); err != nil {
+		return err
+	}
+	if err := s.revokeRefreshFamilies(ctx, u.ID, "password_reset"); err != nil {
 		return err
 	}
 	// The failed-login throttle of the account starts over: its owner proved who they are.

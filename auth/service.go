@@ -70,6 +70,8 @@ type Service struct {
 	usage   usageRecorder // usage.go: batched last-used times of PATs and API keys
 	tasks   linkTasks     // recovery.go: mailing of reset and magic links after the answer
 
+	accessTokens AccessTokenVerifier // accesstoken.go: OAuth JWT access tokens; nil: refused
+
 	defaultOrgID string
 }
 

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/token"
@@ -13,10 +14,21 @@ var (
 	errExpiredToken = &gatehouse.Error{Code: gatehouse.CodeExpiredToken, Message: "The access token has expired."}
 )
 
-// Authenticate verifies a bearer credential that acts as a user (a session, an agent session or
-// a personal access token) and returns its principal: what every signed-in endpoint accepts.
-// API keys are refused here (they act for an organization, only where an endpoint says so).
+// Authenticate verifies a bearer credential that acts as a user (a session, an agent session, a
+// personal access token or an access token of the built-in CLI) and returns its principal: what
+// every signed-in endpoint of Gatehouse's own API accepts. API keys are refused here (they act
+// for an organization, only where an endpoint says so), and so are client_credentials access
+// tokens (no user) and third-party applications' access tokens: those are for the platform's
+// resource servers (/v1/verify, /oauth2/introspect) and /oauth2/userinfo, never for managing a
+// person's account, organizations or credentials in Gatehouse.
 func (s *Service) Authenticate(ctx context.Context, bearer string, meta Meta) (*gatehouse.Principal, error) {
+	if looksLikeJWT(bearer) {
+		p, err := s.authenticateAccessToken(ctx, bearer, false)
+		if err == nil && thirdPartyApp(p) {
+			return nil, errThirdPartyAppAPI
+		}
+		return p, err
+	}
 	t, err := token.Parse(bearer)
 	if err != nil || t.Brand != s.cfg.Brand {
 		return nil, errInvalidToken
@@ -66,14 +78,27 @@ func (s *Service) authenticateSession(ctx context.Context, bearer string, meta M
 	return p, nil
 }
 
-// Logout revokes the caller's session.
+// Logout revokes the caller's session and every refresh family of the person (the CLI's and
+// applications' sign-ins: issue 4 makes logout end them). Called with an OAuth access token (the
+// CLI's `gatehouse logout`), it revokes the user's refresh families of that client and puts the
+// access token on the denylist instead.
 func (s *Service) Logout(ctx context.Context, p *gatehouse.Principal, meta Meta) error {
+	if p.Access != nil && p.User != nil {
+		return s.logoutAccessToken(ctx, p, meta)
+	}
 	if p.Session == nil {
 		return nil
 	}
 	err := s.store.RevokeSession(ctx, p.User.ID, p.Session.ID, s.now(), "logout")
 	if err != nil && !errors.Is(err, gatehouse.ErrNotFound) {
 		return err
+	}
+	// Issue 4: logging out ends the person's OAuth grants too (the CLI's and every
+	// application's refresh tokens); an agent's session has none.
+	if p.User.Kind == gatehouse.KindUser {
+		if err := s.revokeRefreshFamilies(ctx, p.User.ID, "logout"); err != nil {
+			return err
+		}
 	}
 	s.audit(ctx, gatehouse.EventLogout, p.User.ID, p.Session.ID, meta, nil)
 	return nil
@@ -90,5 +115,32 @@ func (s *Service) RevokeSession(ctx context.Context, p *gatehouse.Principal, id 
 		return err
 	}
 	s.audit(ctx, gatehouse.EventSessionRevoked, p.User.ID, id, meta, nil)
+	return nil
+}
+
+// logoutAccessToken ends an OAuth sign-in: the client's refresh families of the user and the
+// presented access token.
+func (s *Service) logoutAccessToken(ctx context.Context, p *gatehouse.Principal, meta Meta) error {
+	now := s.now()
+	n, err := s.store.RevokeUserRefreshFamilies(ctx, p.User.ID, p.Access.ClientID, now, "logout")
+	if err != nil {
+		return err
+	}
+	if err := s.store.DenyAccessToken(ctx, p.Access.JTI, p.Access.ExpiresAt); err != nil {
+		return err
+	}
+	s.audit(ctx, gatehouse.EventLogout, p.User.ID, p.Access.ClientID, meta, map[string]any{
+		"kind": gatehouse.CredentialAccessToken, "client_id": p.Access.ClientID, "refresh_families": n,
+	})
+	return nil
+}
+
+// revokeRefreshFamilies revokes every refresh family of the user (password change or reset,
+// operator repairs; account deletion needs none: the store deletes the user's families with it). A failure is returned: the caller's action must not look
+// complete while a thief's refresh token still works.
+func (s *Service) revokeRefreshFamilies(ctx context.Context, userID, reason string) error {
+	if _, err := s.store.RevokeUserRefreshFamilies(ctx, userID, "", s.now(), reason); err != nil {
+		return fmt.Errorf("revoke refresh tokens: %w", err)
+	}
 	return nil
 }

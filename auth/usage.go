@@ -3,6 +3,7 @@ package auth
 import (
 	"cmp"
 	"context"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -27,8 +28,8 @@ import (
 // apiKeyUsedEvent is the audit event type of the aggregated API-key uses.
 const apiKeyUsedEvent = "api_key.used"
 
-// usageFlushTimeout bounds the final flush RunUsageFlusher makes when its context ends.
-const usageFlushTimeout = 5 * time.Second
+// FlushTimeout bounds the final flush RunFlusher makes when its context ends.
+const FlushTimeout = 5 * time.Second
 
 // usageKey names one credential.
 type usageKey struct {
@@ -47,23 +48,18 @@ type pendingUse struct {
 // usageRecorder collects credential uses between flushes. The zero value is ready to use; it is
 // safe for concurrent use.
 type usageRecorder struct {
-	mu      sync.Mutex
-	pending map[usageKey]pendingUse
+	Batch[usageKey, pendingUse]
 }
 
 // Record notes one use of a credential at at from ip. The latest use wins; uses are counted.
 func (r *usageRecorder) Record(kind, id, ip string, at time.Time) {
-	r.record(usageKey{kind, id}, pendingUse{at: at, ip: ip, count: 1})
+	r.Add(usageKey{kind, id}, pendingUse{at: at, ip: ip, count: 1})
 }
 
-func (r *usageRecorder) record(k usageKey, u pendingUse) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.pending == nil {
-		r.pending = make(map[usageKey]pendingUse)
-	}
-	r.pending[k] = merge(r.pending[k], u)
-}
+func (r *usageRecorder) record(k usageKey, u pendingUse) { r.Add(k, u) }
+
+// Merge combines two records of one credential (see merge).
+func (old pendingUse) Merge(u pendingUse) pendingUse { return merge(old, u) }
 
 // merge combines two records of one credential: the later use's time and address (the earlier
 // record's when equal, so that arrival order decides ties), the known organization, the sum of
@@ -81,26 +77,58 @@ func merge(old, u pendingUse) pendingUse {
 }
 
 // take removes and returns everything recorded so far.
-func (r *usageRecorder) take() map[usageKey]pendingUse {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	batch := r.pending
-	r.pending = nil
+func (r *usageRecorder) take() map[usageKey]pendingUse { return r.Take() }
+
+// putBack returns a batch that could not be written, merged with what arrived meanwhile.
+func (r *usageRecorder) putBack(batch map[usageKey]pendingUse) { r.PutBack(batch) }
+
+// Mergeable is what a Batch holds per key: a record that absorbs a later one (Merge is called on
+// the record so far, the zero value for a new key, with the newer one).
+type Mergeable[V any] interface {
+	Merge(newer V) V
+}
+
+// Batch collects events in memory between flushes, one merged record per key: credential uses
+// here, and the oauth package's token issuances. The zero value is ready to use; it is safe for
+// concurrent use. A flush Takes the whole batch and, when writing it fails, PutBacks it to be
+// merged with what arrived meanwhile.
+type Batch[K comparable, V Mergeable[V]] struct {
+	mu      sync.Mutex
+	pending map[K]V
+}
+
+// Add merges v into the record of k.
+func (b *Batch[K, V]) Add(k K, v V) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.pending == nil {
+		b.pending = make(map[K]V)
+	}
+	b.pending[k] = b.pending[k].Merge(v)
+}
+
+// Take removes and returns everything recorded so far (nil when nothing was).
+func (b *Batch[K, V]) Take() map[K]V {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	batch := b.pending
+	b.pending = nil
 	return batch
 }
 
-// putBack returns a batch that could not be written, merged with what arrived meanwhile.
-func (r *usageRecorder) putBack(batch map[usageKey]pendingUse) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.pending == nil {
-		r.pending = make(map[usageKey]pendingUse, len(batch))
+// PutBack returns a batch that could not be written: each record absorbs the newer one of its
+// key that arrived meanwhile.
+func (b *Batch[K, V]) PutBack(batch map[K]V) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.pending == nil {
+		b.pending = make(map[K]V, len(batch))
 	}
-	for k, u := range batch {
-		if cur, ok := r.pending[k]; ok {
-			u = merge(u, cur)
+	for k, v := range batch {
+		if cur, ok := b.pending[k]; ok {
+			v = v.Merge(cur)
 		}
-		r.pending[k] = u
+		b.pending[k] = v
 	}
 }
 
@@ -171,20 +199,28 @@ func (s *Service) FlushUsage(ctx context.Context) error {
 // goroutine, and wait for it to return before closing the store. Failures are logged; their
 // batch is retried at the next flush.
 func (s *Service) RunUsageFlusher(ctx context.Context, every time.Duration) {
+	RunFlusher(ctx, every, s.log, "credential last-used times", s.FlushUsage)
+}
+
+// RunFlusher calls flush every interval until ctx ends, then once more (with a fresh deadline
+// of a few seconds, FlushTimeout) and returns: the loop behind every batch of this kind
+// (RunUsageFlusher; the oauth provider's aggregated token events). what names the batch in the
+// log lines of failures; a failed flush is expected to keep its batch for the next one.
+func RunFlusher(ctx context.Context, every time.Duration, log *slog.Logger, what string, flush func(context.Context) error) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), usageFlushTimeout)
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), FlushTimeout)
 			defer cancel()
-			if err := s.FlushUsage(fctx); err != nil {
-				s.log.Error("final flush of credential last-used times failed; they are lost", "err", err)
+			if err := flush(fctx); err != nil {
+				log.Error("final flush of "+what+" failed; they are lost", "err", err)
 			}
 			return
 		case <-t.C:
-			if err := s.FlushUsage(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("flushing credential last-used times failed; retrying at the next interval", "err", err)
+			if err := flush(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("flushing "+what+" failed; retrying at the next interval", "err", err)
 			}
 		}
 	}

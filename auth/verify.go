@@ -27,12 +27,20 @@ type Verification struct {
 	ExpiresAt   *time.Time
 }
 
-// Verify checks any bearer credential Gatehouse issues (session, agent session, PAT, API key)
-// — the one machinery behind signed-in endpoints, /v1/verify and introspection. The checksum is
-// checked before any database access. A failure is a *gatehouse.Error with one of the codes
+// Verify checks any bearer credential Gatehouse issues (session, agent session, PAT, API key,
+// OAuth access token) — the one machinery behind signed-in endpoints, /v1/verify and
+// introspection. The checksum is checked before any database access (for a JWT, the signature
+// before the denylist is read). A failure is a *gatehouse.Error with one of the codes
 // invalid_token, expired_token, invalid_api_key, expired_api_key, insufficient_permissions,
 // ip_not_allowed, rate_limited.
 func (s *Service) Verify(ctx context.Context, in VerifyInput, meta Meta) (*Verification, error) {
+	if looksLikeJWT(in.Token) { // an OAuth access token (client_credentials ones included)
+		p, err := s.authenticateAccessToken(ctx, in.Token, true)
+		if err != nil {
+			return nil, err
+		}
+		return s.checkScopes(p, in.Scopes)
+	}
 	t, err := token.Parse(in.Token)
 	if err != nil || t.Brand != s.cfg.Brand {
 		if apiKeyEnvironment(in.Token) != "" { // looks like an API key (…_sk_live_… / …_sk_test_…)
@@ -54,15 +62,44 @@ func (s *Service) Verify(ctx context.Context, in VerifyInput, meta Meta) (*Verif
 	if err != nil {
 		return nil, err
 	}
+	return s.checkScopes(p, in.Scopes)
+}
+
+// checkScopes checks that p's credential allows every wanted scope and describes it.
+func (s *Service) checkScopes(p *gatehouse.Principal, want []string) (*Verification, error) {
 	granted, limited := p.Scopes()
 	if limited {
-		for _, want := range in.Scopes {
-			if !gatehouse.ScopeAllows(granted, want) {
-				return nil, gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "The credential lacks the scope %s.", want)
+		for _, w := range want {
+			if !gatehouse.ScopeAllows(granted, w) {
+				return nil, gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "The credential lacks the scope %s.", w)
 			}
 		}
 	}
 	return verification(p), nil
+}
+
+// AuthorizeVerifier checks the caller of /v1/verify and of OAuth introspection: a bearer that
+// Verify accepts as an API key holding the reserved scope gatehouse:verify (checked against the
+// key's allowed CIDRs with meta.IP), or as an instance administrator (a person's credential
+// that is not a third-party application's token). An unusable credential gives Verify's error;
+// a valid one without that right insufficient_permissions.
+func (s *Service) AuthorizeVerifier(ctx context.Context, bearer string, meta Meta) error {
+	in := VerifyInput{Token: bearer, Scopes: []string{gatehouse.ReservedScopeVerify}}
+	if ip, err := netip.ParseAddr(meta.IP); err == nil {
+		in.IP = ip.Unmap()
+	}
+	v, err := s.Verify(ctx, in, meta)
+	if err != nil {
+		return err
+	}
+	p := v.Principal
+	if p.APIKey != nil {
+		return nil // Verify checked gatehouse:verify: API keys are always limited by scopes
+	}
+	if p.User != nil && p.User.Kind == gatehouse.KindUser && !thirdPartyApp(p) && s.IsAdmin(p.User) {
+		return nil
+	}
+	return gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Only instance administrators and API keys with the gatehouse:verify scope may verify credentials.")
 }
 
 // verification describes a verified principal.
@@ -76,6 +113,8 @@ func verification(p *gatehouse.Principal) *Verification {
 		v.ExpiresAt = p.PAT.ExpiresAt
 	case p.Session != nil:
 		v.ExpiresAt = &p.Session.ExpiresAt
+	case p.Access != nil:
+		v.ExpiresAt = &p.Access.ExpiresAt
 	}
 	return v
 }

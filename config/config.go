@@ -35,6 +35,7 @@ type Config struct {
 	SessionTTL         time.Duration // GATEHOUSE_SESSION_TTL: absolute session lifetime; default 168h
 	SessionIdleTimeout time.Duration // GATEHOUSE_SESSION_IDLE_TIMEOUT: default 72h; 0 disables
 	AccessTokenTTL     time.Duration // GATEHOUSE_ACCESS_TOKEN_TTL: default 4h
+	AccessTokenAlg     string        // GATEHOUSE_ACCESS_TOKEN_ALG: ES256 (default) or RS256
 	SigningKeyRotation time.Duration // GATEHOUSE_SIGNING_KEY_ROTATION: default 720h; 0: never
 
 	PasswordMinLength   int // GATEHOUSE_PASSWORD_MIN_LENGTH: 1..1024; default 8
@@ -60,6 +61,7 @@ type Config struct {
 	LogoutRedirectOrigins []string
 
 	ShutdownTimeout time.Duration // GATEHOUSE_SHUTDOWN_TIMEOUT: grace for in-flight requests; default 15s
+	CredentialCache bool          // GATEHOUSE_CREDENTIAL_CACHE: cache credential lookups in process (store/credcache); default true
 }
 
 // Default returns the configuration used when nothing is set. Its LogFormat depends on whether

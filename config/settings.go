@@ -85,6 +85,16 @@ var settings = []setting{
 	{env: "GATEHOUSE_ACCESS_TOKEN_TTL", def: "4h",
 		usage: "OAuth access token `lifetime`",
 		set:   duration(func(c *Config) *time.Duration { return &c.AccessTokenTTL })},
+	{env: "GATEHOUSE_ACCESS_TOKEN_ALG", def: "ES256",
+		usage: "JWS `algorithm` of OAuth access tokens: ES256 or RS256 (ID tokens are always RS256)",
+		set: func(c *Config, raw string) error {
+			switch alg := strings.ToUpper(raw); alg {
+			case "ES256", "RS256":
+				c.AccessTokenAlg = alg
+				return nil
+			}
+			return errors.New("want ES256 or RS256")
+		}},
 	{env: "GATEHOUSE_SIGNING_KEY_ROTATION", def: "720h",
 		usage: "how long a token signing key signs before it is rotated (`duration`); 0: never (rotate with `gatehouse signing-keys rotate`)",
 		set:   duration(func(c *Config) *time.Duration { return &c.SigningKeyRotation })},
@@ -130,6 +140,16 @@ var settings = []setting{
 	{env: "GATEHOUSE_SHUTDOWN_TIMEOUT", def: "15s",
 		usage: "how long in-flight requests may run after SIGTERM (`duration`)",
 		set:   duration(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+	{env: "GATEHOUSE_CREDENTIAL_CACHE", def: "true",
+		usage: "cache credential lookups in process, invalidated exactly on every change (`bool`); false: every check reads the database",
+		set: func(c *Config, raw string) error {
+			v, err := strconv.ParseBool(raw)
+			if err != nil {
+				return errors.New("want true or false")
+			}
+			c.CredentialCache = v
+			return nil
+		}},
 }
 
 func text(field func(*Config) *string) func(*Config, string) error {

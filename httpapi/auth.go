@@ -96,7 +96,9 @@ func (s *Server) logoutRedirect(w http.ResponseWriter, r *http.Request) error {
 // safeRedirect returns target when it is a local path or an absolute URL on an allowed origin,
 // else "/". It refuses scheme-relative ("//evil") and backslash tricks.
 func (s *Server) safeRedirect(target string) string {
-	if target == "" || len(target) > 2048 {
+	// 8 KiB: an authorization request (/oauth2/authorize?…) with a long state must survive the
+	// trip through /login.
+	if target == "" || len(target) > 8192 {
 		return "/"
 	}
 	if strings.HasPrefix(target, "/") {

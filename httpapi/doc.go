@@ -2,7 +2,8 @@
 // page handlers, and the plumbing they share. [Server.Handler] builds the whole handler; routes
 // are registered per resource, one file each (auth, me, sessions, tokens and /v1/verify, orgs,
 // apikeys, oauthclients, agents, secretscanning, recovery, passkeys, google, jwks, pages,
-// account_pages).
+// account_pages) and per OAuth flow (oauth_*.go: discovery, authorize and consent, token,
+// device, introspect, revoke, userinfo, consents; package oauth does the work).
 //
 // # Errors
 //
@@ -11,6 +12,11 @@
 // [StatusOf]. Only the code and the caller-safe message of a *gatehouse.Error reach the client;
 // any other error becomes a 500 "server_error" with a generic text and is logged with the
 // request ID. Never a stack trace, SQL text or secret.
+//
+// The OAuth endpoints (/oauth2/token, /oauth2/device_authorization, /oauth2/introspect,
+// /oauth2/revoke) answer with [WriteOAuthError]: the same body writer with RFC 6749 5.2's status
+// table (400 for every code but invalid_client, 401 with a WWW-Authenticate challenge), so that
+// e.g. expired_token is 400 there and 401 on /v1.
 //
 // # Bodies
 //

@@ -48,6 +48,27 @@ var errorSpecs = map[gatehouse.Code]errorSpec{
 	gatehouse.CodeRequestTooLarge:    {http.StatusRequestEntityTooLarge, "The request body is too large."},
 	gatehouse.CodeRateLimited:        {http.StatusTooManyRequests, "Too many requests; try again later."},
 	gatehouse.CodeUnavailable:        {http.StatusServiceUnavailable, "The server is busy; try again shortly."},
+
+	// OAuth 2.0 codes as the /v1 API answers them (the /oauth2 endpoints use oauthErrorSpecs).
+	gatehouse.CodeInvalidClient:           {http.StatusUnauthorized, "Client authentication failed."},
+	gatehouse.CodeInvalidGrant:            {http.StatusBadRequest, "The grant is invalid, expired or revoked."},
+	gatehouse.CodeUnauthorizedClient:      {http.StatusBadRequest, "The client may not use this grant type."},
+	gatehouse.CodeUnsupportedGrantType:    {http.StatusBadRequest, "The grant type is not supported."},
+	gatehouse.CodeUnsupportedResponseType: {http.StatusBadRequest, "The response type is not supported."},
+	gatehouse.CodeUnsupportedTokenType:    {http.StatusBadRequest, "The token type is not supported."},
+	gatehouse.CodeInvalidScope:            {http.StatusBadRequest, "The requested scope is invalid."},
+	gatehouse.CodeAccessDenied:            {http.StatusForbidden, "The request was denied."},
+	gatehouse.CodeAuthorizationPending:    {http.StatusBadRequest, "The authorization is still pending."},
+	gatehouse.CodeSlowDown:                {http.StatusBadRequest, "Polling too fast; slow down."},
+}
+
+// oauthErrorSpecs are the statuses of the OAuth endpoints under /oauth2 where they differ from
+// errorSpecs (RFC 6749 5.2, RFC 8628 3.5): every error is 400 except invalid_client (401), so
+// expired_token and access_denied, which are 401 and 403 under /v1, are 400 here.
+var oauthErrorSpecs = map[gatehouse.Code]errorSpec{
+	gatehouse.CodeInvalidClient: {http.StatusUnauthorized, "Client authentication failed."},
+	gatehouse.CodeExpiredToken:  {http.StatusBadRequest, "The device code has expired."},
+	gatehouse.CodeAccessDenied:  {http.StatusBadRequest, "The request was denied."},
 }
 
 // internalMessage is the only text a 500 ever carries.
@@ -61,6 +82,36 @@ func StatusOf(code gatehouse.Code) int {
 	}
 	return http.StatusInternalServerError
 }
+
+// OAuthStatusOf is StatusOf for the OAuth endpoints under /oauth2 (RFC 6749 5.2): 401 for
+// invalid_client, 400 for every other OAuth code, expired_token and access_denied included.
+func OAuthStatusOf(code gatehouse.Code) int {
+	if s, ok := oauthErrorSpecs[code]; ok {
+		return s.status
+	}
+	return StatusOf(code)
+}
+
+// errorStyle is what differs between the /v1 and the /oauth2 error responses: the entries of
+// the status table that differ from errorSpecs, and the WWW-Authenticate challenge of a 401.
+type errorStyle struct {
+	overrides map[gatehouse.Code]errorSpec
+	challenge func(gatehouse.Code) string
+}
+
+// apiErrors is the style of the /v1 API: Bearer challenges (RFC 6750).
+var apiErrors = errorStyle{challenge: bearerChallenge}
+
+func bearerChallenge(code gatehouse.Code) string {
+	challenge := `Bearer realm="gatehouse"`
+	if code == gatehouse.CodeInvalidToken || code == gatehouse.CodeExpiredToken {
+		challenge += `, error="invalid_token"`
+	}
+	return challenge
+}
+
+// BasicChallenge is the WWW-Authenticate of a failed client authentication with HTTP Basic.
+const BasicChallenge = `Basic realm="gatehouse"`
 
 // errorBody is the JSON shape of every error response.
 type errorBody struct {
@@ -78,11 +129,35 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, r, err, true)
 }
 
+// WriteOAuthError answers an OAuth endpoint under /oauth2 with err in the same body as
+// WriteError ({"error", "error_description", "request_id"}, the shape of RFC 6749 5.2) and the
+// status of OAuthStatusOf. A 401 carries challenge as WWW-Authenticate (BasicChallenge when it
+// is ""). invalid_credentials, the service's answer to a wrong client secret, goes out as
+// invalid_client.
+func WriteOAuthError(w http.ResponseWriter, r *http.Request, err error, challenge string) {
+	if gatehouse.ErrorCode(err) == gatehouse.CodeInvalidCredentials {
+		err = &gatehouse.Error{Code: gatehouse.CodeInvalidClient, Message: errorSpecs[gatehouse.CodeInvalidClient].message}
+	}
+	if challenge == "" {
+		challenge = BasicChallenge
+	}
+	style := errorStyle{overrides: oauthErrorSpecs, challenge: func(gatehouse.Code) string { return challenge }}
+	writeStyledError(w, r, err, true, style)
+}
+
 // writeError is WriteError; logInternal false is for callers that already logged the cause
 // (Recover logs the panic with its stack).
 func writeError(w http.ResponseWriter, r *http.Request, err error, logInternal bool) {
-	code, message, retryAfter := describe(err)
+	writeStyledError(w, r, err, logInternal, apiErrors)
+}
+
+// writeStyledError writes every error body of Gatehouse.
+func writeStyledError(w http.ResponseWriter, r *http.Request, err error, logInternal bool, style errorStyle) {
+	code, message, retryAfter := describeWith(err, style.overrides)
 	status := StatusOf(code)
+	if spec, ok := style.overrides[code]; ok {
+		status = spec.status
+	}
 	if status == http.StatusInternalServerError {
 		if r.Context().Err() != nil && errors.Is(err, r.Context().Err()) {
 			// The client went away (or the server is shutting down): nobody reads the answer,
@@ -113,11 +188,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error, logInternal b
 	h.Del("Content-Length")
 	switch status {
 	case http.StatusUnauthorized:
-		challenge := `Bearer realm="gatehouse"`
-		if code == gatehouse.CodeInvalidToken || code == gatehouse.CodeExpiredToken {
-			challenge += `, error="invalid_token"`
-		}
-		h.Set("WWW-Authenticate", challenge)
+		h.Set("WWW-Authenticate", style.challenge(code))
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 		secs := retryAfterSeconds(retryAfter)
 		h.Set("Retry-After", strconv.FormatInt(secs, 10))
@@ -134,9 +205,17 @@ func writeError(w http.ResponseWriter, r *http.Request, err error, logInternal b
 
 // describe returns the code, caller-safe message and retry delay of err.
 func describe(err error) (gatehouse.Code, string, time.Duration) {
+	return describeWith(err, nil)
+}
+
+// describeWith is describe with the default messages of overrides taking precedence.
+func describeWith(err error, overrides map[gatehouse.Code]errorSpec) (gatehouse.Code, string, time.Duration) {
 	var ge *gatehouse.Error
 	if errors.As(err, &ge) {
 		msg := ge.Message
+		if msg == "" {
+			msg = overrides[ge.Code].message
+		}
 		if msg == "" {
 			msg = errorSpecs[ge.Code].message
 		}

@@ -127,6 +127,16 @@ func TestWriteErrorEveryCode(t *testing.T) {
 		{code: gatehouse.CodeRateLimited, status: 429, retryAfter: 1500 * time.Millisecond, wantRetry: "2", wantRetryBody: true},
 		{code: gatehouse.CodeUnavailable, status: 503, retryAfter: 3 * time.Second, wantRetry: "3"},
 		{code: gatehouse.CodeInternal, status: 500},
+		{code: gatehouse.CodeInvalidClient, status: 401, authenticate: bearer},
+		{code: gatehouse.CodeInvalidGrant, status: 400},
+		{code: gatehouse.CodeUnauthorizedClient, status: 400},
+		{code: gatehouse.CodeUnsupportedGrantType, status: 400},
+		{code: gatehouse.CodeUnsupportedResponseType, status: 400},
+		{code: gatehouse.CodeUnsupportedTokenType, status: 400},
+		{code: gatehouse.CodeInvalidScope, status: 400},
+		{code: gatehouse.CodeAccessDenied, status: 403},
+		{code: gatehouse.CodeAuthorizationPending, status: 400},
+		{code: gatehouse.CodeSlowDown, status: 400},
 	}
 	seen := map[gatehouse.Code]bool{}
 	for _, tt := range tests {

@@ -174,9 +174,13 @@ func SecurityHeaders(hsts bool) Middleware {
 // A request that carries an Authorization: Bearer credential and no Cookie header at all passes
 // without the check: a cross-site page cannot make a browser attach such a header by itself
 // (it needs the token, and CORS preflights it), so there is no ambient credential to forge
-// with. Requests with a cookie are always checked.
+// with. Requests with a cookie are always checked, except at the cookieless OAuth endpoints
+// (oauth_cors.go), which never read a cookie.
 func CrossOrigin(trustedOrigins []string) Middleware {
 	cop := http.NewCrossOriginProtection()
+	for _, path := range cookielessOAuthEndpoints {
+		cop.AddInsecureBypassPattern("POST " + path)
+	}
 	for _, o := range trustedOrigins {
 		origin, err := originOf(o)
 		if err == nil {

@@ -84,6 +84,7 @@ func (s *Server) showSignInForm(w http.ResponseWriter, r *http.Request, page str
 		return
 	}
 	// An error looking up the cookie's session (the database is down) still shows the form.
+	s.allowFormRedirectForNext(w, r, next) // oauth_authorize.go: next may lead back to an OAuth client
 	data := PageData{Next: next}
 	if page == pageLogin {
 		data.GoogleStartURL = s.googleStartURL(next)
@@ -95,6 +96,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	err := r.ParseForm() // r.PostForm holds what could be read even when it fails
 	data := PageData{Username: r.PostForm.Get("username"), Next: s.localRedirect(r.PostForm.Get("next"))}
 	data.GoogleStartURL = s.googleStartURL(data.Next)
+	s.allowFormRedirectForNext(w, r, data.Next)
 	if err != nil {
 		s.renderPageError(w, r, pageLogin, data, formError(err))
 		return
@@ -120,6 +122,7 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) {
 		DisplayName: r.PostForm.Get("display_name"),
 		Next:        s.localRedirect(r.PostForm.Get("next")),
 	}
+	s.allowFormRedirectForNext(w, r, data.Next)
 	if err != nil {
 		s.renderPageError(w, r, pageRegister, data, formError(err))
 		return

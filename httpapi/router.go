@@ -123,6 +123,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.recoveryRoutes(mux)   // recovery.go: email verification, password reset, magic links
 
 	mux.HandleFunc("GET /.well-known/jwks.json", s.jwks) // jwks.go
+	if s.OAuth != nil {
+		s.oauthRoutes(mux) // oauth_routes.go: /oauth2, discovery, /v1/device, consents, /device
+	}
 
 	if s.Pages != nil {
 		s.pageRoutes(mux)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/oauth"
 )
 
 // Server is the HTTP face of Gatehouse: the JSON API under /v1, the web pages and operations
@@ -34,6 +35,9 @@ type Server struct {
 	SecretScanningKeys *SecretScanningKeys
 	// Keys publishes the token signing keys at /.well-known/jwks.json (nil: 404).
 	Keys KeySet
+	// OAuth is the OAuth 2.0 / OpenID Connect provider behind /oauth2, the discovery documents,
+	// /v1/device, /v1/me/consents and the /device and consent pages (nil: all of them are 404).
+	OAuth *oauth.Provider
 }
 
 // Pages renders the server-rendered pages; package web implements it.

@@ -206,22 +206,7 @@ func (s *Server) authorizeVerifier(r *http.Request) error {
 	if tok == "" || fromCookie {
 		return &gatehouse.Error{Code: gatehouse.CodeInvalidToken, Message: "Authentication is required: an administrator's token or an API key with the gatehouse:verify scope."}
 	}
-	v, err := s.Auth.Verify(r.Context(), auth.VerifyInput{
-		Token:  tok,
-		Scopes: []string{gatehouse.ReservedScopeVerify},
-		IP:     s.clientIP(r),
-	}, s.meta(r))
-	if err != nil {
-		return err
-	}
-	p := v.Principal
-	if p.APIKey != nil {
-		return nil // Verify checked gatehouse:verify: API keys are always limited by scopes
-	}
-	if p.User != nil && p.User.Kind == gatehouse.KindUser && s.Auth.IsAdmin(p.User) {
-		return nil
-	}
-	return gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Only instance administrators and API keys with the gatehouse:verify scope may verify credentials.")
+	return s.Auth.AuthorizeVerifier(r.Context(), tok, s.meta(r))
 }
 
 // checkVerifyScopes bounds the scopes a resource server asks about: each "resource:action".

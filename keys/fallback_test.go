@@ -33,13 +33,13 @@ func TestCachedSetOutlivesStoreOutage(t *testing.T) {
 		if err := m.Init(ctx); err != nil {
 			t.Fatal(err)
 		}
-		kid, _, _, err := m.Signer(ctx)
+		kid, _, _, err := m.Signer(ctx, keys.ES256)
 		if err != nil {
 			t.Fatal(err)
 		}
 		store.down.Store(true)
 		clk.Advance(time.Hour) // the cache is stale; the reload fails
-		got, _, _, err := m.Signer(ctx)
+		got, _, _, err := m.Signer(ctx, keys.ES256)
 		if err != nil || got != kid {
 			t.Fatalf("Signer during an outage = %s, %v; want the cached %s", got, err, kid)
 		}
@@ -48,7 +48,7 @@ func TestCachedSetOutlivesStoreOutage(t *testing.T) {
 		}
 		// Without a cached set there is nothing to serve.
 		cold := newManager(t, store, keys.Options{Now: clk.Now})
-		if _, _, _, err := cold.Signer(ctx); err == nil {
+		if _, _, _, err := cold.Signer(ctx, keys.ES256); err == nil {
 			t.Fatal("Signer without a cached set during an outage succeeded")
 		}
 	})
@@ -76,12 +76,12 @@ func TestSecretKeySetLater(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, k := range published {
-			if k.ID == rot.Next && !k.Sealed {
+			if (k.ID == rot.Next[keys.RS256] || k.ID == rot.Next[keys.ES256]) && !k.Sealed {
 				t.Fatalf("the key made with a secret key set is not sealed")
 			}
 		}
-		if kid, _ := sign(t, m, []byte("x")); kid != rot.Current {
-			t.Fatalf("signer %s, want %s", kid, rot.Current)
+		if kid, _ := sign(t, m, []byte("x")); kid != rot.Current[keys.RS256] {
+			t.Fatalf("signer %s, want %s", kid, rot.Current[keys.RS256])
 		}
 	})
 }

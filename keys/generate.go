@@ -15,12 +15,13 @@ import (
 
 // Signing algorithms (JWA names, RFC 7518).
 const (
-	RS256 = "RS256" // RSASSA-PKCS1-v1_5 with SHA-256, RSA 2048: the default
-	ES256 = "ES256" // ECDSA P-256 with SHA-256
+	RS256 = "RS256" // RSASSA-PKCS1-v1_5 with SHA-256, RSA 2048: ID tokens (and access tokens when so configured)
+	ES256 = "ES256" // ECDSA P-256 with SHA-256: access tokens by default
 )
 
-// DefaultAlgorithm is the algorithm of generated keys (see the package documentation for why).
-const DefaultAlgorithm = RS256
+// Algorithms are the algorithms a Manager keeps keys of, each with its own next, current and
+// previous key (see the package documentation for why both).
+var Algorithms = []string{RS256, ES256}
 
 // rsaBits is the size of generated RSA keys.
 const rsaBits = 2048

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,15 +26,15 @@ type Options struct {
 	RotationPeriod time.Duration
 	// ReloadEvery is how long the cached key set is served; 0 means DefaultReloadEvery.
 	ReloadEvery time.Duration
-	// Algorithm of generated keys; "" means DefaultAlgorithm.
-	Algorithm string
-	Now       func() time.Time // nil: time.Now
-	Logger    *slog.Logger     // nil: slog.Default()
+	Now         func() time.Time // nil: time.Now
+	Logger      *slog.Logger     // nil: slog.Default()
 }
 
-// Manager keeps the published signing keys of one instance: it initialises them on first start,
-// hands out the current signer and the JWKS document (both cached, reloaded every ReloadEvery
-// and after a rotation by this process) and rotates them. It is safe for concurrent use; many
+// Manager keeps the published signing keys of one instance: for each of Algorithms a next, a
+// current and a previous key. It initialises them on first start (and adds the keys of an
+// algorithm a database does not have yet), hands out the current signer of an algorithm and the
+// JWKS document (both cached, reloaded every ReloadEvery and after a rotation by this process)
+// and rotates the keys of all algorithms together. It is safe for concurrent use; many
 // instances may share one store.
 type Manager struct {
 	store  gatehouse.SigningKeyStore
@@ -47,15 +48,29 @@ type Manager struct {
 // keySet is one loaded view of the published keys.
 type keySet struct {
 	loadedAt time.Time
-	current  gatehouse.SigningKey
-	signer   crypto.Signer
+	signers  map[string]currentKey  // by algorithm
+	public   map[string]publishedKey // by kid: every published key
 	jwks     []byte
 }
 
-// Rotation reports the keys after a rotation.
+// currentKey is the current key of one algorithm, opened.
+type currentKey struct {
+	kid    string
+	signer crypto.Signer
+}
+
+// publishedKey is the public half of a published key as its JWK says (err: the JWK does not
+// decode).
+type publishedKey struct {
+	key crypto.PublicKey
+	alg string
+	err error
+}
+
+// Rotation reports the keys after a rotation, by algorithm.
 type Rotation struct {
-	Current string // the kid that now signs
-	Next    string // the kid published ahead of use
+	Current map[string]string // the kid that now signs
+	Next    map[string]string // the kid published ahead of use
 }
 
 // New returns a Manager over store. It fails only when the secret key cannot be used.
@@ -67,9 +82,6 @@ func New(store gatehouse.SigningKeyStore, opts Options) (*Manager, error) {
 	if opts.ReloadEvery <= 0 {
 		opts.ReloadEvery = DefaultReloadEvery
 	}
-	if opts.Algorithm == "" {
-		opts.Algorithm = DefaultAlgorithm
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -80,9 +92,10 @@ func New(store gatehouse.SigningKeyStore, opts Options) (*Manager, error) {
 	return &Manager{store: store, sealer: s, opts: opts}, nil
 }
 
-// Init creates the first current and next keys when none are published (first start; concurrent
-// first starts create one pair), then loads the set and checks that the current key opens: a
-// sealed key with a missing or different GATEHOUSE_SECRET_KEY is an error wrapping ErrSecretKey.
+// Init creates a current and a next key of each algorithm that has no published key (the first
+// start, or the first start of a version that added the algorithm; concurrent starts create one
+// pair per algorithm), then loads the set and checks that every published key opens: a sealed
+// key with a missing or different GATEHOUSE_SECRET_KEY is an error wrapping ErrSecretKey.
 func (m *Manager) Init(ctx context.Context) error {
 	if !m.sealer.enabled() {
 		m.opts.Logger.Warn("GATEHOUSE_SECRET_KEY is not set: token signing keys are stored unencrypted")
@@ -91,23 +104,12 @@ func (m *Manager) Init(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read signing keys: %w", err)
 	}
-	if len(published) == 0 {
-		now := m.opts.Now()
-		current, _, err := generate(m.sealer, m.opts.Algorithm, gatehouse.KeyStateCurrent, now)
-		if err != nil {
+	for _, alg := range Algorithms {
+		if slices.ContainsFunc(published, func(k gatehouse.SigningKey) bool { return k.Algorithm == alg }) {
+			continue
+		}
+		if err := m.initAlgorithm(ctx, alg); err != nil {
 			return err
-		}
-		current.ActivatedAt = &now
-		next, _, err := generate(m.sealer, m.opts.Algorithm, gatehouse.KeyStateNext, now)
-		if err != nil {
-			return err
-		}
-		created, err := m.store.InitSigningKeys(ctx, current, next)
-		if err != nil {
-			return fmt.Errorf("create the first signing keys: %w", err)
-		}
-		if created {
-			m.opts.Logger.Info("created the first signing keys", "current", current.ID, "next", next.ID, "alg", m.opts.Algorithm)
 		}
 	}
 	set, err := m.load(ctx)
@@ -135,17 +137,43 @@ func (m *Manager) Init(ctx context.Context) error {
 	return nil
 }
 
-// Signer returns the current key: its kid, the private key and its JWA algorithm.
-func (m *Manager) Signer(ctx context.Context) (kid string, key crypto.Signer, alg string, err error) {
+// initAlgorithm publishes a first current and next key of alg unless another instance did.
+func (m *Manager) initAlgorithm(ctx context.Context, alg string) error {
+	now := m.opts.Now()
+	current, _, err := generate(m.sealer, alg, gatehouse.KeyStateCurrent, now)
+	if err != nil {
+		return err
+	}
+	current.ActivatedAt = &now
+	next, _, err := generate(m.sealer, alg, gatehouse.KeyStateNext, now)
+	if err != nil {
+		return err
+	}
+	created, err := m.store.InitSigningKeys(ctx, current, next)
+	if err != nil {
+		return fmt.Errorf("create the first %s signing keys: %w", alg, err)
+	}
+	if created {
+		m.opts.Logger.Info("created the first signing keys", "alg", alg, "current", current.ID, "next", next.ID)
+	}
+	return nil
+}
+
+// Signer returns the current key of alg (RS256 or ES256): its kid, the private key and alg.
+func (m *Manager) Signer(ctx context.Context, alg string) (kid string, key crypto.Signer, algorithm string, err error) {
 	set, err := m.set(ctx)
 	if err != nil {
 		return "", nil, "", err
 	}
-	return set.current.ID, set.signer, set.current.Algorithm, nil
+	cur, ok := set.signers[alg]
+	if !ok {
+		return "", nil, "", fmt.Errorf("keys: no current %q signing key", alg)
+	}
+	return cur.kid, cur.signer, alg, nil
 }
 
-// JWKS returns the published public keys as a JWK Set document: {"keys":[current, next,
-// previous]}.
+// JWKS returns the published public keys as a JWK Set document: {"keys":[the current keys,
+// the next ones, the previous ones]}, each JWK with its kid and alg.
 func (m *Manager) JWKS(ctx context.Context) ([]byte, error) {
 	set, err := m.set(ctx)
 	if err != nil {
@@ -154,15 +182,16 @@ func (m *Manager) JWKS(ctx context.Context) ([]byte, error) {
 	return set.jwks, nil
 }
 
-// Rotate rotates unconditionally (the operator's command): next becomes current, current
-// previous, previous retired, and a new next key is published.
+// Rotate rotates the keys of every algorithm unconditionally (the operator's command), in one
+// transaction: next becomes current, current previous, previous retired, and a new next key is
+// published.
 func (m *Manager) Rotate(ctx context.Context) (Rotation, error) {
-	return m.rotate(ctx, "")
+	return m.rotate(ctx, nil)
 }
 
-// RotateIfDue rotates when the current key has been current for the rotation period (never when
-// the period is 0) and reports whether this call rotated. When another instance rotated first it
-// reports false without error.
+// RotateIfDue rotates when the current keys have been current for the rotation period (counted
+// from the earliest activation among them; never when the period is 0) and reports whether this
+// call rotated. When another instance rotated first it reports false without error.
 func (m *Manager) RotateIfDue(ctx context.Context) (bool, error) {
 	if m.opts.RotationPeriod <= 0 {
 		return false, nil
@@ -171,18 +200,26 @@ func (m *Manager) RotateIfDue(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("read signing keys: %w", err)
 	}
-	current, ok := find(published, gatehouse.KeyStateCurrent)
-	if !ok {
-		return false, errors.New("no current signing key is published")
-	}
-	since := current.CreatedAt
-	if current.ActivatedAt != nil {
-		since = *current.ActivatedAt
+	var expect []string
+	var since time.Time
+	for _, alg := range Algorithms {
+		current, ok := find(published, alg, gatehouse.KeyStateCurrent)
+		if !ok {
+			return false, fmt.Errorf("no current %s signing key is published", alg)
+		}
+		activated := current.CreatedAt
+		if current.ActivatedAt != nil {
+			activated = *current.ActivatedAt
+		}
+		if since.IsZero() || activated.Before(since) {
+			since = activated
+		}
+		expect = append(expect, current.ID)
 	}
 	if m.opts.Now().Before(since.Add(m.opts.RotationPeriod)) {
 		return false, nil
 	}
-	_, err = m.rotate(ctx, current.ID)
+	_, err = m.rotate(ctx, expect)
 	if gatehouse.ErrorCode(err) == gatehouse.CodeConflict {
 		m.expire() // another instance rotated: load its set on next use
 		return false, nil
@@ -193,11 +230,15 @@ func (m *Manager) RotateIfDue(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-func (m *Manager) rotate(ctx context.Context, expectCurrent string) (Rotation, error) {
+func (m *Manager) rotate(ctx context.Context, expectCurrent []string) (Rotation, error) {
 	now := m.opts.Now()
-	next, _, err := generate(m.sealer, m.opts.Algorithm, gatehouse.KeyStateNext, now)
-	if err != nil {
-		return Rotation{}, err
+	next := make([]*gatehouse.SigningKey, 0, len(Algorithms))
+	for _, alg := range Algorithms {
+		k, _, err := generate(m.sealer, alg, gatehouse.KeyStateNext, now)
+		if err != nil {
+			return Rotation{}, err
+		}
+		next = append(next, k)
 	}
 	if err := m.store.RotateSigningKeys(ctx, expectCurrent, next, now); err != nil {
 		if errors.Is(err, gatehouse.ErrNotFound) {
@@ -213,8 +254,12 @@ func (m *Manager) rotate(ctx context.Context, expectCurrent string) (Rotation, e
 		return Rotation{}, err
 	}
 	m.cached.Store(set)
-	m.opts.Logger.Info("rotated signing keys", "current", set.current.ID, "next", next.ID)
-	return Rotation{Current: set.current.ID, Next: next.ID}, nil
+	rot := Rotation{Current: map[string]string{}, Next: map[string]string{}}
+	for _, k := range next {
+		rot.Current[k.Algorithm], rot.Next[k.Algorithm] = set.signers[k.Algorithm].kid, k.ID
+	}
+	m.opts.Logger.Info("rotated signing keys", "current", rot.Current, "next", rot.Next)
+	return rot, nil
 }
 
 // set returns the cached key set, reloading it when it is older than ReloadEvery. When a reload
@@ -256,44 +301,56 @@ func (m *Manager) fresh(s *keySet) bool {
 	return m.opts.Now().Sub(s.loadedAt) < m.opts.ReloadEvery
 }
 
-// load reads the published keys and opens the current one. An unchanged current key reuses the
-// parsed signer of the cached set.
+// load reads the published keys and opens the current key of each algorithm. An unchanged
+// current key reuses the parsed signer of the cached set.
 func (m *Manager) load(ctx context.Context) (*keySet, error) {
 	published, err := m.store.PublishedSigningKeys(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read signing keys: %w", err)
 	}
-	current, ok := find(published, gatehouse.KeyStateCurrent)
-	if !ok {
-		return nil, errors.New("no current signing key is published (run the server once to create one)")
+	s := &keySet{
+		loadedAt: m.opts.Now(),
+		signers:  make(map[string]currentKey, len(Algorithms)),
+		public:   make(map[string]publishedKey, len(published)),
 	}
-	s := &keySet{loadedAt: m.opts.Now(), current: current}
-	if old := m.cached.Load(); old != nil && old.current.ID == current.ID {
-		s.signer = old.signer
-	} else if s.signer, err = privateKey(m.sealer, &current); err != nil {
-		return nil, err
+	old := m.cached.Load()
+	for _, alg := range Algorithms {
+		current, ok := find(published, alg, gatehouse.KeyStateCurrent)
+		if !ok {
+			return nil, fmt.Errorf("no current %s signing key is published (run the server once to create one)", alg)
+		}
+		cur := currentKey{kid: current.ID}
+		if prev, ok := old.signer(alg); ok && prev.kid == current.ID {
+			cur.signer = prev.signer
+		} else if cur.signer, err = privateKey(m.sealer, &current); err != nil {
+			return nil, err
+		}
+		s.signers[alg] = cur
 	}
 	doc := []byte(`{"keys":[`)
-	n := 0
-	for _, state := range []string{gatehouse.KeyStateCurrent, gatehouse.KeyStateNext, gatehouse.KeyStatePrevious} {
-		for _, k := range published {
-			if k.State != state {
-				continue
-			}
-			if n > 0 {
-				doc = append(doc, ',')
-			}
-			doc = append(doc, k.PublicJWK...)
-			n++
+	for i, k := range published { // current, next, previous (the store's order)
+		if i > 0 {
+			doc = append(doc, ',')
 		}
+		doc = append(doc, k.PublicJWK...)
+		s.public[k.ID] = decodePublished(k.PublicJWK)
 	}
 	s.jwks = append(doc, "]}"...)
 	return s, nil
 }
 
-func find(keys []gatehouse.SigningKey, state string) (gatehouse.SigningKey, bool) {
+// signer returns the current key of alg in s (nil s: none).
+func (s *keySet) signer(alg string) (currentKey, bool) {
+	if s == nil {
+		return currentKey{}, false
+	}
+	k, ok := s.signers[alg]
+	return k, ok
+}
+
+func find(keys []gatehouse.SigningKey, alg, state string) (gatehouse.SigningKey, bool) {
 	for _, k := range keys {
-		if k.State == state {
+		if k.Algorithm == alg && k.State == state {
 			return k, true
 		}
 	}

@@ -19,6 +19,12 @@ const (
 	DefaultLease      = 2 * time.Minute
 	DefaultRetryBase  = 5 * time.Second
 	DefaultRetryLimit = time.Hour
+	// DefaultMaxAttempts and DefaultMaxAge bound the retries: a mail that failed this many
+	// times, or is still unsent this long after it was queued, becomes a dead letter. With the
+	// default backoff, 12 attempts span about 6 hours; after a day every link or code a mail
+	// carries (at most an hour's validity) has long expired.
+	DefaultMaxAttempts = 12
+	DefaultMaxAge      = 24 * time.Hour
 )
 
 // markTimeout bounds recording the outcome of a send.
@@ -42,6 +48,10 @@ type WorkerConfig struct {
 	// Backoff is the wait after the attempts-th failed attempt (1 for the first failure); nil:
 	// Backoff with the default base and limit.
 	Backoff func(attempts int) time.Duration
+	// MaxAttempts and MaxAge: past either the worker gives up on a failing mail (a dead letter,
+	// logged at error level and kept with FailedAt set) instead of retrying it forever.
+	MaxAttempts int
+	MaxAge      time.Duration
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 }
@@ -76,6 +86,12 @@ func NewWorker(cfg WorkerConfig) *Worker {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = DefaultMaxAttempts
+	}
+	if cfg.MaxAge <= 0 {
+		cfg.MaxAge = DefaultMaxAge
+	}
 	return &Worker{cfg: cfg, wake: make(chan struct{}, 1)}
 }
 
@@ -107,7 +123,8 @@ func (w *Worker) Run(ctx context.Context) {
 }
 
 // SendDue runs one round: it claims up to Batch due mails and tries each once. It returns how
-// many were sent and how many failed (and were rescheduled); err is a store error. It stops
+// many were sent and how many failed (rescheduled, or given up on past MaxAttempts or MaxAge);
+// err is a store error. It stops
 // early when ctx ends, leaving the rest of the batch to its lease.
 func (w *Worker) SendDue(ctx context.Context) (sent, failed int, err error) {
 	mails, err := w.cfg.Store.ClaimMail(ctx, w.cfg.Now(), w.cfg.Batch, w.cfg.Lease)
@@ -138,9 +155,22 @@ func (w *Worker) SendDue(ctx context.Context) (sent, failed int, err error) {
 			w.cfg.Logger.InfoContext(ctx, "mail sent", "mail_id", m.ID, "kind", m.Kind, "attempts", m.Attempts+1)
 			continue
 		}
-		wait := w.cfg.Backoff(m.Attempts + 1)
-		next := w.cfg.Now().Add(wait)
 		text := errorText(sendErr)
+		now := w.cfg.Now()
+		if m.Attempts+1 >= w.cfg.MaxAttempts || now.Sub(m.CreatedAt) >= w.cfg.MaxAge {
+			err := w.cfg.Store.MarkMailDead(markCtx, m.ID, now, text)
+			cancel()
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			failed++
+			w.cfg.Logger.ErrorContext(ctx, "mail abandoned after repeated failures", "mail_id", m.ID, "kind", m.Kind,
+				"attempts", m.Attempts+1, "queued_for", now.Sub(m.CreatedAt).Round(time.Second).String(), "err", text)
+			continue
+		}
+		wait := w.cfg.Backoff(m.Attempts + 1)
+		next := now.Add(wait)
 		err := w.cfg.Store.MarkMailFailed(markCtx, m.ID, next, text)
 		cancel()
 		if err != nil {

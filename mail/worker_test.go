@@ -238,6 +238,52 @@ func TestWorkerRetriesWithBackoff(t *testing.T) {
 	}
 }
 
+// TestWorkerGivesUp: a mail that keeps failing becomes a dead letter after MaxAttempts failures,
+// or at its first failure past MaxAge, and is never tried again, even once the server is back.
+func TestWorkerGivesUp(t *testing.T) {
+	cases := []struct {
+		name        string
+		maxAttempts int
+		maxAge      time.Duration
+		failures    int // failed rounds before the mail is abandoned, the last one included
+	}{
+		{name: "after MaxAttempts", maxAttempts: 3, maxAge: 1000 * time.Hour, failures: 3},
+		{name: "past MaxAge", maxAttempts: 100, maxAge: 12 * time.Second, failures: 3}, // 0s, 5s, 15s
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			eachStore(t, func(t *testing.T, store gatehouse.MailStore) {
+				ctx := context.Background()
+				srv := mailtest.Start(t, mailtest.Options{})
+				clock := &testClock{now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
+				w := NewWorker(WorkerConfig{
+					Store: store, Sender: newTestSender(t, srv), Logger: quietLog, Now: clock.Now,
+					MaxAttempts: c.maxAttempts, MaxAge: c.maxAge,
+					Backoff: func(attempts int) time.Duration {
+						return Backoff(attempts, 5*time.Second, time.Hour, func() float64 { return 0 })
+					},
+				})
+				enqueue(t, store, clock, "ada@example.com")
+				srv.Reject(true)
+				for i := 1; i <= c.failures; i++ {
+					if sent, failed, err := w.SendDue(ctx); sent != 0 || failed != 1 || err != nil {
+						t.Fatalf("round %d = %d sent, %d failed, %v; want a failure", i, sent, failed, err)
+					}
+					clock.Advance(time.Duration(5<<(i-1)) * time.Second) // the backoff after failure i
+				}
+				srv.Reject(false)
+				clock.Advance(100 * time.Hour)
+				if sent, failed, err := w.SendDue(ctx); sent+failed != 0 || err != nil {
+					t.Fatalf("after giving up = %d sent, %d failed, %v; want nothing due", sent, failed, err)
+				}
+				if n := len(srv.Messages()); n != 0 {
+					t.Fatalf("%d messages arrived, want none", n)
+				}
+			})
+		})
+	}
+}
+
 func TestWorkerRunWakesOnNotifyAndStops(t *testing.T) {
 	eachStore(t, func(t *testing.T, store gatehouse.MailStore) {
 		srv := mailtest.Start(t, mailtest.Options{})

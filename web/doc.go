@@ -6,7 +6,10 @@
 //   - Every page is templates/<name>.html defining "title" and "content"; it is executed
 //     through the "layout" template of templates/layout.html. Templates are parsed once, in
 //     [New]; [Pages.Names] lists the pages. Today: login, register, logout (confirm), home
-//     (signed-in landing), account (profile, API tokens and sessions tabs) and error.
+//     (signed-in landing), account (profile, API tokens and sessions tabs), error, the mailed-link
+//     pages (magic_link, reset_password, verify_email) and the OAuth pages: consent (approve or
+//     deny an application), device and device_done (enter, approve or deny a device-flow user
+//     code) and oauth_error (an authorization request that cannot go back to its client).
 //   - The data of every page is a struct with the fields of httpapi.PageData: Error (shown in
 //     an element with role="alert"), Username, Email, DisplayName, Next (the local path the
 //     sign-in forms carry in a hidden field), Status and RequestID (the error page). A page may

@@ -32,7 +32,8 @@ func render(t *testing.T, p *Pages, status int, name string, data any) *httptest
 
 func TestNames(t *testing.T) {
 	got := newPages(t).Names()
-	want := []string{"account", "error", "home", "login", "logout", "magic_link", "register", "reset_password", "verify_email"}
+	want := []string{"account", "consent", "device", "device_done", "error", "home", "login", "logout",
+		"magic_link", "oauth_error", "register", "reset_password", "verify_email"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}

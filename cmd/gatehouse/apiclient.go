@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,57 +16,98 @@ import (
 	"github.com/gatehouse-auth/gatehouse/client"
 )
 
-// defaultServer is the server the API commands talk to without --server or GATEHOUSE_SERVER.
+// defaultServer is the server the API commands talk to without --server, GATEHOUSE_SERVER or a
+// single stored sign-in.
 const defaultServer = "http://localhost:8080"
 
-// apiFlags are the flags every API command (tokens, agents, api-keys) shares.
+// apiFlags are the flags every API command (tokens, agents, api-keys, whoami) shares.
 type apiFlags struct {
 	server string
 	token  string
 	json   bool
+	now    func() time.Time // the clock that decides whether a stored access token needs a refresh
+	ctx    context.Context  // the running command's context (set before it runs)
 }
 
 // bindAPIFlags adds --server, --token and --json to cmd and its subcommands.
 func bindAPIFlags(cmd *cobra.Command) *apiFlags {
-	f := &apiFlags{}
+	f := &apiFlags{now: time.Now}
+	cmd.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		f.ctx = c.Context()
+		return nil
+	}
 	pf := cmd.PersistentFlags()
-	pf.StringVar(&f.server, "server", "", "Gatehouse base URL (env GATEHOUSE_SERVER; default "+defaultServer+")")
-	pf.StringVar(&f.token, "token", "", "bearer credential: a session token or personal access token (env GATEHOUSE_TOKEN)")
+	pf.StringVar(&f.server, "server", "", "Gatehouse base URL (env GATEHOUSE_SERVER; default: the only server you are signed in to, else "+defaultServer+")")
+	pf.StringVar(&f.token, "token", "", "bearer credential: a session token or personal access token (env GATEHOUSE_TOKEN; default: your gatehouse login)")
 	pf.BoolVar(&f.json, "json", false, "print the API's JSON instead of a table")
 	return f
 }
 
-// serverURL is --server, else GATEHOUSE_SERVER, else defaultServer.
+// serverURL is --server, else GATEHOUSE_SERVER, else the only server with a stored sign-in
+// (gatehouse login), else defaultServer.
 func (f *apiFlags) serverURL() string {
-	if f.server != "" {
-		return f.server
+	store, err := openCredentialStore()
+	if err != nil {
+		store = nil
 	}
-	if v := os.Getenv("GATEHOUSE_SERVER"); v != "" {
-		return v
-	}
-	return defaultServer
+	return resolveServer(f.server, store)
 }
 
-// credential is the bearer credential of the API commands: --token, else GATEHOUSE_TOKEN.
-// This is the one place that decides it: `gatehouse login` (a later issue) adds its stored
-// credential here as the last fallback.
-func (f *apiFlags) credential() (string, error) {
+// credentialSource says where a command's credential came from.
+type credentialSource string
+
+const (
+	sourceFlag   credentialSource = "--token"
+	sourceEnv    credentialSource = "GATEHOUSE_TOKEN"
+	sourceStored credentialSource = "gatehouse login"
+)
+
+// credential is the bearer credential of the API commands for server: --token, else
+// GATEHOUSE_TOKEN, else the stored sign-in of server (refreshed when it expires within a
+// minute). This is the one place that decides it.
+func (f *apiFlags) credential(ctx context.Context, server string) (string, credentialSource, error) {
 	if f.token != "" {
-		return f.token, nil
+		return f.token, sourceFlag, nil
 	}
 	if v := os.Getenv("GATEHOUSE_TOKEN"); v != "" {
-		return v, nil
+		return v, sourceEnv, nil
 	}
-	return "", errors.New("no credential: pass --token or set GATEHOUSE_TOKEN")
+	store, err := openCredentialStore()
+	if err != nil {
+		return "", "", err
+	}
+	now := f.now
+	if now == nil {
+		now = time.Now
+	}
+	tok, err := freshAccessToken(ctx, store, server, now)
+	if err != nil {
+		return "", "", err
+	}
+	if tok == "" {
+		return "", "", fmt.Errorf("no credential: pass --token or set GATEHOUSE_TOKEN, or run gatehouse login --server %s", server)
+	}
+	return tok, sourceStored, nil
 }
 
 // client returns the API client for the command's server and credential.
 func (f *apiFlags) client() (*client.Client, error) {
-	tok, err := f.credential()
-	if err != nil {
-		return nil, err
+	c, _, err := f.clientWithSource()
+	return c, err
+}
+
+// clientWithSource is client, also saying where the credential came from.
+func (f *apiFlags) clientWithSource() (*client.Client, credentialSource, error) {
+	ctx := f.ctx
+	if ctx == nil {
+		ctx = context.Background()
 	}
-	return client.New(f.serverURL(), client.WithToken(tok), client.WithUserAgent("gatehouse-cli")), nil
+	server := f.serverURL()
+	tok, src, err := f.credential(ctx, server)
+	if err != nil {
+		return nil, "", err
+	}
+	return client.New(server, client.WithToken(tok), client.WithUserAgent("gatehouse-cli")), src, nil
 }
 
 // apiError turns a client error into the terminal's message: the API's description and code.

@@ -65,6 +65,7 @@ func runAPI(t *testing.T, env []string, args ...string) (stdout, stderr string, 
 	for _, k := range []string{"GATEHOUSE_SERVER", "GATEHOUSE_TOKEN"} {
 		t.Setenv(k, "")
 	}
+	t.Setenv("GATEHOUSE_CONFIG_DIR", t.TempDir()) // never the user's stored sign-ins; env may override
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)

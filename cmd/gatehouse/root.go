@@ -20,6 +20,7 @@ func newRootCommand() *cobra.Command {
 	}
 	root.AddCommand(newServeCommand(), newMigrateCommand(), newAdminCommand(), newTokensCommand(), newAgentsCommand(), newAPIKeysCommand())
 	root.AddCommand(newSigningKeysCommand())
+	root.AddCommand(newLoginCommand(), newLogoutCommand(), newWhoamiCommand())
 	return root
 }
 

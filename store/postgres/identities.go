@@ -70,7 +70,6 @@ func (s *Store) ListIdentities(ctx context.Context, userID string) ([]gatehouse.
 }
 
 // DeleteIdentity unlinks the user's identity at provider.
-func (s *Store) DeleteIdentity(ctx context.Context, userID, provider string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM identities WHERE user_id = $1 AND provider = $2`, userID, provider)
-	return affected(tag.RowsAffected(), err, "Identity")
+func (s *Store) DeleteIdentity(ctx context.Context, userID, provider string, guard *gatehouse.SignInGuard) error {
+	return s.deleteGuarded(ctx, userID, guard, "Identity", `DELETE FROM identities WHERE user_id = $1 AND provider = $2`, userID, provider)
 }

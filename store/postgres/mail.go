@@ -12,24 +12,25 @@ import (
 
 // mailColumns is the column list of outbox_mails that mailTargets reads, in order.
 const mailColumns = `id, kind, to_address, subject, text_body, html_body, created_at, attempts,
-	next_attempt_at, sent_at, last_error`
+	next_attempt_at, sent_at, last_error, failed_at`
 
 func mailTargets(m *gatehouse.OutboundMail) []any {
 	return []any{&m.ID, &m.Kind, &m.To, &m.Subject, &m.Text, &m.HTML, &m.CreatedAt, &m.Attempts,
-		&m.NextAttemptAt, &m.SentAt, &m.LastError}
+		&m.NextAttemptAt, &m.SentAt, &m.LastError, &m.FailedAt}
 }
 
 // mailUTC converts the times of a scanned mail to UTC.
 func mailUTC(m *gatehouse.OutboundMail) {
 	m.CreatedAt, m.NextAttemptAt, m.SentAt = m.CreatedAt.UTC(), m.NextAttemptAt.UTC(), utcPtr(m.SentAt)
+	m.FailedAt = utcPtr(m.FailedAt)
 }
 
 // insertMail inserts the filled mail m.
 func insertMail(ctx context.Context, db querier, m *gatehouse.OutboundMail) error {
 	_, err := db.Exec(ctx, `INSERT INTO outbox_mails (`+mailColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		m.ID, m.Kind, m.To, m.Subject, m.Text, m.HTML, m.CreatedAt, m.Attempts, m.NextAttemptAt,
-		m.SentAt, m.LastError)
+		m.SentAt, m.LastError, m.FailedAt)
 	return mapError(err, "Mail")
 }
 
@@ -57,7 +58,7 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, limit int, lease t
 		return out, nil
 	}
 	rows, err := s.pool.Query(ctx, `UPDATE outbox_mails SET next_attempt_at = $3
-		WHERE id IN (SELECT id FROM outbox_mails WHERE sent_at IS NULL AND next_attempt_at <= $1
+		WHERE id IN (SELECT id FROM outbox_mails WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
 			ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
 		RETURNING `+mailColumns, now, limit, ts(now.Add(lease)))
 	if err != nil {
@@ -101,6 +102,15 @@ func (s *Store) MarkMailFailed(ctx context.Context, id string, next time.Time, e
 	tag, err := s.pool.Exec(ctx, `UPDATE outbox_mails
 		SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1`,
 		id, record.ClipError(errText), ts(next))
+	return affected(tag.RowsAffected(), err, "Mail")
+}
+
+// MarkMailDead counts a last failed attempt, sets LastError (cut to 2000 bytes) and gives up on
+// the mail (FailedAt): it is never claimed again.
+func (s *Store) MarkMailDead(ctx context.Context, id string, at time.Time, errText string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE outbox_mails
+		SET attempts = attempts + 1, last_error = $2, failed_at = $3 WHERE id = $1 AND sent_at IS NULL`,
+		id, record.ClipError(errText), ts(at))
 	return affected(tag.RowsAffected(), err, "Mail")
 }
 

@@ -83,17 +83,29 @@ func (s *Store) ListOAuthClients(ctx context.Context, orgID string) ([]gatehouse
 	return out, nil
 }
 
-// DeleteOAuthClient deletes one of the organization's clients.
+// DeleteOAuthClient deletes one of the organization's clients and, in the same transaction,
+// everything granted to it: refresh families (their tokens by cascade), unredeemed codes, device
+// flows and consents.
 func (s *Store) DeleteOAuthClient(ctx context.Context, orgID, id string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM oauth_clients WHERE id = $1 AND org_id = $2`, id, orgID)
-	if err != nil {
-		return mapError(err, "OAuth client")
-	}
-	if tag.RowsAffected() == 0 {
-		return notFound("OAuth client")
-	}
-	return nil
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM oauth_clients WHERE id = $1 AND org_id = $2`, id, orgID)
+		if err != nil {
+			return mapError(err, "OAuth client")
+		}
+		if tag.RowsAffected() == 0 {
+			return notFound("OAuth client")
+		}
+		for _, table := range clientGrantTables {
+			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE client_id = $1`, id); err != nil {
+				return mapError(err, "OAuth grant")
+			}
+		}
+		return nil
+	})
 }
+
+// clientGrantTables hold what a client was granted; DeleteOAuthClient empties them of it.
+var clientGrantTables = []string{"oauth_refresh_families", "oauth_authorization_codes", "oauth_device_authorizations", "oauth_consents"}
 
 // RotateOAuthClientSecret replaces a confidential client's secret hash and prefix and sets its
 // UpdatedAt to at, in one transaction holding the client's row lock. Not the org's → not

@@ -103,9 +103,8 @@ func (s *Store) RenamePasskey(ctx context.Context, userID, id, name string) erro
 }
 
 // DeletePasskey deletes one of the user's passkeys.
-func (s *Store) DeletePasskey(ctx context.Context, userID, id string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM passkeys WHERE id = $1 AND user_id = $2`, id, userID)
-	return affected(tag.RowsAffected(), err, "Passkey")
+func (s *Store) DeletePasskey(ctx context.Context, userID, id string, guard *gatehouse.SignInGuard) error {
+	return s.deleteGuarded(ctx, userID, guard, "Passkey", `DELETE FROM passkeys WHERE id = $1 AND user_id = $2`, id, userID)
 }
 
 // RecordPasskeyUse stores a sign-in's sign count, backup state, credential record (nil or empty:

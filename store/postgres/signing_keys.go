@@ -21,9 +21,6 @@ const publishedStates = `('next', 'current', 'previous')`
 // changes of all instances sharing a database are serialised.
 const SigningKeyLockKey int64 = 0x6761746568_6b6579
 
-// errRotated is RotateSigningKeys' answer when the current key is no longer the expected one.
-var errRotated = gatehouse.Errorf(gatehouse.CodeConflict, "The signing keys were rotated already.")
-
 // signingKeyDest holds the scan targets of the signingKeyColumns.
 type signingKeyDest struct{ k gatehouse.SigningKey }
 
@@ -51,13 +48,13 @@ func lockSigningKeys(ctx context.Context, tx pgx.Tx) error {
 	return mapError(err, "Signing key")
 }
 
-// PublishedSigningKeys returns the keys in states next, current and previous, in that order of
-// state: current first, then next, then previous (each at most once). None is an empty,
-// non-nil slice.
+// PublishedSigningKeys returns the keys in states next, current and previous: current first,
+// then next, then previous, by algorithm within a state (each state at most once per
+// algorithm). None is an empty, non-nil slice.
 func (s *Store) PublishedSigningKeys(ctx context.Context) ([]gatehouse.SigningKey, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+signingKeyColumns+` FROM signing_keys
 		WHERE state IN `+publishedStates+`
-		ORDER BY CASE state WHEN 'current' THEN 0 WHEN 'next' THEN 1 ELSE 2 END`)
+		ORDER BY CASE state WHEN 'current' THEN 0 WHEN 'next' THEN 1 ELSE 2 END, algorithm`)
 	if err != nil {
 		return nil, mapError(err, "Signing key")
 	}
@@ -76,14 +73,15 @@ func (s *Store) PublishedSigningKeys(ctx context.Context) ([]gatehouse.SigningKe
 	return out, nil
 }
 
-// RotateSigningKeys rotates in one transaction holding the advisory lock SigningKeyLockKey (so
-// rotations of all instances are serialised): the previous key becomes retired (RetiredAt =
-// at), the current one previous, the next one current (ActivatedAt = at), and next (filled as
-// record.FillSigningKey says, a zero CreatedAt being at) is inserted as the new next key. No current
-// or no next key → not found; expectCurrent != "" that is not the current key's ID →
-// CodeConflict; next's ID in use → CodeConflict.
-func (s *Store) RotateSigningKeys(ctx context.Context, expectCurrent string, next *gatehouse.SigningKey, at time.Time) error {
-	if err := record.FillSigningKey(next, gatehouse.KeyStateNext, at); err != nil {
+// RotateSigningKeys rotates every algorithm of next in one transaction holding the advisory lock
+// SigningKeyLockKey (so rotations of all instances are serialised): per algorithm, the previous
+// key becomes retired (RetiredAt = at), the current one previous, the next one current
+// (ActivatedAt = at), and the given key (filled as record.FillSigningKey says, a zero CreatedAt
+// being at) is inserted as the new next key. An algorithm without a current or a next key → not
+// found; an ID of expectCurrent that is not a current key → CodeConflict; a new key's ID in use
+// → CodeConflict; no key, or two of one algorithm → CodeInvalidRequest.
+func (s *Store) RotateSigningKeys(ctx context.Context, expectCurrent []string, next []*gatehouse.SigningKey, at time.Time) error {
+	if err := record.FillSigningKeyRotation(next, at); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
@@ -94,45 +92,47 @@ func (s *Store) RotateSigningKeys(ctx context.Context, expectCurrent string, nex
 		if err != nil {
 			return err
 		}
-		cur, nxt := ids[gatehouse.KeyStateCurrent], ids[gatehouse.KeyStateNext]
-		if cur == "" || nxt == "" {
-			return notFound("Signing key")
-		}
-		if expectCurrent != "" && expectCurrent != cur {
-			return errRotated
+		if err := record.CheckSigningKeyRotation(ids, expectCurrent, next); err != nil {
+			return err
 		}
 		t := ts(at)
-		steps := []struct {
-			sql  string
-			args []any
-		}{
-			{`UPDATE signing_keys SET state = 'retired', retired_at = $1 WHERE state = 'previous'`, []any{t}},
-			{`UPDATE signing_keys SET state = 'previous' WHERE id = $1`, []any{cur}},
-			{`UPDATE signing_keys SET state = 'current', activated_at = $1 WHERE id = $2`, []any{t, nxt}},
-		}
-		for _, st := range steps {
-			if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
-				return mapError(err, "Signing key")
+		for _, k := range next {
+			byState := ids[k.Algorithm]
+			steps := []struct {
+				sql  string
+				args []any
+			}{
+				{`UPDATE signing_keys SET state = 'retired', retired_at = $1 WHERE state = 'previous' AND algorithm = $2`, []any{t, k.Algorithm}},
+				{`UPDATE signing_keys SET state = 'previous' WHERE id = $1`, []any{byState[gatehouse.KeyStateCurrent]}},
+				{`UPDATE signing_keys SET state = 'current', activated_at = $1 WHERE id = $2`, []any{t, byState[gatehouse.KeyStateNext]}},
+			}
+			for _, st := range steps {
+				if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
+					return mapError(err, "Signing key")
+				}
+			}
+			if err := insertSigningKey(ctx, tx, k); err != nil {
+				return err
 			}
 		}
-		return insertSigningKey(ctx, tx, next)
+		return nil
 	})
 }
 
-// publishedIDs returns the IDs of the published keys by state.
-func publishedIDs(ctx context.Context, tx pgx.Tx) (map[string]string, error) {
-	rows, err := tx.Query(ctx, `SELECT state, id FROM signing_keys WHERE state IN `+publishedStates)
+// publishedIDs returns the IDs of the published keys by algorithm and state.
+func publishedIDs(ctx context.Context, tx pgx.Tx) (record.PublishedKeyIDs, error) {
+	rows, err := tx.Query(ctx, `SELECT algorithm, state, id FROM signing_keys WHERE state IN `+publishedStates)
 	if err != nil {
 		return nil, mapError(err, "Signing key")
 	}
 	defer rows.Close()
-	ids := map[string]string{}
+	ids := record.PublishedKeyIDs{}
 	for rows.Next() {
-		var state, id string
-		if err := rows.Scan(&state, &id); err != nil {
+		var alg, state, id string
+		if err := rows.Scan(&alg, &state, &id); err != nil {
 			return nil, mapError(err, "Signing key")
 		}
-		ids[state] = id
+		ids.Add(alg, state, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, mapError(err, "Signing key")
@@ -140,17 +140,13 @@ func publishedIDs(ctx context.Context, tx pgx.Tx) (map[string]string, error) {
 	return ids, nil
 }
 
-// InitSigningKeys inserts current and next (filled as record.FillSigningKey says, a zero CreatedAt
-// being now) when no key is published, in one transaction holding the advisory lock
-// SigningKeyLockKey, so that of concurrent first starts (in any instance) exactly one inserts
-// its pair and reports true; the others report false and leave their keys unsaved. The same
-// ID for both → CodeConflict.
+// InitSigningKeys inserts current and next (one algorithm; filled as record.FillSigningKey says,
+// a zero CreatedAt being now) when no key of their algorithm is published, in one transaction
+// holding the advisory lock SigningKeyLockKey, so that of concurrent first starts (in any
+// instance) exactly one inserts its pair and reports true; the others report false and leave
+// their keys unsaved. The same ID for both → CodeConflict; two algorithms → CodeInvalidRequest.
 func (s *Store) InitSigningKeys(ctx context.Context, current, next *gatehouse.SigningKey) (bool, error) {
-	now := time.Now()
-	if err := record.FillSigningKey(current, gatehouse.KeyStateCurrent, now); err != nil {
-		return false, err
-	}
-	if err := record.FillSigningKey(next, gatehouse.KeyStateNext, now); err != nil {
+	if err := record.FillSigningKeyPair(current, next, time.Now()); err != nil {
 		return false, err
 	}
 	inserted := false
@@ -159,8 +155,8 @@ func (s *Store) InitSigningKeys(ctx context.Context, current, next *gatehouse.Si
 			return err
 		}
 		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM signing_keys WHERE state IN `+publishedStates).
-			Scan(&n); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM signing_keys
+			WHERE state IN `+publishedStates+` AND algorithm = $1`, current.Algorithm).Scan(&n); err != nil {
 			return mapError(err, "Signing key")
 		}
 		if n > 0 {

@@ -79,7 +79,6 @@ func (s *Store) ListIdentities(ctx context.Context, userID string) ([]gatehouse.
 }
 
 // DeleteIdentity unlinks the user's identity at provider.
-func (s *Store) DeleteIdentity(ctx context.Context, userID, provider string) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM identities WHERE user_id = ? AND provider = ?`, userID, provider)
-	return affectedOne(res, err, "Identity")
+func (s *Store) DeleteIdentity(ctx context.Context, userID, provider string, guard *gatehouse.SignInGuard) error {
+	return s.deleteGuarded(ctx, userID, guard, "Identity", `DELETE FROM identities WHERE user_id = ? AND provider = ?`, userID, provider)
 }

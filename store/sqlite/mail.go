@@ -13,31 +13,32 @@ import (
 
 // mailColumns is the column list of outbox_mails that mailDest reads, in order.
 const mailColumns = `id, kind, to_address, subject, text_body, html_body, created_at, attempts,
-	next_attempt_at, sent_at, last_error`
+	next_attempt_at, sent_at, last_error, failed_at`
 
 // mailDest holds the scan targets of the mailColumns.
 type mailDest struct {
 	m             gatehouse.OutboundMail
 	created, next int64
-	sent          sql.NullInt64
+	sent, failed  sql.NullInt64
 }
 
 func (d *mailDest) targets() []any {
 	return []any{&d.m.ID, &d.m.Kind, &d.m.To, &d.m.Subject, &d.m.Text, &d.m.HTML, &d.created,
-		&d.m.Attempts, &d.next, &d.sent, &d.m.LastError}
+		&d.m.Attempts, &d.next, &d.sent, &d.m.LastError, &d.failed}
 }
 
 func (d *mailDest) mail() gatehouse.OutboundMail {
 	d.m.CreatedAt, d.m.NextAttemptAt, d.m.SentAt = fromMillis(d.created), fromMillis(d.next), fromNullMillis(d.sent)
+	d.m.FailedAt = fromNullMillis(d.failed)
 	return d.m
 }
 
 // insertMail inserts the filled mail m.
 func insertMail(ctx context.Context, db execer, m *gatehouse.OutboundMail) error {
 	_, err := db.ExecContext(ctx, `INSERT INTO outbox_mails (`+mailColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, m.Kind, m.To, m.Subject, m.Text, m.HTML, millis(m.CreatedAt), m.Attempts,
-		millis(m.NextAttemptAt), nullMillis(m.SentAt), m.LastError)
+		millis(m.NextAttemptAt), nullMillis(m.SentAt), m.LastError, nullMillis(m.FailedAt))
 	return mapError(err, "Mail")
 }
 
@@ -65,7 +66,7 @@ func (s *Store) ClaimMail(ctx context.Context, now time.Time, limit int, lease t
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox_mails SET next_attempt_at = ?
-			WHERE id IN (SELECT id FROM outbox_mails WHERE sent_at IS NULL AND next_attempt_at <= ?
+			WHERE id IN (SELECT id FROM outbox_mails WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?
 				ORDER BY created_at, id LIMIT ?)
 			RETURNING `+mailColumns, millis(now.Add(lease)), millis(now), limit)
 		if err != nil {
@@ -111,5 +112,14 @@ func (s *Store) MarkMailFailed(ctx context.Context, id string, next time.Time, e
 	res, err := s.w.ExecContext(ctx, `UPDATE outbox_mails
 		SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`,
 		record.ClipError(errText), millis(next), id)
+	return affectedOne(res, err, "Mail")
+}
+
+// MarkMailDead counts a last failed attempt, sets LastError (cut to 2000 bytes) and gives up on
+// the mail (FailedAt): it is never claimed again.
+func (s *Store) MarkMailDead(ctx context.Context, id string, at time.Time, errText string) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE outbox_mails
+		SET attempts = attempts + 1, last_error = ?, failed_at = ? WHERE id = ? AND sent_at IS NULL`,
+		record.ClipError(errText), millis(at), id)
 	return affectedOne(res, err, "Mail")
 }

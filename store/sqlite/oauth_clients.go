@@ -99,11 +99,26 @@ func (s *Store) ListOAuthClients(ctx context.Context, orgID string) ([]gatehouse
 	return out, nil
 }
 
-// DeleteOAuthClient deletes one of the organization's clients.
+// DeleteOAuthClient deletes one of the organization's clients and, in the same transaction,
+// everything granted to it: refresh families (their tokens by cascade), unredeemed codes, device
+// flows and consents.
 func (s *Store) DeleteOAuthClient(ctx context.Context, orgID, id string) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM oauth_clients WHERE id = ? AND org_id = ?`, id, orgID)
-	return affectedOne(res, err, "OAuth client")
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM oauth_clients WHERE id = ? AND org_id = ?`, id, orgID)
+		if err := affectedOne(res, err, "OAuth client"); err != nil {
+			return err
+		}
+		for _, table := range clientGrantTables {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE client_id = ?`, id); err != nil {
+				return mapError(err, "OAuth grant")
+			}
+		}
+		return nil
+	})
 }
+
+// clientGrantTables hold what a client was granted; DeleteOAuthClient empties them of it.
+var clientGrantTables = []string{"oauth_refresh_families", "oauth_authorization_codes", "oauth_device_authorizations", "oauth_consents"}
 
 // RotateOAuthClientSecret replaces a confidential client's secret hash and prefix and sets its
 // UpdatedAt to at, in one transaction. Not the org's → not found; a public client, or a hash of

@@ -106,9 +106,8 @@ func (s *Store) RenamePasskey(ctx context.Context, userID, id, name string) erro
 }
 
 // DeletePasskey deletes one of the user's passkeys.
-func (s *Store) DeletePasskey(ctx context.Context, userID, id string) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM passkeys WHERE id = ? AND user_id = ?`, id, userID)
-	return affectedOne(res, err, "Passkey")
+func (s *Store) DeletePasskey(ctx context.Context, userID, id string, guard *gatehouse.SignInGuard) error {
+	return s.deleteGuarded(ctx, userID, guard, "Passkey", `DELETE FROM passkeys WHERE id = ? AND user_id = ?`, id, userID)
 }
 
 // RecordPasskeyUse stores a sign-in's sign count, backup state, credential record (nil or empty:

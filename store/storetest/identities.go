@@ -19,6 +19,8 @@ func identityTests() []test {
 		{"Delete", testIdentityDelete},
 		{"CreateConcurrent", testIdentityCreateConcurrent},
 		{"DeletedWithUser", testIdentityDeletedWithUser},
+		{"SignInGuard", testSignInGuard},
+		{"SignInGuardConcurrent", testSignInGuardConcurrent},
 	}
 }
 
@@ -188,12 +190,12 @@ func testIdentityDelete(t *testing.T, s gatehouse.Store) {
 		{"provider in another case", u.ID, "Google"},
 	}
 	for _, c := range cases {
-		wantNotFound(t, "DeleteIdentity: "+c.name, s.DeleteIdentity(ctx, c.userID, c.provider))
+		wantNotFound(t, "DeleteIdentity: "+c.name, s.DeleteIdentity(ctx, c.userID, c.provider, nil))
 	}
-	if err := s.DeleteIdentity(ctx, u.ID, "google"); err != nil {
+	if err := s.DeleteIdentity(ctx, u.ID, "google", nil); err != nil {
 		t.Fatalf("DeleteIdentity: %v", err)
 	}
-	wantNotFound(t, "DeleteIdentity again", s.DeleteIdentity(ctx, u.ID, "google"))
+	wantNotFound(t, "DeleteIdentity again", s.DeleteIdentity(ctx, u.ID, "google", nil))
 	_, _, err := s.IdentityBySubject(ctx, "google", i.Subject)
 	wantNotFound(t, "the unlinked identity", err)
 	if got, err := s.ListIdentities(ctx, u.ID); err != nil || len(got) != 1 || got[0].ID != keep.ID {

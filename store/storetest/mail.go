@@ -21,6 +21,7 @@ func mailTests() []test {
 		{"ClaimArguments", testClaimArguments},
 		{"MarkSent", testMarkMailSent},
 		{"MarkFailed", testMarkMailFailed},
+		{"MarkDead", testMarkMailDead},
 		{"MarkUnknown", testMarkMailUnknown},
 		{"ClaimConcurrent", func(t *testing.T, s gatehouse.Store) { checkConcurrentMailClaims(t, s, s) }},
 	}
@@ -348,6 +349,31 @@ func testMarkMailUnknown(t *testing.T, s gatehouse.Store) {
 	unknown := gatehouse.NewID(gatehouse.PrefixMail, base, nil)
 	wantNotFound(t, "MarkMailSent(unknown)", s.MarkMailSent(ctx, unknown, base))
 	wantNotFound(t, "MarkMailFailed(unknown)", s.MarkMailFailed(ctx, unknown, base, "x"))
+	wantNotFound(t, "MarkMailDead(unknown)", s.MarkMailDead(ctx, unknown, base, "x"))
+}
+
+// testMarkMailDead: a dead letter is never claimed again, however late; other mails are
+// untouched; a sent mail cannot die.
+func testMarkMailDead(t *testing.T, s gatehouse.Store) {
+	ctx := t.Context()
+	m := mustEnqueue(t, s, newMail("gone@example.com", base))
+	other := mustEnqueue(t, s, newMail("fine@example.com", at(time.Millisecond)))
+	got := mustClaim(t, s, at(time.Second), 1)
+	if len(got) != 1 || got[0].ID != m.ID {
+		t.Fatalf("claimed %v, want %s", mailIDs(got), m.ID)
+	}
+	died := at(2 * time.Second)
+	if err := s.MarkMailDead(ctx, m.ID, died, "550 5.1.1 no such user"); err != nil {
+		t.Fatalf("MarkMailDead: %v", err)
+	}
+	got = mustClaim(t, s, at(1000*time.Hour), 10)
+	if !slices.Equal(mailIDs(got), []string{other.ID}) {
+		t.Fatalf("claimed %v after MarkMailDead, want only %s", mailIDs(got), other.ID)
+	}
+	if err := s.MarkMailSent(ctx, other.ID, died); err != nil {
+		t.Fatal(err)
+	}
+	wantNotFound(t, "MarkMailDead(sent)", s.MarkMailDead(ctx, other.ID, died, "x"))
 }
 
 // checkConcurrentMailClaims enqueues mails and lets workers on a and b (the same store or two

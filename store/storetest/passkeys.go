@@ -220,12 +220,12 @@ func testPasskeyDelete(t *testing.T, s gatehouse.Store) {
 	other := mustCreateUser(t, s, "intruder")
 	p := mustCreatePasskey(t, s, newPasskey(u.ID, "doomed", base))
 	keep := mustCreatePasskey(t, s, newPasskey(u.ID, "kept", at(time.Minute)))
-	wantNotFound(t, "DeletePasskey of another user's passkey", s.DeletePasskey(ctx, other.ID, p.ID))
-	wantNotFound(t, "DeletePasskey of an unknown passkey", s.DeletePasskey(ctx, u.ID, gatehouse.NewID(gatehouse.PrefixPasskey, base, nil)))
-	if err := s.DeletePasskey(ctx, u.ID, p.ID); err != nil {
+	wantNotFound(t, "DeletePasskey of another user's passkey", s.DeletePasskey(ctx, other.ID, p.ID, nil))
+	wantNotFound(t, "DeletePasskey of an unknown passkey", s.DeletePasskey(ctx, u.ID, gatehouse.NewID(gatehouse.PrefixPasskey, base, nil), nil))
+	if err := s.DeletePasskey(ctx, u.ID, p.ID, nil); err != nil {
 		t.Fatalf("DeletePasskey: %v", err)
 	}
-	wantNotFound(t, "DeletePasskey again", s.DeletePasskey(ctx, u.ID, p.ID))
+	wantNotFound(t, "DeletePasskey again", s.DeletePasskey(ctx, u.ID, p.ID, nil))
 	_, _, err := s.PasskeyByCredentialID(ctx, p.CredentialID)
 	wantNotFound(t, "the deleted passkey", err)
 	if got, err := s.ListPasskeys(ctx, u.ID); err != nil || len(got) != 1 || got[0].ID != keep.ID {

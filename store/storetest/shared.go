@@ -52,6 +52,18 @@ func RunShared(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"RotateSigningKeysAcrossInstances", func(t *testing.T, open Opener) {
 			checkConcurrentRotations(t, openClosed(t, open), openClosed(t, open))
 		}},
+		{"RedeemAuthorizationCodeAcrossInstances", func(t *testing.T, open Opener) {
+			checkConcurrentRedeems(t, openClosed(t, open), openClosed(t, open))
+		}},
+		{"RotateRefreshTokenAcrossInstances", func(t *testing.T, open Opener) {
+			checkConcurrentRefreshRotations(t, openClosed(t, open), openClosed(t, open))
+		}},
+		{"PollDeviceAuthorizationAcrossInstances", func(t *testing.T, open Opener) {
+			checkConcurrentPolls(t, openClosed(t, open), openClosed(t, open))
+		}},
+		{"GrantConsentAcrossInstances", func(t *testing.T, open Opener) {
+			checkConcurrentGrants(t, openClosed(t, open), openClosed(t, open))
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, newDatabase(t)) })

@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gatehouse.Store) {
 		{"Challenges", challengeTests()},
 		{"OAuthClients", oauthClientTests()},
 		{"SigningKeys", signingKeyTests()},
+		{"OAuthGrants", oauthGrantTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

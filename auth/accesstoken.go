@@ -1,0 +1,77 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/gatehouse-auth/gatehouse"
+)
+
+// AccessTokenVerifier verifies OAuth JWT access tokens: package oauth's Provider. Authenticate
+// and Verify hand it every bearer that looks like a JWT.
+type AccessTokenVerifier interface {
+	VerifyAccessToken(ctx context.Context, raw string) (*gatehouse.AccessToken, error)
+}
+
+// SetAccessTokenVerifier lets Authenticate and Verify accept OAuth access tokens. Call it once,
+// before serving (the provider needs the Service, so it cannot be passed to New).
+func (s *Service) SetAccessTokenVerifier(v AccessTokenVerifier) { s.accessTokens = v }
+
+// looksLikeJWT reports whether a bearer has the shape of a compact JWS.
+func looksLikeJWT(bearer string) bool { return strings.Count(bearer, ".") == 2 }
+
+// authenticateAccessToken verifies a JWT access token and returns its principal: User is its
+// subject (loaded, so that a deleted or disabled user's tokens stop at once), or nil for a
+// client_credentials token (subject = client), which only allowClient callers (Verify) accept.
+func (s *Service) authenticateAccessToken(ctx context.Context, bearer string, allowClient bool) (*gatehouse.Principal, error) {
+	if s.accessTokens == nil {
+		return nil, errInvalidToken
+	}
+	at, err := s.accessTokens.VerifyAccessToken(ctx, bearer)
+	if err != nil {
+		return nil, err
+	}
+	p := &gatehouse.Principal{Access: at, Credential: gatehouse.CredentialAccessToken}
+	if at.Subject == at.ClientID {
+		if !allowClient {
+			return nil, errInvalidToken
+		}
+		return p, nil
+	}
+	u, err := s.store.UserByID(ctx, at.Subject)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, errInvalidToken
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled() || u.Kind != gatehouse.KindUser {
+		return nil, errInvalidToken
+	}
+	p.User = u
+	return p, nil
+}
+
+// thirdPartyApp reports whether p is an OAuth access token of a third-party application (any
+// client but the built-in CLI): such a token acts only within the scopes the user granted and
+// never manages the user's credentials or account.
+func thirdPartyApp(p *gatehouse.Principal) bool {
+	return p != nil && p.Access != nil && p.Access.ClientID != gatehouse.BuiltInCLIClientID
+}
+
+// sessionLike reports whether p is a session or an access token of the built-in CLI, which the
+// CLI's `gatehouse tokens create` uses like a session.
+func sessionLike(p *gatehouse.Principal) bool {
+	switch p.Credential {
+	case gatehouse.CredentialSession:
+		return true
+	case gatehouse.CredentialAccessToken:
+		return p.Access != nil && p.Access.ClientID == gatehouse.BuiltInCLIClientID
+	}
+	return false
+}
+
+var errThirdPartyAppAPI = gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "An application's access token is for the platform's APIs and /oauth2/userinfo, not for Gatehouse's own account API.")
+
+var errThirdPartyApp = gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "An application's access token cannot manage the account or its credentials.")

@@ -1,0 +1,130 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/oauth"
+)
+
+// The consent page (template web/templates/consent.html). The form carries the authorization
+// request in hidden fields; they are never trusted: the POST parses them again with
+// ParseAuthorize, exactly as /oauth2/authorize does. Cross-site submission is refused by the
+// CrossOrigin middleware, like every form of the site, and the page cannot be framed.
+
+// ConsentPageData is what the consent page shows. PageData.Username is the signed-in user.
+type ConsentPageData struct {
+	PageData
+	ClientID   string
+	ClientName string
+	// RedirectHost is where the browser goes after the decision (the redirect URI's host, or
+	// its scheme for a native app).
+	RedirectHost string
+	Scopes       []ScopeView
+	// Request is the authorization request, for the form's hidden fields.
+	Request []HiddenField
+	// Remember is the "remember this decision" checkbox's state (checked by default).
+	Remember bool
+}
+
+// HiddenField is a hidden input of a form.
+type HiddenField struct {
+	Name, Value string
+}
+
+// renderConsent shows the consent page for the validated request a (req as it came).
+func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, req oauth.AuthorizeRequest, a *oauth.Authorization) {
+	data := ConsentPageData{
+		PageData:     PageData{Username: p.User.Username, DisplayName: p.User.DisplayName},
+		ClientID:     a.Client.ID,
+		ClientName:   a.Client.Name,
+		RedirectHost: redirectHost(a.RedirectURI),
+		Scopes:       scopeViews(a.Scopes),
+		Remember:     true,
+	}
+	v := authorizeValues(req)
+	for _, name := range authorizeParams {
+		if v.Has(name) {
+			data.Request = append(data.Request, HiddenField{Name: name, Value: v.Get(name)})
+		}
+	}
+	allowFormRedirectTo(w, a.RedirectURI)
+	s.Pages.Render(w, r, http.StatusOK, pageConsent, data)
+}
+
+// redirectHost names where a redirect URI leads, for people: its host, or its scheme.
+func redirectHost(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return ""
+	}
+	if u.Host != "" {
+		return u.Host
+	}
+	return u.Scheme + ":"
+}
+
+// oauthConsentPage is GET /oauth2/consent with an authorization request's query: the consent
+// page, whatever remembered consent there is (the authorization endpoint skips it when it can).
+func (s *Server) oauthConsentPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if name := repeatedParam(q); name != "" {
+		s.renderOAuthError(w, r, repeatedParamError(name))
+		return
+	}
+	req := authorizeRequestOf(q)
+	a, err := s.OAuth.ParseAuthorize(r.Context(), req)
+	if err != nil {
+		s.authorizeFailed(w, r, err)
+		return
+	}
+	p, err := s.pagePrincipal(w, r)
+	if err != nil {
+		s.renderPageError(w, r, pageError, PageData{}, err)
+		return
+	}
+	if p == nil || p.User == nil {
+		loginFor(w, r, authorizeURL(req))
+		return
+	}
+	s.renderConsent(w, r, p, req, a)
+}
+
+// oauthConsentSubmit is POST /oauth2/consent: action=approve issues the code (remembering the
+// consent when "remember" is checked), action=deny sends error=access_denied; both answer 303
+// to the client.
+func (s *Server) oauthConsentSubmit(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.renderPageError(w, r, pageError, PageData{}, formError(err))
+		return
+	}
+	form := r.PostForm
+	if name := repeatedParam(form); name != "" {
+		s.renderOAuthError(w, r, repeatedParamError(name))
+		return
+	}
+	req := authorizeRequestOf(form)
+	a, err := s.OAuth.ParseAuthorize(r.Context(), req)
+	if err != nil {
+		s.authorizeFailed(w, r, err)
+		return
+	}
+	p, err := s.pagePrincipal(w, r)
+	if err != nil {
+		s.renderPageError(w, r, pageError, PageData{}, err)
+		return
+	}
+	if p == nil || p.User == nil {
+		loginFor(w, r, authorizeURL(req))
+		return
+	}
+	switch form.Get("action") {
+	case "approve":
+		s.approveAuthorization(w, r, p, a, form.Get("remember") != "")
+	case "deny":
+		http.Redirect(w, r, s.OAuth.Deny(a), http.StatusSeeOther)
+	default:
+		s.renderOAuthError(w, r, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "Choose Allow or Deny."))
+	}
+}

@@ -1,0 +1,266 @@
+package oauth
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/auth"
+)
+
+func TestMetadataUsesTheConfiguredIssuer(t *testing.T) {
+	p := New(nil, nil, nil, Config{Issuer: "https://auth.example.org/"}, Options{})
+	m := p.Metadata()
+	want := map[string]string{
+		"issuer":                        "https://auth.example.org",
+		"authorization_endpoint":        "https://auth.example.org/oauth2/authorize",
+		"token_endpoint":                "https://auth.example.org/oauth2/token",
+		"device_authorization_endpoint": "https://auth.example.org/oauth2/device_authorization",
+		"introspection_endpoint":        "https://auth.example.org/oauth2/introspect",
+		"revocation_endpoint":           "https://auth.example.org/oauth2/revoke",
+		"userinfo_endpoint":             "https://auth.example.org/oauth2/userinfo",
+		"jwks_uri":                      "https://auth.example.org/.well-known/jwks.json",
+	}
+	for k, v := range want {
+		if m[k] != v {
+			t.Errorf("%s = %v, want %v", k, m[k], v)
+		}
+	}
+	lists := map[string][]string{
+		"response_types_supported":              {"code"},
+		"response_modes_supported":              {"query"},
+		"code_challenge_methods_supported":      {"S256"},
+		"grant_types_supported":                 {"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"},
+		"token_endpoint_auth_methods_supported": {"client_secret_basic", "client_secret_post", "none"},
+		"subject_types_supported":               {"public"},
+		"id_token_signing_alg_values_supported": {"RS256"},
+	}
+	for k, v := range lists {
+		got, _ := m[k].([]string)
+		if strings.Join(got, " ") != strings.Join(v, " ") {
+			t.Errorf("%s = %v, want %v", k, m[k], v)
+		}
+	}
+	if m["authorization_response_iss_parameter_supported"] != true {
+		t.Error("authorization_response_iss_parameter_supported must be true")
+	}
+}
+
+func TestParseAuthorize(t *testing.T) {
+	eachStore(t, func(t *testing.T, f *fixture) {
+		web, _ := f.webApp(t)
+		noCode, _ := f.client(t, auth.OAuthClientInput{GrantTypes: []string{auth.GrantClientCredentials}, Scopes: []string{"calls:read"}})
+		_, challenge := pkce("abc")
+		good := AuthorizeRequest{
+			ClientID: web.ID, RedirectURI: "https://app.example.com/callback", ResponseType: "code",
+			Scope: "openid profile", State: "xyz", CodeChallenge: challenge, CodeChallengeMethod: "S256",
+		}
+		cases := []struct {
+			name     string
+			change   func(r *AuthorizeRequest)
+			code     gatehouse.Code // "" when valid
+			redirect bool           // the error goes back to the client
+		}{
+			{"valid", func(r *AuthorizeRequest) {}, "", false},
+			{"no scope means the client's scopes", func(r *AuthorizeRequest) { r.Scope = "" }, "", false},
+			{"loopback with another port", func(r *AuthorizeRequest) { r.RedirectURI = "http://127.0.0.1:51234/cb" }, "", false},
+			{"loopback without a port", func(r *AuthorizeRequest) { r.RedirectURI = "http://127.0.0.1/cb" }, "", false},
+			{"unknown client", func(r *AuthorizeRequest) { r.ClientID = "cli_nope" }, gatehouse.CodeInvalidClient, false},
+			{"no client", func(r *AuthorizeRequest) { r.ClientID = "" }, gatehouse.CodeInvalidRequest, false},
+			{"missing redirect_uri", func(r *AuthorizeRequest) { r.RedirectURI = "" }, gatehouse.CodeInvalidRequest, false},
+			{"redirect with an extra slash", func(r *AuthorizeRequest) { r.RedirectURI = "https://app.example.com/callback/" }, gatehouse.CodeInvalidRequest, false},
+			{"redirect with another host", func(r *AuthorizeRequest) { r.RedirectURI = "https://evil.example.com/callback" }, gatehouse.CodeInvalidRequest, false},
+			{"redirect with a query added", func(r *AuthorizeRequest) { r.RedirectURI = "https://app.example.com/callback?x=1" }, gatehouse.CodeInvalidRequest, false},
+			{"https redirect with a port added", func(r *AuthorizeRequest) { r.RedirectURI = "https://app.example.com:444/callback" }, gatehouse.CodeInvalidRequest, false},
+			{"loopback with another path", func(r *AuthorizeRequest) { r.RedirectURI = "http://127.0.0.1:8400/other" }, gatehouse.CodeInvalidRequest, false},
+			{"loopback with another host", func(r *AuthorizeRequest) { r.RedirectURI = "http://localhost:8400/cb" }, gatehouse.CodeInvalidRequest, false},
+			{"loopback with a non-numeric port", func(r *AuthorizeRequest) { r.RedirectURI = "http://127.0.0.1:x/cb" }, gatehouse.CodeInvalidRequest, false},
+			{"response_type token", func(r *AuthorizeRequest) { r.ResponseType = "token" }, gatehouse.CodeUnsupportedResponseType, true},
+			{"response_type missing", func(r *AuthorizeRequest) { r.ResponseType = "" }, gatehouse.CodeInvalidRequest, true},
+			{"response_mode fragment", func(r *AuthorizeRequest) { r.ResponseMode = "fragment" }, gatehouse.CodeInvalidRequest, true},
+			{"PKCE missing", func(r *AuthorizeRequest) { r.CodeChallenge, r.CodeChallengeMethod = "", "" }, gatehouse.CodeInvalidRequest, true},
+			{"PKCE plain", func(r *AuthorizeRequest) { r.CodeChallengeMethod = "plain" }, gatehouse.CodeInvalidRequest, true},
+			{"PKCE method missing", func(r *AuthorizeRequest) { r.CodeChallengeMethod = "" }, gatehouse.CodeInvalidRequest, true},
+			{"PKCE challenge malformed", func(r *AuthorizeRequest) { r.CodeChallenge = "short" }, gatehouse.CodeInvalidRequest, true},
+			{"scope the client lacks", func(r *AuthorizeRequest) { r.Scope = "openid calls:write" }, gatehouse.CodeInvalidScope, true},
+			{"reserved scope", func(r *AuthorizeRequest) { r.Scope = "gatehouse:verify" }, gatehouse.CodeInvalidScope, true},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				r := good
+				c.change(&r)
+				a, err := f.p.ParseAuthorize(context.Background(), r)
+				if c.code == "" {
+					if err != nil {
+						t.Fatalf("ParseAuthorize: %v", err)
+					}
+					if a.RedirectURI != r.RedirectURI || a.State != "xyz" || len(a.Scopes) == 0 {
+						t.Fatalf("authorization %+v", a)
+					}
+					return
+				}
+				ae := asAuthorizeError(t, err)
+				if ae.Code != c.code {
+					t.Fatalf("code %q, want %q (%v)", ae.Code, c.code, err)
+				}
+				if (ae.RedirectURI != "") != c.redirect {
+					t.Fatalf("RedirectURI %q, want redirect=%v", ae.RedirectURI, c.redirect)
+				}
+				if c.redirect {
+					u, _ := url.Parse(f.p.ErrorRedirectURL(ae))
+					q := u.Query()
+					if q.Get("error") != string(c.code) || q.Get("state") != "xyz" || q.Get("iss") != testIssuer {
+						t.Fatalf("error redirect %s", u)
+					}
+				}
+			})
+		}
+		t.Run("client without the code grant", func(t *testing.T) {
+			r := good
+			r.ClientID = noCode.ID
+			_, err := f.p.ParseAuthorize(context.Background(), r)
+			// It has no redirect URIs at all: never redirected.
+			if ae := asAuthorizeError(t, err); ae.RedirectURI != "" {
+				t.Fatalf("redirected to %q", ae.RedirectURI)
+			}
+		})
+	})
+}
+
+func TestRedirectURIRegistered(t *testing.T) {
+	reg := []string{"https://app.example.com/cb", "http://127.0.0.1:8400/cb", "http://[::1]/cb", "http://localhost:3000/"}
+	cases := []struct {
+		uri string
+		ok  bool
+	}{
+		{"https://app.example.com/cb", true},
+		{"https://app.example.com/cb/", false},
+		{"https://APP.example.com/cb", false},
+		{"http://127.0.0.1:9/cb", true},
+		{"http://127.0.0.1/cb", true},
+		{"http://127.0.0.1:9/cb/", false},
+		{"http://127.0.0.1:9/cb?x", false},
+		{"http://[::1]:65000/cb", true},
+		{"http://[::1]:65000/cc", false},
+		{"http://localhost:1/", true},
+		{"http://localhost:1", false},
+		{"http://127.0.0.2:8400/cb", false},
+		{"https://127.0.0.1:8400/cb", false},
+		{"http://user@127.0.0.1:8400/cb", false},
+	}
+	for _, c := range cases {
+		t.Run(c.uri, func(t *testing.T) {
+			if got := redirectURIRegistered(reg, c.uri); got != c.ok {
+				t.Fatalf("got %v, want %v", got, c.ok)
+			}
+		})
+	}
+}
+
+func TestConsent(t *testing.T) {
+	eachStore(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		web, ca := f.webApp(t)
+		alice := f.register(t, "alice")
+		_, challenge := pkce("c")
+		parse := func(scope, prompt string) *Authorization {
+			a, err := f.p.ParseAuthorize(ctx, AuthorizeRequest{ClientID: web.ID, RedirectURI: web.RedirectURIs[0], ResponseType: "code",
+				Scope: scope, CodeChallenge: challenge, CodeChallengeMethod: "S256", Prompt: prompt})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		needed := func(a *Authorization) bool {
+			n, err := f.p.ConsentNeeded(ctx, alice.user, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		a := parse("openid profile offline_access", "")
+		if !needed(a) {
+			t.Fatal("consent not needed before any was given")
+		}
+		if _, err := f.p.Approve(ctx, alice.pr, a, false, auth.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+		if !needed(a) {
+			t.Fatal("an approval without remember was remembered")
+		}
+		if _, err := f.p.Approve(ctx, alice.pr, a, true, auth.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+		cases := []struct {
+			name, scope, prompt string
+			want                bool
+		}{
+			{"same scopes", "openid profile offline_access", "", false},
+			{"fewer scopes", "openid", "", false},
+			{"prompt=consent", "openid", "consent", true},
+			{"prompt=login consent", "openid", "login consent", true},
+			{"a new scope", "openid email", "", true},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				if got := needed(parse(c.scope, c.prompt)); got != c.want {
+					t.Fatalf("ConsentNeeded = %v, want %v", got, c.want)
+				}
+			})
+		}
+		views, err := f.p.ListConsents(ctx, alice.pr)
+		if err != nil || len(views) != 1 || views[0].ClientID != web.ID || views[0].ClientName != web.Name {
+			t.Fatalf("ListConsents = %+v, %v", views, err)
+		}
+		// Revoking the consent revokes the client's refresh tokens of the user.
+		tok := f.codeTokens(t, alice, web, ca, "openid offline_access")
+		if err := f.p.RevokeConsent(ctx, alice.pr, web.ID, auth.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.p.Token(ctx, TokenRequest{GrantType: auth.GrantRefreshToken, RefreshToken: tok.RefreshToken, Client: ca}, auth.Meta{})
+		wantCode(t, err, gatehouse.CodeInvalidGrant)
+		if !needed(parse("openid", "")) {
+			t.Fatal("consent still remembered after revocation")
+		}
+		wantCode(t, f.p.RevokeConsent(ctx, alice.pr, web.ID, auth.Meta{}), gatehouse.CodeNotFound)
+	})
+}
+
+func TestApproveOnlyForAPersonsSession(t *testing.T) {
+	eachStore(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		web, _ := f.webApp(t)
+		alice := f.register(t, "alice")
+		pat, err := f.svc.CreatePAT(ctx, alice.pr, auth.PATInput{Name: "ci", ExpiresIn: "30d"}, auth.Meta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		viaPAT := f.signIn(t, pat.Token)
+		_, challenge := pkce("d")
+		a, err := f.p.ParseAuthorize(ctx, AuthorizeRequest{ClientID: web.ID, RedirectURI: web.RedirectURIs[0], ResponseType: "code",
+			Scope: "openid", CodeChallenge: challenge, CodeChallengeMethod: "S256"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases := []struct {
+			name string
+			pr   *gatehouse.Principal
+		}{
+			{"nobody", nil},
+			{"a PAT", viaPAT.pr},
+			{"an API key", &gatehouse.Principal{APIKey: &gatehouse.APIKey{ID: "key_x"}, Credential: gatehouse.CredentialAPIKey}},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				_, err := f.p.Approve(ctx, c.pr, a, true, auth.Meta{})
+				wantCode(t, err, gatehouse.CodeInsufficientPerms)
+			})
+		}
+		deny, _ := url.Parse(f.p.Deny(a))
+		if deny.Query().Get("error") != "access_denied" || deny.Query().Get("iss") != testIssuer {
+			t.Fatalf("Deny = %s", deny)
+		}
+	})
+}

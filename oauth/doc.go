@@ -1,0 +1,32 @@
+// Package oauth is Gatehouse's OAuth 2.0 / OpenID Connect authorization server: the use cases
+// behind /oauth2/* and the discovery document, without HTTP (package httpapi maps requests and
+// answers onto the exported API of this package).
+//
+// Contract:
+//   - Issuer is Config.Issuer (GATEHOUSE_PUBLIC_URL), never a Host header; every endpoint URL of
+//     Metadata and the "iss" of every token and redirect derive from it.
+//   - Grants: authorization_code with PKCE S256 required of every client (plain and missing
+//     challenges are refused), refresh_token, client_credentials (confidential clients only) and
+//     the device code grant (RFC 8628). No implicit, no password grant.
+//   - Access tokens are JWTs (RFC 9068: typ at+jwt, kid, RS256 by the current key of package
+//     keys) with iss, sub (the user, or the client for client_credentials), aud
+//     (Config.Audience, default the issuer), exp, iat, nbf, jti, client_id and scope;
+//     VerifyAccessToken accepts only RS256/ES256 signatures by a published key, typ at+jwt, the
+//     issuer and audience, an unexpired exp, and a jti not on the denylist.
+//   - ID tokens (typ JWT) carry iss, sub, aud and azp (the client), exp, iat, auth_time, nonce,
+//     at_hash and the profile / email claims the scopes allow.
+//   - Every other secret (authorization codes, refresh tokens `<brand>_rt_…`, device codes,
+//     user codes) is random from Options.Random (crypto/rand) and stored only as SHA-256.
+//     Codes live Config.CodeTTL (60 s) and work once: a second redemption fails (invalid_grant)
+//     and revokes what the first issued. Refresh tokens rotate on every use; presenting a used
+//     one revokes its whole family.
+//   - A refresh token is issued only when the client has the refresh_token grant and the user
+//     granted offline_access (OpenID Connect Core 11), for the code and device grants alike.
+//   - Errors are *gatehouse.Error with the RFC codes (invalid_client, invalid_grant, ...);
+//     ParseAuthorize's are *AuthorizeError, redirectable or not. Errors and logs never carry a
+//     secret.
+//   - Audit events: token.issued, token.refreshed, token.revoked, oauth.consent_granted,
+//     oauth.consent_revoked, device.approved, device.denied, with the client's organization.
+//   - Time comes from Options.Now and randomness from Options.Random, so that expiry and
+//     rotation tests are deterministic.
+package oauth

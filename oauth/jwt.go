@@ -1,0 +1,324 @@
+package oauth
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/keys"
+)
+
+// Media types of the tokens (JOSE "typ").
+const (
+	typAccessToken = "at+jwt" // RFC 9068 2.1
+	typIDToken     = "JWT"
+)
+
+// verifiableAlgorithms are the only JWS algorithms a token may claim: alg "none", HMAC and
+// anything else never reach a key.
+var verifiableAlgorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
+
+// maxJWTLen bounds the work spent on a presented JWT.
+const maxJWTLen = 8 << 10
+
+// clockSkew is how far in the future a token's iat or nbf may be (instances' clocks differ).
+const clockSkew = time.Minute
+
+var (
+	errInvalidAccessToken = &gatehouse.Error{Code: gatehouse.CodeInvalidToken, Message: "The access token is invalid."}
+	errExpiredAccessToken = &gatehouse.Error{Code: gatehouse.CodeExpiredToken, Message: "The access token has expired."}
+)
+
+// audience is "aud": one string or an array (RFC 7519 4.1.3).
+type audience []string
+
+func (a audience) MarshalJSON() ([]byte, error) {
+	if len(a) == 1 {
+		return json.Marshal(a[0])
+	}
+	return json.Marshal([]string(a))
+}
+
+func (a *audience) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*a = audience{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	*a = many
+	return nil
+}
+
+// accessClaims are an access token's claims (RFC 9068 2.2).
+type accessClaims struct {
+	Issuer    string   `json:"iss"`
+	Subject   string   `json:"sub"`
+	Audience  audience `json:"aud"`
+	Expiry    int64    `json:"exp"`
+	IssuedAt  int64    `json:"iat"`
+	NotBefore int64    `json:"nbf,omitempty"`
+	JTI       string   `json:"jti"`
+	ClientID  string   `json:"client_id"`
+	Scope     string   `json:"scope,omitempty"`
+	AuthTime  int64    `json:"auth_time,omitempty"`
+}
+
+// issuedAccess is a minted access token.
+type issuedAccess struct {
+	Raw       string
+	JTI       string
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+}
+
+// expiresIn is the token's lifetime in whole seconds, as "exp" minus "iat".
+func (a *issuedAccess) expiresIn() int64 { return a.ExpiresAt.Unix() - a.IssuedAt.Unix() }
+
+// sign signs claims with the current key of alg under the given typ.
+func (p *Provider) sign(ctx context.Context, alg, typ string, claims any) (string, error) {
+	kid, key, alg, err := p.keys.Signer(ctx, alg)
+	if err != nil {
+		return "", fmt.Errorf("oauth: signing key: %w", err)
+	}
+	opts := (&jose.SignerOptions{}).WithType(jose.ContentType(typ))
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(alg), Key: jose.JSONWebKey{Key: key, KeyID: kid, Algorithm: alg}}, opts)
+	if err != nil {
+		return "", fmt.Errorf("oauth: signer: %w", err)
+	}
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	jws, err := signer.Sign(payload)
+	if err != nil {
+		return "", fmt.Errorf("oauth: sign: %w", err)
+	}
+	return jws.CompactSerialize()
+}
+
+// newJTI returns a random token identifier (128 bits).
+func (p *Provider) newJTI() (string, error) { return p.randomString(16) }
+
+// mintAccessToken signs an access token with the given jti and expiry (chosen by the caller, so
+// that a code redemption can record them before the token exists).
+func (p *Provider) mintAccessToken(ctx context.Context, jti, clientID, subject string, scopes []string, authTime time.Time, exp time.Time, now time.Time) (string, error) {
+	c := accessClaims{
+		Issuer:    p.cfg.Issuer,
+		Subject:   subject,
+		Audience:  audience{p.cfg.Audience},
+		Expiry:    exp.Unix(),
+		IssuedAt:  now.Unix(),
+		NotBefore: now.Unix(),
+		JTI:       jti,
+		ClientID:  clientID,
+		Scope:     strings.Join(scopes, " "),
+	}
+	if !authTime.IsZero() {
+		c.AuthTime = authTime.Unix()
+	}
+	return p.sign(ctx, p.cfg.AccessTokenAlg, typAccessToken, c)
+}
+
+// issueAccessToken mints a fresh access token.
+func (p *Provider) issueAccessToken(ctx context.Context, clientID, subject string, scopes []string, authTime time.Time) (*issuedAccess, error) {
+	jti, err := p.newJTI()
+	if err != nil {
+		return nil, err
+	}
+	now := p.now()
+	exp := p.accessExpiry(now)
+	raw, err := p.mintAccessToken(ctx, jti, clientID, subject, scopes, authTime, exp, now)
+	if err != nil {
+		return nil, err
+	}
+	return &issuedAccess{Raw: raw, JTI: jti, IssuedAt: now, ExpiresAt: exp}, nil
+}
+
+// accessExpiry is the expiry of an access token issued at now, in whole seconds (as "exp" says).
+func (p *Provider) accessExpiry(now time.Time) time.Time {
+	return now.Add(p.cfg.AccessTokenTTL).Truncate(time.Second)
+}
+
+// looksLikeJWT reports whether s has the shape of a compact JWS (three dot-separated parts).
+func looksLikeJWT(s string) bool { return strings.Count(s, ".") == 2 }
+
+// VerifyAccessToken verifies a JWT access token (signature with a published key, typ at+jwt,
+// iss, exp, denylist). Failures are invalid_token or expired_token.
+//
+// Only RS256 and ES256 are accepted, and the key is the published key the header's kid names
+// with the algorithm that key was made for; "none", HMAC (e.g. HS256 keyed with the public
+// key) and tokens of another typ (an ID token is typ JWT) are refused.
+func (p *Provider) VerifyAccessToken(ctx context.Context, raw string) (*gatehouse.AccessToken, error) {
+	if len(raw) > maxJWTLen || !looksLikeJWT(raw) {
+		return nil, errInvalidAccessToken
+	}
+	jws, err := jose.ParseSignedCompact(raw, verifiableAlgorithms)
+	if err != nil || len(jws.Signatures) != 1 {
+		return nil, errInvalidAccessToken
+	}
+	h := jws.Signatures[0].Protected
+	typ, _ := h.ExtraHeaders[jose.HeaderType].(string)
+	if !isAccessTokenType(typ) || h.KeyID == "" {
+		return nil, errInvalidAccessToken
+	}
+	pub, alg, err := p.keys.PublicKey(ctx, h.KeyID)
+	if errors.Is(err, keys.ErrUnknownKey) {
+		return nil, errInvalidAccessToken
+	}
+	if err != nil {
+		return nil, fmt.Errorf("oauth: verification key: %w", err) // fail closed, as an internal error
+	}
+	if alg != h.Algorithm {
+		return nil, errInvalidAccessToken
+	}
+	payload, err := jws.Verify(pub)
+	if err != nil {
+		return nil, errInvalidAccessToken
+	}
+	var c accessClaims
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return nil, errInvalidAccessToken
+	}
+	now := p.now()
+	switch {
+	case c.Issuer != p.cfg.Issuer || c.JTI == "" || c.Subject == "" || c.ClientID == "" || c.Expiry == 0:
+		return nil, errInvalidAccessToken
+	case !slices.Contains(c.Audience, p.cfg.Audience):
+		return nil, errInvalidAccessToken
+	case c.NotBefore != 0 && time.Unix(c.NotBefore, 0).After(now.Add(clockSkew)):
+		return nil, errInvalidAccessToken
+	case c.IssuedAt != 0 && time.Unix(c.IssuedAt, 0).After(now.Add(clockSkew)):
+		return nil, errInvalidAccessToken
+	case !now.Before(time.Unix(c.Expiry, 0)):
+		return nil, errExpiredAccessToken
+	}
+	denied, err := p.store.AccessTokenDenied(ctx, c.JTI)
+	if err != nil {
+		return nil, fmt.Errorf("oauth: denylist: %w", err) // fail closed
+	}
+	if denied {
+		return nil, errInvalidAccessToken
+	}
+	return &gatehouse.AccessToken{
+		JTI:       c.JTI,
+		ClientID:  c.ClientID,
+		Subject:   c.Subject,
+		Scopes:    splitScope(c.Scope),
+		Audience:  c.Audience,
+		IssuedAt:  time.Unix(c.IssuedAt, 0).UTC(),
+		ExpiresAt: time.Unix(c.Expiry, 0).UTC(),
+	}, nil
+}
+
+// isAccessTokenType accepts "at+jwt" and "application/at+jwt", case-insensitively (RFC 9068
+// 4, RFC 7515 4.1.9).
+func isAccessTokenType(typ string) bool {
+	t := strings.ToLower(typ)
+	return t == typAccessToken || t == "application/"+typAccessToken
+}
+
+// idClaims are an ID token's claims (OIDC Core 2, 5.1).
+type idClaims struct {
+	Issuer   string `json:"iss"`
+	Subject  string `json:"sub"`
+	Audience string `json:"aud"`
+	AZP      string `json:"azp"`
+	Expiry   int64  `json:"exp"`
+	IssuedAt int64  `json:"iat"`
+	AuthTime int64  `json:"auth_time,omitempty"`
+	Nonce    string `json:"nonce,omitempty"`
+	AtHash   string `json:"at_hash,omitempty"`
+}
+
+// mintIDToken signs an ID token for u and the client, with the profile and email claims the
+// scopes allow.
+func (p *Provider) mintIDToken(ctx context.Context, u *gatehouse.User, clientID string, scopes []string, authTime time.Time, nonce, accessToken string) (string, error) {
+	now := p.now()
+	c := idClaims{
+		Issuer:   p.cfg.Issuer,
+		Subject:  u.ID,
+		Audience: clientID,
+		AZP:      clientID,
+		Expiry:   now.Add(p.cfg.IDTokenTTL).Unix(),
+		IssuedAt: now.Unix(),
+		Nonce:    nonce,
+	}
+	if !authTime.IsZero() {
+		c.AuthTime = authTime.Unix()
+	}
+	if accessToken != "" {
+		c.AtHash = atHash(accessToken)
+	}
+	claims, err := structToMap(c)
+	if err != nil {
+		return "", err
+	}
+	for k, v := range userClaims(u, scopes) {
+		claims[k] = v
+	}
+	return p.sign(ctx, keys.RS256, typIDToken, claims)
+}
+
+// atHash is the left half of the SHA-256 of the access token, base64url (OIDC Core 3.1.3.6;
+// SHA-256 fits RS256 and ES256 alike).
+func atHash(accessToken string) string {
+	sum := sha256.Sum256([]byte(accessToken))
+	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
+}
+
+// userClaims are the OIDC standard claims of u that the scopes allow (OIDC Core 5.4).
+func userClaims(u *gatehouse.User, scopes []string) map[string]any {
+	out := map[string]any{}
+	if slices.Contains(scopes, auth.ScopeProfile) {
+		out["preferred_username"] = u.Username
+		name := u.DisplayName
+		if name == "" {
+			name = u.Username
+		}
+		out["name"] = name
+		if u.AvatarURL != "" {
+			out["picture"] = u.AvatarURL
+		}
+		out["updated_at"] = u.UpdatedAt.Unix()
+	}
+	if slices.Contains(scopes, auth.ScopeEmail) && u.Email != "" {
+		out["email"] = u.Email
+		out["email_verified"] = u.EmailVerified
+	}
+	return out
+}
+
+func structToMap(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // times stay integers
+	if err := dec.Decode(&out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// isDomainError reports whether err is a *gatehouse.Error (not an internal failure).
+func isDomainError(err error) bool {
+	var e *gatehouse.Error
+	return errors.As(err, &e)
+}

@@ -1,0 +1,50 @@
+// Package credcache is an in-process cache of credential LOOKUPS in front of a gatehouse.Store:
+// the rows a bearer check reads (SessionByTokenHash, PATByTokenHash, APIKeyByTokenHash,
+// AgentByTokenHash, AgentByUserID), never decisions. Everything auth decides (revocation,
+// expiry, idle timeout, disabled accounts, allowed CIDRs, rate limits, usage batching, session
+// touches) still runs on every check, on the rows this cache returns.
+//
+// # Contract
+//
+//   - Only successful lookups are cached: ErrNotFound and every other error go to the caller
+//     as the store returned them and are never remembered.
+//   - Callers get deep copies: they may change what they receive.
+//   - An entry is served only while it is exact: it was stored under the generation of the
+//     ChangeFeed that is current now, under this cache's own write epoch that is current now,
+//     and less than Options.TTL ago (a safety net, 30 s by default).
+//   - The generation is read BEFORE the lookup and the entry stored under that value, so a
+//     change that commits while the lookup runs makes the entry stale at once.
+//   - When the feed cannot vouch for its generation (ok false or an error) the cache is bypassed
+//     entirely, reads and writes: every lookup goes to the database. It fails closed.
+//   - Writes through this Store that change a cached table (revocations, rotations, transfers,
+//     user updates and deletions, password changes) move the cache's own write epoch after the
+//     store returns, so this instance never serves a row older than its own committed write,
+//     whatever the feed's latency. TouchSession drops the cached entry of that session (its
+//     last-seen time changed; PostgreSQL's feed deliberately does not announce touches).
+//   - The number of entries is bounded (Options.MaxEntries, 100,000 by default); a full cache
+//     evicts an arbitrary entry (Go's map order) per insertion.
+//
+// # Feeds
+//
+//   - SQLite (store/sqlite ChangeFeed): PRAGMA data_version on one dedicated connection. It
+//     changes whenever any other connection commits: this process's writer, or another process
+//     on the file such as `gatehouse admin`. Concurrent calls share a query only when it started
+//     after they arrived. Exact: a commit that finished before Generation is always seen.
+//   - PostgreSQL (store/postgres ChangeFeed): triggers (migration 0007) call
+//     pg_notify('gatehouse_credentials') on every security-relevant change of users, sessions,
+//     personal_access_tokens, api_keys and agents; a listener on a dedicated connection bumps
+//     the generation for each notification. While the listener is disconnected the feed says
+//     ok=false (bypass); after LISTEN succeeds again it bumps the generation before it says
+//     ok=true, so entries from before the outage are never served. Residual window, accepted by
+//     the design: another instance's commit reaches this one asynchronously, within the time
+//     PostgreSQL takes to deliver the notification (sub-millisecond on one host); this
+//     instance's own writes are exact (write epoch above). Write-then-observe narrows the
+//     window further: after each invalidating write the cache calls the feed's Fence (Fencer),
+//     which returns once this instance's listener has received the write's notification
+//     (bounded to 1 s), so the writer's answer (e.g. the 204 of a revocation) follows the
+//     delivery of the notification, which PostgreSQL sends every listener at the same commit.
+//     What remains is the other instance's listener goroutine reading it.
+//
+// Adding a cached lookup, or a store write that changes a column a decision reads, means
+// updating this package (the write list in store.go) and the PostgreSQL triggers.
+package credcache

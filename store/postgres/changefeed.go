@@ -1,0 +1,244 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// CredentialsChannel is the channel the triggers of migration 0007 notify on every change of a
+// row a credential check reads.
+const CredentialsChannel = "gatehouse_credentials"
+
+// Tuning of the listener.
+const (
+	feedHeartbeat   = 5 * time.Second        // a silent connection is pinged this often
+	feedPingTimeout = 3 * time.Second        // a ping slower than this counts as a lost connection
+	feedMinBackoff  = 50 * time.Millisecond  // first wait before reconnecting
+	feedMaxBackoff  = 5 * time.Second        // longest wait between reconnections
+	feedDialTimeout = 10 * time.Second       // bound of one connection attempt
+	feedCloseWait   = 100 * time.Millisecond // bound of the polite close of a connection
+	feedFenceWait   = time.Second            // longest wait of Fence for its own notification
+)
+
+// fencePrefix starts the payload of Fence's notifications (never a schema name: schemas cannot
+// contain ':' unquoted, and Gatehouse's never do).
+const fencePrefix = "fence:"
+
+// ChangeFeed reports a generation that moves on every notification of CredentialsChannel about
+// the store's schema: the invalidation signal of store/credcache. A goroutine holds a dedicated
+// connection (outside the pool) that LISTENs and waits for notifications; each one whose payload
+// (the changed table's schema) is the connection's current_schema(), or is empty, moves the
+// generation. Notifications about other schemas sharing the database are ignored.
+//
+// Failing closed: as soon as the connection fails (an error from the wait, a heartbeat ping
+// that fails or takes longer than feedPingTimeout) Generation answers ok=false, and the cache
+// is bypassed. The listener reconnects with exponential backoff; once LISTEN has succeeded again
+// it moves the generation (notifications may have been missed meanwhile) and only then answers
+// ok=true again. A connection that dies silently is noticed within feedHeartbeat +
+// feedPingTimeout; the cache's TTL bounds the rest.
+//
+// Other instances' commits arrive asynchronously, within PostgreSQL's delivery time
+// (sub-millisecond on one host); see store/credcache for the residual window.
+type ChangeFeed struct {
+	cfg        *pgx.ConnConfig
+	pool       *pgxpool.Pool // the store's, for Fence's notifications
+	minBackoff time.Duration
+
+	schema string // the schema the store's tables are in, learnt at each connection
+
+	gen atomic.Uint64
+	ok  atomic.Bool
+	pid atomic.Uint32 // backend PID of the current listening connection (tests terminate it)
+
+	fenceMu sync.Mutex
+	fences  map[string]chan struct{} // payload → closed when the listener receives it
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// ChangeFeed starts listening on a dedicated connection configured like the store's pool. It
+// tries the first connection before it returns (bounded by ctx), so that the feed is usually
+// available at once; when that fails the listener keeps trying in the background and the
+// feed answers ok=false meanwhile. The caller closes it (store/credcache does).
+func (s *Store) ChangeFeed(ctx context.Context) *ChangeFeed {
+	return s.changeFeed(ctx, feedMinBackoff)
+}
+
+// changeFeed is ChangeFeed with the first wait before a reconnection (tests lengthen it to
+// observe an outage).
+func (s *Store) changeFeed(ctx context.Context, minBackoff time.Duration) *ChangeFeed {
+	f := &ChangeFeed{cfg: s.pool.Config().ConnConfig.Copy(), pool: s.pool, minBackoff: minBackoff,
+		fences: make(map[string]chan struct{}), done: make(chan struct{})}
+	runCtx, cancel := context.WithCancel(context.Background())
+	f.cancel = cancel
+	conn, err := f.listen(ctx)
+	if err != nil {
+		conn = nil
+	}
+	go f.run(runCtx, conn)
+	return f
+}
+
+// Generation returns the current generation, ok=false while the listener is not connected.
+func (f *ChangeFeed) Generation(context.Context) (gen uint64, ok bool, err error) {
+	gen = f.gen.Load()
+	if !f.ok.Load() {
+		return 0, false, nil
+	}
+	return gen, true, nil
+}
+
+// Close stops the listener and closes its connection. It is safe to call more than once.
+func (f *ChangeFeed) Close() error {
+	f.cancel()
+	<-f.done
+	return nil
+}
+
+// run keeps a listening connection until ctx ends. conn, when not nil, is already listening.
+// After a lost connection it waits (f.minBackoff, doubling up to feedMaxBackoff while attempts
+// fail) before it connects again.
+func (f *ChangeFeed) run(ctx context.Context, conn *pgx.Conn) {
+	defer close(f.done)
+	backoff := f.minBackoff
+	for {
+		if conn != nil {
+			backoff = f.minBackoff
+			f.wait(ctx, conn) // returns when the connection fails or ctx ends; f.ok is false then
+			closeCtx, cancel := context.WithTimeout(context.Background(), feedCloseWait)
+			_ = conn.Close(closeCtx)
+			cancel()
+			conn = nil
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		var err error
+		if conn, err = f.listen(ctx); err != nil {
+			conn = nil
+			backoff = min(2*backoff, feedMaxBackoff)
+		}
+	}
+}
+
+// listen connects and LISTENs; on success it moves the generation, then says ok.
+func (f *ChangeFeed) listen(ctx context.Context) (*pgx.Conn, error) {
+	dialCtx, cancel := context.WithTimeout(ctx, feedDialTimeout)
+	defer cancel()
+	conn, err := pgx.ConnectConfig(dialCtx, f.cfg)
+	if err != nil {
+		return nil, err
+	}
+	var schema *string // NULL when the search_path names no existing schema
+	err = conn.QueryRow(dialCtx, "SELECT current_schema()").Scan(&schema)
+	if err == nil {
+		_, err = conn.Exec(dialCtx, "LISTEN "+CredentialsChannel)
+	}
+	if err != nil {
+		_ = conn.Close(context.Background())
+		return nil, err
+	}
+	f.schema = ""
+	if schema != nil {
+		f.schema = *schema
+	}
+	f.pid.Store(conn.PgConn().PID())
+	f.gen.Add(1) // what was cached before this connection may have missed notifications
+	f.ok.Store(true)
+	return conn, nil
+}
+
+// wait moves the generation for each notification until the connection fails or ctx ends,
+// pinging a silent connection every feedHeartbeat. It sets ok=false before it returns.
+func (f *ChangeFeed) wait(ctx context.Context, conn *pgx.Conn) {
+	defer f.ok.Store(false)
+	for {
+		waitCtx, cancel := context.WithTimeout(ctx, feedHeartbeat)
+		n, err := conn.WaitForNotification(waitCtx)
+		cancel()
+		switch {
+		case err == nil:
+			switch {
+			case strings.HasPrefix(n.Payload, fencePrefix):
+				f.fenced(n.Payload)
+			case n.Payload == "" || f.schema == "" || n.Payload == f.schema:
+				f.gen.Add(1)
+			}
+			continue
+		case ctx.Err() != nil:
+			return
+		case !pgconn.Timeout(err) && !errors.Is(err, context.DeadlineExceeded):
+			f.ok.Store(false)
+			return
+		}
+		// Silent for feedHeartbeat: make sure the connection is alive.
+		pingCtx, cancel := context.WithTimeout(ctx, feedPingTimeout)
+		err = conn.Ping(pingCtx)
+		cancel()
+		if err != nil {
+			f.ok.Store(false)
+			return
+		}
+	}
+}
+
+// Fence waits until this feed's listener has received every notification of the transactions
+// committed before Fence was called (write-then-observe): it sends a notification of its own
+// and waits for it, since PostgreSQL delivers a listener the notifications of committed
+// transactions in commit order. store/credcache calls it after each invalidating write, so
+// that by the time the write's caller answers, PostgreSQL has delivered the write's
+// notification to this instance's listener — and, sent at the same commit, to every other
+// instance's listener, whose processing of it is then all that remains of the window.
+//
+// It is best effort and returns nil without waiting when the listener is down (the cache is
+// bypassed then), and after feedFenceWait at most.
+func (f *ChangeFeed) Fence(ctx context.Context) error {
+	if !f.ok.Load() {
+		return nil
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	payload := fencePrefix + hex.EncodeToString(b[:])
+	seen := make(chan struct{})
+	f.fenceMu.Lock()
+	f.fences[payload] = seen
+	f.fenceMu.Unlock()
+	defer func() {
+		f.fenceMu.Lock()
+		delete(f.fences, payload)
+		f.fenceMu.Unlock()
+	}()
+	ctx, cancel := context.WithTimeout(ctx, feedFenceWait)
+	defer cancel()
+	if _, err := f.pool.Exec(ctx, "SELECT pg_notify($1, $2)", CredentialsChannel, payload); err != nil {
+		return err
+	}
+	select {
+	case <-seen:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// fenced wakes the Fence waiting for payload, if it is this feed's.
+func (f *ChangeFeed) fenced(payload string) {
+	f.fenceMu.Lock()
+	defer f.fenceMu.Unlock()
+	if seen, ok := f.fences[payload]; ok {
+		close(seen)
+		delete(f.fences, payload)
+	}
+}

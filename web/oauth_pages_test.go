@@ -1,0 +1,124 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/httpapi"
+)
+
+// TestOAuthPages renders the pages of the OAuth provider (consent, device, device_done,
+// oauth_error) with the data the handlers of httpapi give them.
+func TestOAuthPages(t *testing.T) {
+	p := newPages(t)
+	scopes := []httpapi.ScopeView{{Name: "openid", Text: "Know who you are"}, {Name: "calls:read", Text: "Read your calls"}}
+	tests := []struct {
+		name    string
+		page    string
+		status  int
+		data    any
+		want    []string
+		notWant []string
+	}{
+		{
+			name: "consent", page: "consent", status: http.StatusOK,
+			data: httpapi.ConsentPageData{
+				PageData:   httpapi.PageData{Username: "ann"},
+				ClientID:   "cli_123",
+				ClientName: `Acme <b>"CRM"</b>`, RedirectHost: "app.example.com",
+				Scopes: scopes,
+				Request: []httpapi.HiddenField{
+					{Name: "client_id", Value: "cli_123"},
+					{Name: "redirect_uri", Value: "https://app.example.com/cb?x=1&y=2"},
+					{Name: "state", Value: `"><script>alert(1)</script>`},
+				},
+				Remember: true,
+			},
+			want: []string{
+				`action="/oauth2/consent"`, `method="post"`,
+				`name="action" value="approve"`, `name="action" value="deny"`,
+				`type="checkbox" id="remember" name="remember" value="1" checked`,
+				`<input type="hidden" name="client_id" value="cli_123">`,
+				`<input type="hidden" name="redirect_uri" value="https://app.example.com/cb?x=1&amp;y=2">`,
+				`value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"`,
+				"Acme &lt;b&gt;&#34;CRM&#34;&lt;/b&gt;", "Read your calls", "<code>calls:read</code>", "app.example.com", ">ann<",
+			},
+			notWant: []string{`role="alert"`, "<b>"},
+		},
+		{
+			name: "consent without remember", page: "consent", status: http.StatusOK,
+			data:    httpapi.ConsentPageData{ClientName: "Acme", Remember: false},
+			want:    []string{`name="remember" value="1">`},
+			notWant: []string{"checked"},
+		},
+		{
+			name: "device form", page: "device", status: http.StatusOK,
+			data:    httpapi.DevicePageData{PageData: httpapi.PageData{Username: "ann"}},
+			want:    []string{`action="/device"`, `name="user_code"`, `<label for="user_code">`},
+			notWant: []string{`role="alert"`, `name="action"`},
+		},
+		{
+			name: "device wrong code", page: "device", status: http.StatusNotFound,
+			data: httpapi.DevicePageData{PageData: httpapi.PageData{Username: "ann", Error: "That code is not valid or has expired."}, UserCode: "WXYZ-0000"},
+			want: []string{`role="alert"`, "That code is not valid", `name="user_code"`, `value="WXYZ-0000"`},
+		},
+		{
+			name: "device pending", page: "device", status: http.StatusOK,
+			data: httpapi.DevicePageData{
+				PageData: httpapi.PageData{Username: "ann"}, UserCode: "ABCD-EFGH",
+				Pending: &httpapi.DevicePending{ClientID: "gatehouse-cli", ClientName: "Gatehouse CLI", Scopes: scopes},
+			},
+			want: []string{
+				"Gatehouse CLI", `id="user-code">ABCD-EFGH<`, `<input type="hidden" name="user_code" value="ABCD-EFGH">`,
+				`name="action" value="approve"`, `name="action" value="deny"`, "Read your calls",
+			},
+			notWant: []string{`role="alert"`, `id="device-code-form"`},
+		},
+		{
+			name: "device approved", page: "device_done", status: http.StatusOK,
+			data: httpapi.DeviceDonePageData{Approved: true, ClientName: "Gatehouse CLI"},
+			want: []string{`data-result="approved"`, "You can return to your terminal", "Gatehouse CLI"},
+		},
+		{
+			name: "device denied", page: "device_done", status: http.StatusOK,
+			data: httpapi.DeviceDonePageData{ClientName: "Gatehouse CLI"},
+			want: []string{`data-result="denied"`, "You can return to your terminal"},
+		},
+		{
+			name: "oauth error", page: "oauth_error", status: http.StatusBadRequest,
+			data: httpapi.OAuthErrorPageData{PageData: httpapi.PageData{Error: "The redirect_uri is not registered for this client.", Status: 400, RequestID: "req_1"}, Code: "invalid_request"},
+			want: []string{`role="alert"`, "The redirect_uri is not registered", "invalid_request", "req_1"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := render(t, p, tc.status, tc.page, tc.data)
+			if w.Code != tc.status {
+				t.Fatalf("status %d, want %d:\n%s", w.Code, tc.status, w.Body.String())
+			}
+			body := w.Body.String()
+			if !strings.HasPrefix(body, "<!doctype html>") || !strings.Contains(body, "</html>") {
+				t.Fatalf("not a whole page:\n%s", body)
+			}
+			for _, s := range tc.want {
+				if !strings.Contains(body, s) {
+					t.Errorf("body lacks %q:\n%s", s, body)
+				}
+			}
+			for _, s := range tc.notWant {
+				if strings.Contains(body, s) {
+					t.Errorf("body contains %q:\n%s", s, body)
+				}
+			}
+			for _, banned := range []string{"<style", " style=", "<script>", "http://", "javascript:"} {
+				if strings.Contains(strings.ToLower(body), banned) {
+					t.Errorf("body contains %q", banned)
+				}
+			}
+			if m := eventHandler.FindString(body); m != "" {
+				t.Errorf("body contains an inline event handler %q", m)
+			}
+		})
+	}
+}
