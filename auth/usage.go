@@ -24,6 +24,10 @@ import (
 // api_key.used is aggregated, never a write per request: each flush appends one audit event per
 // API key used during the interval, with details {"count": uses in the interval, "ip": the last
 // client address}.
+//
+// The machinery is generic and shared: Batch (one merged record per key between flushes, taken
+// whole by a flush and put back when writing it fails) and RunFlusher (the interval loop with
+// its final flush) also batch the oauth package's token.issued and token.refreshed events.
 
 // apiKeyUsedEvent is the audit event type of the aggregated API-key uses.
 const apiKeyUsedEvent = "api_key.used"

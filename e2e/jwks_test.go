@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
@@ -31,8 +33,12 @@ func fetchJWKS(t *testing.T, s *server) jose.JSONWebKeySet {
 		t.Fatalf("the JWKS is not a JWK Set: %v: %s", err, res.body)
 	}
 	for _, k := range set.Keys {
-		if !k.IsPublic() || !k.Valid() || k.Use != "sig" || k.Algorithm != "RS256" || k.KeyID == "" {
-			t.Fatalf("published key %q: public %v, valid %v, use %q, alg %q", k.KeyID, k.IsPublic(), k.Valid(), k.Use, k.Algorithm)
+		// RS256 keys are RSA keys (ID tokens), ES256 keys P-256 keys (access tokens).
+		_, isRSA := k.Key.(*rsa.PublicKey)
+		ec, isEC := k.Key.(*ecdsa.PublicKey)
+		fits := (k.Algorithm == "RS256" && isRSA) || (k.Algorithm == "ES256" && isEC && ec.Curve == elliptic.P256())
+		if !k.IsPublic() || !k.Valid() || k.Use != "sig" || !fits || k.KeyID == "" {
+			t.Fatalf("published key %q: public %v, valid %v, use %q, alg %q, key %T", k.KeyID, k.IsPublic(), k.Valid(), k.Use, k.Algorithm, k.Key)
 		}
 	}
 	return set
@@ -47,10 +53,11 @@ func mustRSAKey(t *testing.T) *rsa.PrivateKey {
 	return k
 }
 
-// signJWT signs claims with the server's current signing key, as the token endpoint will.
+// signJWT signs claims with the server's current ES256 signing key, as the token endpoint signs
+// access tokens.
 func signJWT(t *testing.T, s *server, claims jwt.Claims) (token, kid string) {
 	t.Helper()
-	kid, key, alg, err := s.m.Keys.Signer(context.Background())
+	kid, key, alg, err := s.m.Keys.Signer(context.Background(), "ES256")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +76,7 @@ func signJWT(t *testing.T, s *server, claims jwt.Claims) (token, kid string) {
 // verifyJWT verifies token against set the way a resource server does: by the kid in its header.
 func verifyJWT(t *testing.T, set jose.JSONWebKeySet, token string) (jwt.Claims, error) {
 	t.Helper()
-	parsed, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+	parsed, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,8 +97,8 @@ func TestJWKSVerifiesSignedTokens(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dbURL string) {
 		s := start(t, dbURL, func(c *config.Config) { c.SecretKey = "e2e-secret-key-of-at-least-32-bytes!!" })
 		set := fetchJWKS(t, s)
-		if len(set.Keys) != 2 {
-			t.Fatalf("a fresh server publishes %d keys, want 2 (current and next)", len(set.Keys))
+		if len(set.Keys) != 4 {
+			t.Fatalf("a fresh server publishes %d keys, want 4 (current and next of ES256 and RS256)", len(set.Keys))
 		}
 		now := time.Now()
 		claims := jwt.Claims{Issuer: s.base, Subject: "usr_test", IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Hour))}
@@ -102,10 +109,19 @@ func TestJWKSVerifiesSignedTokens(t *testing.T) {
 		}
 
 		// A token signed with an unpublished key is refused.
-		other, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: mustRSAKey(t), KeyID: kidBefore}}, nil)
-		forged, _ := jwt.Signed(other).Claims(claims).Serialize()
-		if _, err := verifyJWT(t, set, forged); err == nil {
-			t.Fatal("a token signed by another key under the current kid verified")
+		otherEC, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, other := range map[string]jose.SigningKey{
+			"ES256": {Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: otherEC, KeyID: kidBefore}},
+			"RS256": {Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: mustRSAKey(t), KeyID: kidBefore}},
+		} {
+			signer, _ := jose.NewSigner(other, nil)
+			forged, _ := jwt.Signed(signer).Claims(claims).Serialize()
+			if _, err := verifyJWT(t, set, forged); err == nil {
+				t.Fatalf("a token signed %s by another key under the current kid verified", name)
+			}
 		}
 
 		rot, err := s.m.Keys.Rotate(context.Background())
@@ -113,15 +129,20 @@ func TestJWKSVerifiesSignedTokens(t *testing.T) {
 			t.Fatal(err)
 		}
 		after := fetchJWKS(t, s)
-		if len(after.Keys) != 3 || len(after.Key(kidBefore)) != 1 || len(after.Key(rot.Next)) != 1 || len(after.Key(rot.Current)) != 1 {
-			t.Fatalf("JWKS after rotation has %d keys; want previous %s, current %s, next %s", len(after.Keys), kidBefore, rot.Current, rot.Next)
+		if len(after.Keys) != 6 || len(after.Key(kidBefore)) != 1 {
+			t.Fatalf("JWKS after rotation has %d keys; want 6 with the previous %s", len(after.Keys), kidBefore)
+		}
+		for _, alg := range []string{"ES256", "RS256"} {
+			if len(after.Key(rot.Next[alg])) != 1 || len(after.Key(rot.Current[alg])) != 1 {
+				t.Fatalf("JWKS after rotation lacks the %s current %s or next %s", alg, rot.Current[alg], rot.Next[alg])
+			}
 		}
 		if _, err := verifyJWT(t, after, before); err != nil {
 			t.Fatalf("a token signed just before the rotation fails verification after it: %v", err)
 		}
 		fresh, kidAfter := signJWT(t, s, claims)
-		if kidAfter != rot.Current || kidAfter == kidBefore {
-			t.Fatalf("after the rotation the server signs with %s, want %s", kidAfter, rot.Current)
+		if kidAfter != rot.Current["ES256"] || kidAfter == kidBefore {
+			t.Fatalf("after the rotation the server signs with %s, want %s", kidAfter, rot.Current["ES256"])
 		}
 		// The key that signs after a rotation was published before it.
 		if _, err := verifyJWT(t, set, fresh); err != nil {

@@ -202,8 +202,8 @@ func TestOAuthBrowser(t *testing.T) {
 			t.Fatalf("Exchange: %v", err)
 		}
 		header, claims := jwtPart(t, tok.AccessToken, 0), jwtPart(t, tok.AccessToken, 1)
-		if header["typ"] != "at+jwt" || header["alg"] != "RS256" || header["kid"] == nil {
-			t.Fatalf("access token header %v, want typ at+jwt, RS256 and a kid", header)
+		if header["typ"] != "at+jwt" || header["alg"] != "ES256" || header["kid"] == nil {
+			t.Fatalf("access token header %v, want typ at+jwt, ES256 and a kid", header)
 		}
 		if claims["sub"] != userID || claims["iss"] != base || claims["client_id"] != clientID {
 			t.Fatalf("access token claims %v, want sub %s, iss %s, client_id %s", claims, userID, base, clientID)

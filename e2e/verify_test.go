@@ -3,8 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -14,10 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/app"
+	"github.com/gatehouse-auth/gatehouse/store/postgres/pgtest"
 	"github.com/gatehouse-auth/gatehouse/token"
 )
 
@@ -203,7 +200,7 @@ func TestVerifyPATAnswers(t *testing.T) {
 func BenchmarkVerifyPAT(b *testing.B) {
 	dbs := []struct{ name, url string }{{"sqlite", "sqlite://" + b.TempDir() + "/bench.db"}}
 	if base := os.Getenv("GATEHOUSE_TEST_POSTGRES_URL"); base != "" {
-		dbs = append(dbs, struct{ name, url string }{"postgres", benchPostgresSchema(b, base)})
+		dbs = append(dbs, struct{ name, url string }{"postgres", pgtest.FreshSchema(b, "bench_")})
 	}
 	for _, db := range dbs {
 		// Set up once: the sub-benchmark's function runs several times with growing b.N.
@@ -275,32 +272,4 @@ func benchVerifyServer(b *testing.B, dbURL string) (base, admin, pat string) {
 	user := post("/v1/auth/register", "", map[string]string{"username": "benchuser", "password": goodPassword})["token"].(string)
 	pat = post("/v1/auth/tokens", user, map[string]any{"name": "bench", "expires_in": "30d", "scopes": []string{"calls:read"}})["token"].(string)
 	return base, admin, pat
-}
-
-// benchPostgresSchema creates an empty schema for a benchmark and returns a URL that uses it.
-func benchPostgresSchema(b *testing.B, base string) string {
-	b.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var r [6]byte
-	_, _ = rand.Read(r[:])
-	schema := "bench_" + hex.EncodeToString(r[:])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		if c, err := pgx.Connect(context.Background(), base); err == nil {
-			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -222,16 +221,7 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, p *gateho
 // renderAccountError shows the tab again with the friendly message of err and its status, as
 // renderPageError does for the sign-in forms.
 func (s *Server) renderAccountError(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, data AccountPageData, err error) {
-	s.noteAuthFailure(err)
-	code, message, retryAfter := describe(err)
-	status := StatusOf(code)
-	if status == http.StatusInternalServerError {
-		Logger(r.Context()).Error("internal error", "method", r.Method, "path", r.URL.Path, "error", err)
-		message = internalMessage
-	}
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", strconv.FormatInt(retryAfterSeconds(retryAfter), 10))
-	}
+	status, message := s.pageFailure(w, r, err)
 	data.Error, data.Status, data.RequestID = message, status, RequestID(r.Context())
 	s.renderAccount(w, r, p, status, data)
 }

@@ -91,26 +91,40 @@ func hasPrompt(prompt, value string) bool {
 	return false
 }
 
-// oauthAuthorize is GET /oauth2/authorize.
-func (s *Server) oauthAuthorize(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if name := repeatedParam(q); name != "" {
+// parseAuthorization is the start of the authorization endpoint and of both consent handlers:
+// it validates the authorization request in values and finds who is signed in (p is nil when
+// nobody is). When it returns ok false it has answered the request itself: an error page, or an
+// error sent back to the client.
+func (s *Server) parseAuthorization(w http.ResponseWriter, r *http.Request, values url.Values) (req oauth.AuthorizeRequest, a *oauth.Authorization, p *gatehouse.Principal, ok bool) {
+	if name := repeatedParam(values); name != "" {
 		// Which client_id or redirect_uri counts is unknown: never redirect.
 		s.renderOAuthError(w, r, repeatedParamError(name))
-		return
+		return req, nil, nil, false
 	}
-	req := authorizeRequestOf(q)
+	req = authorizeRequestOf(values)
 	a, err := s.OAuth.ParseAuthorize(r.Context(), req)
 	if err != nil {
 		s.authorizeFailed(w, r, err)
-		return
+		return req, nil, nil, false
 	}
-	p, err := s.pagePrincipal(w, r)
+	p, err = s.pagePrincipal(w, r)
 	if err != nil {
 		s.renderPageError(w, r, pageError, PageData{}, err)
+		return req, nil, nil, false
+	}
+	if p != nil && p.User == nil {
+		p = nil
+	}
+	return req, a, p, true
+}
+
+// oauthAuthorize is GET /oauth2/authorize.
+func (s *Server) oauthAuthorize(w http.ResponseWriter, r *http.Request) {
+	req, a, p, ok := s.parseAuthorization(w, r, r.URL.Query())
+	if !ok {
 		return
 	}
-	if p == nil || p.User == nil {
+	if p == nil {
 		if hasPrompt(a.Prompt, "none") {
 			s.authorizeFailed(w, r, &oauth.AuthorizeError{Code: codeLoginRequired, Description: "The user is not signed in.", RedirectURI: a.RedirectURI, State: a.State})
 			return

@@ -68,23 +68,11 @@ func redirectHost(uri string) string {
 // oauthConsentPage is GET /oauth2/consent with an authorization request's query: the consent
 // page, whatever remembered consent there is (the authorization endpoint skips it when it can).
 func (s *Server) oauthConsentPage(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if name := repeatedParam(q); name != "" {
-		s.renderOAuthError(w, r, repeatedParamError(name))
+	req, a, p, ok := s.parseAuthorization(w, r, r.URL.Query())
+	if !ok {
 		return
 	}
-	req := authorizeRequestOf(q)
-	a, err := s.OAuth.ParseAuthorize(r.Context(), req)
-	if err != nil {
-		s.authorizeFailed(w, r, err)
-		return
-	}
-	p, err := s.pagePrincipal(w, r)
-	if err != nil {
-		s.renderPageError(w, r, pageError, PageData{}, err)
-		return
-	}
-	if p == nil || p.User == nil {
+	if p == nil {
 		loginFor(w, r, authorizeURL(req))
 		return
 	}
@@ -100,22 +88,11 @@ func (s *Server) oauthConsentSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := r.PostForm
-	if name := repeatedParam(form); name != "" {
-		s.renderOAuthError(w, r, repeatedParamError(name))
+	req, a, p, ok := s.parseAuthorization(w, r, form)
+	if !ok {
 		return
 	}
-	req := authorizeRequestOf(form)
-	a, err := s.OAuth.ParseAuthorize(r.Context(), req)
-	if err != nil {
-		s.authorizeFailed(w, r, err)
-		return
-	}
-	p, err := s.pagePrincipal(w, r)
-	if err != nil {
-		s.renderPageError(w, r, pageError, PageData{}, err)
-		return
-	}
-	if p == nil || p.User == nil {
+	if p == nil {
 		loginFor(w, r, authorizeURL(req))
 		return
 	}

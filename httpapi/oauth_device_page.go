@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/oauth"
@@ -133,22 +132,6 @@ func (s *Server) renderDeviceError(w http.ResponseWriter, r *http.Request, data 
 	status, message := s.pageFailure(w, r, err)
 	data.Error, data.Status, data.RequestID = message, status, RequestID(r.Context())
 	s.Pages.Render(w, r, status, pageDevice, data)
-}
-
-// pageFailure is what renderPageError shows of err: the status of its code, its friendly
-// message (a generic one for internal errors, which are logged), Retry-After for 429 and 503.
-func (s *Server) pageFailure(w http.ResponseWriter, r *http.Request, err error) (int, string) {
-	s.noteAuthFailure(err)
-	code, message, retryAfter := describe(err)
-	status := StatusOf(code)
-	if status == http.StatusInternalServerError {
-		Logger(r.Context()).Error("internal error", "method", r.Method, "path", r.URL.Path, "error", err)
-		message = internalMessage
-	}
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", strconv.FormatInt(retryAfterSeconds(retryAfter), 10))
-	}
-	return status, message
 }
 
 // deviceSignedIn returns the visitor signed in by the session cookie. When there is none it

@@ -184,9 +184,9 @@ func (s *Server) pagePrincipal(w http.ResponseWriter, r *http.Request) (*gatehou
 	}
 }
 
-// renderPageError shows page again with the friendly message of err and the status of its code
-// (429 and 503 with Retry-After). Internal errors are logged and shown with a generic text.
-func (s *Server) renderPageError(w http.ResponseWriter, r *http.Request, page string, data PageData, err error) {
+// pageFailure is what renderPageError shows of err: the status of its code, its friendly
+// message (a generic one for internal errors, which are logged), Retry-After for 429 and 503.
+func (s *Server) pageFailure(w http.ResponseWriter, r *http.Request, err error) (int, string) {
 	s.noteAuthFailure(err)
 	code, message, retryAfter := describe(err)
 	status := StatusOf(code)
@@ -197,6 +197,13 @@ func (s *Server) renderPageError(w http.ResponseWriter, r *http.Request, page st
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", strconv.FormatInt(retryAfterSeconds(retryAfter), 10))
 	}
+	return status, message
+}
+
+// renderPageError shows page again with the friendly message of err and the status of its code
+// (429 and 503 with Retry-After). Internal errors are logged and shown with a generic text.
+func (s *Server) renderPageError(w http.ResponseWriter, r *http.Request, page string, data PageData, err error) {
+	status, message := s.pageFailure(w, r, err)
 	data.Error = message
 	data.Status = status
 	data.RequestID = RequestID(r.Context())

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
@@ -270,16 +269,7 @@ func (s *Server) accountPasskeyDelete(w http.ResponseWriter, r *http.Request, p 
 
 // passkeyFormError shows the Passkeys tab again with the friendly message of err and its status.
 func (s *Server) passkeyFormError(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, data AccountPageData, err error) {
-	s.noteAuthFailure(err)
-	code, message, retryAfter := describe(err)
-	status := StatusOf(code)
-	if status == http.StatusInternalServerError {
-		Logger(r.Context()).Error("internal error", "method", r.Method, "path", r.URL.Path, "error", err)
-		message = internalMessage
-	}
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", strconv.FormatInt(retryAfterSeconds(retryAfter), 10))
-	}
+	status, message := s.pageFailure(w, r, err)
 	data.Error, data.Status, data.RequestID = message, status, RequestID(r.Context())
 	s.renderPasskeys(w, r, p, status, data)
 }

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/gatehouse-auth/gatehouse"
 )
@@ -191,16 +190,7 @@ func (s *Server) magicLinkSubmit(w http.ResponseWriter, r *http.Request) {
 
 // renderRecoveryError is renderPageError for the pages of this file.
 func (s *Server) renderRecoveryError(w http.ResponseWriter, r *http.Request, page string, data RecoveryPageData, err error) {
-	s.noteAuthFailure(err)
-	code, message, retryAfter := describe(err)
-	status := StatusOf(code)
-	if status == http.StatusInternalServerError {
-		Logger(r.Context()).Error("internal error", "method", r.Method, "path", r.URL.Path, "error", err)
-		message = internalMessage
-	}
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", strconv.FormatInt(retryAfterSeconds(retryAfter), 10))
-	}
+	status, message := s.pageFailure(w, r, err)
 	data.Error, data.Status, data.RequestID = message, status, RequestID(r.Context())
 	s.Pages.Render(w, r, status, page, data)
 }

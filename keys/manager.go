@@ -48,7 +48,7 @@ type Manager struct {
 // keySet is one loaded view of the published keys.
 type keySet struct {
 	loadedAt time.Time
-	signers  map[string]currentKey  // by algorithm
+	signers  map[string]currentKey   // by algorithm
 	public   map[string]publishedKey // by kid: every published key
 	jwks     []byte
 }

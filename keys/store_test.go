@@ -2,19 +2,15 @@ package keys_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/store/postgres"
+	"github.com/gatehouse-auth/gatehouse/store/postgres/pgtest"
 	"github.com/gatehouse-auth/gatehouse/store/sqlite"
 )
 
@@ -42,7 +38,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, open opener)) {
 		if base == "" {
 			t.Skip("GATEHOUSE_TEST_POSTGRES_URL is not set: PostgreSQL not tested")
 		}
-		url := freshSchema(t, base)
+		url := pgtest.FreshSchema(t, "keys_")
 		fn(t, func(t *testing.T) gatehouse.SigningKeyStore {
 			s, err := postgres.Open(context.Background(), url)
 			if err != nil {
@@ -52,33 +48,6 @@ func eachStore(t *testing.T, fn func(t *testing.T, open opener)) {
 			return s
 		})
 	})
-}
-
-func freshSchema(t *testing.T, base string) string {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to GATEHOUSE_TEST_POSTGRES_URL: %v", err)
-	}
-	defer conn.Close(ctx)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "keys_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if c, err := pgx.Connect(context.Background(), base); err == nil {
-			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
 }
 
 // clock is a settable time source.

@@ -2,12 +2,9 @@ package mail
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,11 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/mail/mailtest"
 	"github.com/gatehouse-auth/gatehouse/store/postgres"
+	"github.com/gatehouse-auth/gatehouse/store/postgres/pgtest"
 	"github.com/gatehouse-auth/gatehouse/store/sqlite"
 )
 
@@ -40,44 +36,13 @@ func eachStore(t *testing.T, fn func(t *testing.T, store gatehouse.MailStore)) {
 			t.Skip("GATEHOUSE_TEST_POSTGRES_URL is not set: skipping PostgreSQL " +
 				"(e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
 		}
-		s, err := postgres.Open(context.Background(), freshSchema(t, base))
+		s, err := postgres.Open(context.Background(), pgtest.FreshSchema(t, "mail_test_"))
 		if err != nil {
 			t.Fatalf("open PostgreSQL: %v", err)
 		}
 		t.Cleanup(func() { s.Close() })
 		fn(t, s)
 	})
-}
-
-// freshSchema creates a schema dropped when the test ends and returns base with search_path set.
-func freshSchema(t *testing.T, base string) string {
-	t.Helper()
-	ctx := context.Background()
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	schema := "mail_test_" + hex.EncodeToString(b[:])
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to GATEHOUSE_TEST_POSTGRES_URL: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if c, err := pgx.Connect(ctx, base); err == nil {
-			_, _ = c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(ctx)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("GATEHOUSE_TEST_POSTGRES_URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // testClock is a clock the test moves.

@@ -2,10 +2,8 @@ package oauth
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -17,14 +15,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/keys"
 	"github.com/gatehouse-auth/gatehouse/password"
 	"github.com/gatehouse-auth/gatehouse/ratelimit/memory"
 	"github.com/gatehouse-auth/gatehouse/store/postgres"
+	"github.com/gatehouse-auth/gatehouse/store/postgres/pgtest"
 	"github.com/gatehouse-auth/gatehouse/store/sqlite"
 )
 
@@ -83,44 +80,13 @@ func eachStore(t *testing.T, fn func(t *testing.T, f *fixture)) {
 			t.Skip("GATEHOUSE_TEST_POSTGRES_URL is not set: skipping PostgreSQL " +
 				"(e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
 		}
-		s, err := postgres.Open(context.Background(), freshSchema(t, base))
+		s, err := postgres.Open(context.Background(), pgtest.FreshSchema(t, "oauth_test_"))
 		if err != nil {
 			t.Fatalf("open PostgreSQL: %v", err)
 		}
 		t.Cleanup(func() { s.Close() })
 		fn(t, newFixture(t, s))
 	})
-}
-
-// freshSchema creates a schema dropped when the test ends and returns base with search_path set.
-func freshSchema(t *testing.T, base string) string {
-	t.Helper()
-	ctx := context.Background()
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	schema := "oauth_test_" + hex.EncodeToString(b[:])
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to GATEHOUSE_TEST_POSTGRES_URL: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if c, err := pgx.Connect(ctx, base); err == nil {
-			_, _ = c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(ctx)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("GATEHOUSE_TEST_POSTGRES_URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 func newFixture(t *testing.T, store gatehouse.Store) *fixture {

@@ -158,42 +158,34 @@ func (p *Provider) accessExpiry(now time.Time) time.Time {
 func looksLikeJWT(s string) bool { return strings.Count(s, ".") == 2 }
 
 // VerifyAccessToken verifies a JWT access token (signature with a published key, typ at+jwt,
-// iss, exp, denylist). Failures are invalid_token or expired_token.
+// iss, aud, nbf, iat, exp, denylist). Failures are invalid_token or expired_token.
 //
 // Only RS256 and ES256 are accepted, and the key is the published key the header's kid names
 // with the algorithm that key was made for; "none", HMAC (e.g. HS256 keyed with the public
-// key) and tokens of another typ (an ID token is typ JWT) are refused.
+// key) and tokens of another typ (an ID token is typ JWT) are refused. A token whose signature
+// checked out before skips the signature check (verifiedcache.go); every other check runs on
+// every call.
 func (p *Provider) VerifyAccessToken(ctx context.Context, raw string) (*gatehouse.AccessToken, error) {
 	if len(raw) > maxJWTLen || !looksLikeJWT(raw) {
 		return nil, errInvalidAccessToken
 	}
-	jws, err := jose.ParseSignedCompact(raw, verifiableAlgorithms)
-	if err != nil || len(jws.Signatures) != 1 {
-		return nil, errInvalidAccessToken
+	sum := sha256.Sum256([]byte(raw))
+	v, ok := p.verified.get(sum)
+	if ok {
+		// The signing key must still be published (retired keys' tokens fail at once).
+		if _, _, err := p.keys.PublicKey(ctx, v.kid); errors.Is(err, keys.ErrUnknownKey) {
+			p.verified.drop(sum)
+			return nil, errInvalidAccessToken
+		} else if err != nil {
+			return nil, fmt.Errorf("oauth: verification key: %w", err) // fail closed
+		}
+	} else {
+		var err error
+		if v, err = p.verifySignature(ctx, raw); err != nil {
+			return nil, err
+		}
 	}
-	h := jws.Signatures[0].Protected
-	typ, _ := h.ExtraHeaders[jose.HeaderType].(string)
-	if !isAccessTokenType(typ) || h.KeyID == "" {
-		return nil, errInvalidAccessToken
-	}
-	pub, alg, err := p.keys.PublicKey(ctx, h.KeyID)
-	if errors.Is(err, keys.ErrUnknownKey) {
-		return nil, errInvalidAccessToken
-	}
-	if err != nil {
-		return nil, fmt.Errorf("oauth: verification key: %w", err) // fail closed, as an internal error
-	}
-	if alg != h.Algorithm {
-		return nil, errInvalidAccessToken
-	}
-	payload, err := jws.Verify(pub)
-	if err != nil {
-		return nil, errInvalidAccessToken
-	}
-	var c accessClaims
-	if err := json.Unmarshal(payload, &c); err != nil {
-		return nil, errInvalidAccessToken
-	}
+	c := v.claims
 	now := p.now()
 	switch {
 	case c.Issuer != p.cfg.Issuer || c.JTI == "" || c.Subject == "" || c.ClientID == "" || c.Expiry == 0:
@@ -214,15 +206,52 @@ func (p *Provider) VerifyAccessToken(ctx context.Context, raw string) (*gatehous
 	if denied {
 		return nil, errInvalidAccessToken
 	}
+	if !ok {
+		p.verified.put(sum, v) // a valid token: remember its signature checked out
+	}
 	return &gatehouse.AccessToken{
 		JTI:       c.JTI,
 		ClientID:  c.ClientID,
 		Subject:   c.Subject,
 		Scopes:    splitScope(c.Scope),
-		Audience:  c.Audience,
+		Audience:  slices.Clone(c.Audience),
 		IssuedAt:  time.Unix(c.IssuedAt, 0).UTC(),
 		ExpiresAt: time.Unix(c.Expiry, 0).UTC(),
 	}, nil
+}
+
+// verifySignature parses raw and checks its signature: one signature, typ at+jwt, a kid naming a
+// published key whose algorithm is the header's alg (an RSA key never verifies an ES256 header,
+// nor an EC key an RS256 one), RS256 or ES256 only. It returns the kid and the decoded claims.
+func (p *Provider) verifySignature(ctx context.Context, raw string) (verifiedToken, error) {
+	jws, err := jose.ParseSignedCompact(raw, verifiableAlgorithms)
+	if err != nil || len(jws.Signatures) != 1 {
+		return verifiedToken{}, errInvalidAccessToken
+	}
+	h := jws.Signatures[0].Protected
+	typ, _ := h.ExtraHeaders[jose.HeaderType].(string)
+	if !isAccessTokenType(typ) || h.KeyID == "" {
+		return verifiedToken{}, errInvalidAccessToken
+	}
+	pub, alg, err := p.keys.PublicKey(ctx, h.KeyID)
+	if errors.Is(err, keys.ErrUnknownKey) {
+		return verifiedToken{}, errInvalidAccessToken
+	}
+	if err != nil {
+		return verifiedToken{}, fmt.Errorf("oauth: verification key: %w", err) // fail closed, as an internal error
+	}
+	if alg != h.Algorithm {
+		return verifiedToken{}, errInvalidAccessToken
+	}
+	payload, err := jws.Verify(pub)
+	if err != nil {
+		return verifiedToken{}, errInvalidAccessToken
+	}
+	v := verifiedToken{kid: h.KeyID}
+	if err := json.Unmarshal(payload, &v.claims); err != nil {
+		return verifiedToken{}, errInvalidAccessToken
+	}
+	return v, nil
 }
 
 // isAccessTokenType accepts "at+jwt" and "application/at+jwt", case-insensitively (RFC 9068

@@ -138,6 +138,15 @@ func TestVerifyAccessTokenRejects(t *testing.T) {
 				wantCode(t, err, c.want)
 			})
 		}
+		t.Run("a verified token with its signature altered", func(t *testing.T) {
+			if _, err := f.p.VerifyAccessToken(ctx, good); err != nil { // remembered as verified
+				t.Fatal(err)
+			}
+			sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
+			sig[len(sig)/2] ^= 1
+			_, err := f.p.VerifyAccessToken(ctx, parts[0]+"."+parts[1]+"."+base64.RawURLEncoding.EncodeToString(sig))
+			wantCode(t, err, gatehouse.CodeInvalidToken)
+		})
 		t.Run("denylisted", func(t *testing.T) {
 			raw := ours("at+jwt", func(c *accessClaims) { c.JTI = "to-deny" })
 			if _, err := f.p.VerifyAccessToken(ctx, raw); err != nil {

@@ -75,6 +75,7 @@ type Provider struct {
 	tokens  token.Generator
 
 	tokenEvents auth.Batch[tokenEventKey, tokenEventTally] // tokenaudit.go: aggregated token events
+	verified    verifiedTokens                             // verifiedcache.go: access tokens whose signature checked out
 }
 
 // Defaults of Config.

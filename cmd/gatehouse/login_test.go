@@ -360,9 +360,10 @@ func TestLoginDenied(t *testing.T) {
 	}
 }
 
-// TestRevokedSignInAsksForLogin checks the message when the stored refresh token no longer
-// works (revoked on the server).
-func TestRevokedSignInAsksForLogin(t *testing.T) {
+// TestStoredSignInRefreshes checks concurrent refreshes (the lock lets one command rotate the
+// refresh token and the others use the result: no reuse, the family stays alive) and the message
+// when the stored refresh token no longer works (revoked on the server).
+func TestStoredSignInRefreshes(t *testing.T) {
 	s := startOAuthServer(t)
 	session, _ := s.signUp(t, "revoked")
 	dir := t.TempDir()
@@ -372,6 +373,37 @@ func TestRevokedSignInAsksForLogin(t *testing.T) {
 	t.Setenv("GATEHOUSE_CONFIG_DIR", dir)
 	env := []string{"GATEHOUSE_CONFIG_DIR=" + dir}
 	login(t, s, session)
+
+	store := &credentialStore{dir: dir}
+	for round := range 2 {
+		setStoredExpiry(t, dir, s.url, time.Now().Add(-time.Minute))
+		before := readStored(t, dir, s.url)
+		const n = 4
+		errs := make(chan error, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				tok, err := freshAccessToken(context.Background(), store, s.url, time.Now)
+				if err == nil {
+					_, err = client.New(s.url, client.WithToken(tok)).Me(context.Background())
+				}
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: a concurrent refresh failed: %v", round, err)
+			}
+		}
+		if after := readStored(t, dir, s.url); after.RefreshToken == before.RefreshToken {
+			t.Fatalf("round %d: not refreshed", round)
+		}
+	}
+
 	c := readStored(t, dir, s.url)
 	// Revoke the refresh token behind the command line's back.
 	res, err := http.PostForm(s.url+"/oauth2/revoke", url.Values{"token": {c.RefreshToken}, "client_id": {cliClientID}})
@@ -421,5 +453,29 @@ func TestLoginAgainReplaces(t *testing.T) {
 		if out := mustRun(t, env, "whoami", "--server", srv.url); !strings.Contains(out, "Server:     "+srv.url) {
 			t.Fatalf("whoami --server %s:\n%s", srv.url, out)
 		}
+	}
+}
+
+// TestOpenBrowser checks that only http(s) verification URLs from the server reach the opener.
+func TestOpenBrowser(t *testing.T) {
+	t.Setenv("BROWSER", "true") // an opener that does nothing and succeeds
+	cases := []struct {
+		name string
+		url  string
+		ok   bool
+	}{
+		{"https", "https://auth.example.com/device?user_code=ABCD-EFGH", true},
+		{"http loopback", "http://127.0.0.1:8080/device", true},
+		{"file", "file:///etc/passwd", false},
+		{"javascript", "javascript:alert(1)", false},
+		{"custom scheme", "ms-settings:privacy", false},
+		{"not a URL", "%zz", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := openBrowser(c.url); (err == nil) != c.ok {
+				t.Fatalf("openBrowser(%q) = %v, want ok %v", c.url, err, c.ok)
+			}
+		})
 	}
 }

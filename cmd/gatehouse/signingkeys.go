@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/app"
 	"github.com/gatehouse-auth/gatehouse/config"
+	"github.com/gatehouse-auth/gatehouse/keys"
 )
 
 func newSigningKeysCommand() *cobra.Command {
@@ -23,10 +24,11 @@ func newSigningKeysCommand() *cobra.Command {
 func newRotateSigningKeysCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "rotate",
-		Short: "Rotate the signing keys: the next key starts signing, a new next key is published",
-		Long: "Rotate the token signing keys: the next key (already published) becomes the current\n" +
-			"one, the current one stays published as previous, the previous one is retired, and a\n" +
-			"new next key is published. Running servers pick up the change within 30 seconds.",
+		Short: "Rotate the signing keys: the next keys start signing, new next keys are published",
+		Long: "Rotate the token signing keys of both algorithms (ES256 for access tokens, RS256 for\n" +
+			"ID tokens) together: each next key (already published) becomes the current one, the\n" +
+			"current one stays published as previous, the previous one is retired, and a new next\n" +
+			"key is published. Running servers pick up the change within 30 seconds.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(cmd.Flags())
@@ -51,7 +53,10 @@ func newRotateSigningKeysCommand() *cobra.Command {
 			if err != nil {
 				return describe(err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Rotated the signing keys.\ncurrent: %s\nnext:    %s\n", rot.Current, rot.Next)
+			fmt.Fprintln(cmd.OutOrStdout(), "Rotated the signing keys.")
+			for _, alg := range []string{keys.ES256, keys.RS256} {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s current: %s\n%s next:    %s\n", alg, rot.Current[alg], alg, rot.Next[alg])
+			}
 			return nil
 		},
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/app"
 	"github.com/gatehouse-auth/gatehouse/config"
+	"github.com/gatehouse-auth/gatehouse/keys"
 )
 
 // publishedKids fetches the running server's JWKS and returns its kids in order.
@@ -63,11 +64,11 @@ func TestSigningKeysRotate(t *testing.T) {
 		_ = m.Close(ctx)
 	})
 	before := publishedKids(t, m.URL())
-	if len(before) != 2 {
-		t.Fatalf("a fresh server publishes %v, want current and next", before)
+	if len(before) != 4 {
+		t.Fatalf("a fresh server publishes %v, want a current and a next key of ES256 and RS256", before)
 	}
 	env := []string{"GATEHOUSE_DATABASE_URL=sqlite://" + db, "GATEHOUSE_LOG_FORMAT=text"}
-	kidLine := regexp.MustCompile(`(?m)^(current|next):\s+(sig_[0-9a-z]+)$`)
+	kidLine := regexp.MustCompile(`(?m)^((?:ES256|RS256) (?:current|next)):\s+(sig_[0-9a-z]+)$`)
 
 	cases := []struct {
 		name    string
@@ -102,20 +103,25 @@ func TestSigningKeysRotate(t *testing.T) {
 			for _, mm := range kidLine.FindAllStringSubmatch(out, -1) {
 				found[mm[1]] = mm[2]
 			}
-			if found["current"] == "" || found["next"] == "" {
-				t.Fatalf("output %q does not name the current and next keys", out)
+			for _, line := range []string{"ES256 current", "ES256 next", "RS256 current", "RS256 next"} {
+				if found[line] == "" {
+					t.Fatalf("output %q does not name the %s key", out, line)
+				}
 			}
-			// The old next key signs now; the old current one stays published as previous.
-			if found["current"] != kidsBefore[1] {
-				t.Fatalf("new current %s, want the previously published next key %s", found["current"], kidsBefore[1])
+			// The old next keys sign now; the old current ones stay published as previous. The
+			// JWKS lists current, next, previous, ES256 before RS256 in each state.
+			if found["ES256 current"] != kidsBefore[2] || found["RS256 current"] != kidsBefore[3] {
+				t.Fatalf("new current keys %s, %s; want the previously published next keys %v", found["ES256 current"], found["RS256 current"], kidsBefore[2:4])
 			}
-			want := []string{found["current"], found["next"], kidsBefore[0]}
+			want := []string{found["ES256 current"], found["RS256 current"], found["ES256 next"], found["RS256 next"], kidsBefore[0], kidsBefore[1]}
 			if got := publishedKids(t, m.URL()); !slices.Equal(got, want) {
 				t.Fatalf("server JWKS after the CLI rotation = %v, want %v", got, want)
 			}
-			kid, _, _, err := m.Keys.Signer(context.Background())
-			if err != nil || kid != found["current"] {
-				t.Fatalf("the server signs with %s (%v), want %s", kid, err, found["current"])
+			for _, alg := range []string{keys.ES256, keys.RS256} {
+				kid, _, _, err := m.Keys.Signer(context.Background(), alg)
+				if err != nil || kid != found[alg+" current"] {
+					t.Fatalf("the server signs %s with %s (%v), want %s", alg, kid, err, found[alg+" current"])
+				}
 			}
 		})
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/store/credcache"
+	"github.com/gatehouse-auth/gatehouse/store/postgres/pgtest"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -131,7 +132,7 @@ func keyState(ctx context.Context, s gatehouse.Store, c feedCredentials) string 
 // very next lookup, without waiting for any notification; and the write returns only once the
 // writer's own listener has received its notification (write-then-observe).
 func TestChangeFeedAcrossInstances(t *testing.T) {
-	url := freshSchema(t)
+	url := pgtest.FreshSchema(t, "gatehouse_test_")
 	now := feedCreated.Add(time.Hour)
 	tests := []struct {
 		name   string
@@ -201,7 +202,7 @@ func ptrTo[T any](v T) *T { return &v }
 // delivers the notifications of committed transactions in commit order), and the notifications
 // that arrive before the fence are those of the write.
 func TestChangeFeedNotifications(t *testing.T) {
-	url := freshSchema(t)
+	url := pgtest.FreshSchema(t, "gatehouse_test_")
 	ctx := t.Context()
 	s, err := Open(ctx, url)
 	if err != nil {
@@ -284,7 +285,7 @@ func TestChangeFeedNotifications(t *testing.T) {
 // bypassed and a revocation made meanwhile is seen at once), and after the reconnection
 // nothing cached before the outage is served, even what no notification named.
 func TestChangeFeedOutage(t *testing.T) {
-	url := freshSchema(t)
+	url := pgtest.FreshSchema(t, "gatehouse_test_")
 	ctx := t.Context()
 	a := openCachedInstance(t, url, feedMinBackoff)
 	b := openCachedInstance(t, url, 2*time.Second) // a long first backoff makes the outage observable
@@ -344,7 +345,7 @@ func TestChangeFeedOutage(t *testing.T) {
 // TestChangeFeedOwnTouchDropsTheEntry: a session touch does not notify, so the instance that
 // touches drops its own entry; its next lookup reads the new last-seen time.
 func TestChangeFeedOwnTouchDropsTheEntry(t *testing.T) {
-	url := freshSchema(t)
+	url := pgtest.FreshSchema(t, "gatehouse_test_")
 	ctx := t.Context()
 	a := openCachedInstance(t, url, feedMinBackoff)
 	c := mustCreateFeedCredentials(t, a, "toucher")

@@ -2,76 +2,26 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/postgres/pgtest"
 	"github.com/gatehouse-auth/gatehouse/store/storetest"
-	"github.com/jackc/pgx/v5"
 )
 
 // serverURL returns GATEHOUSE_TEST_POSTGRES_URL or skips the test.
 func serverURL(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv("GATEHOUSE_TEST_POSTGRES_URL")
-	if u == "" {
-		t.Skip("GATEHOUSE_TEST_POSTGRES_URL is not set: skipping the PostgreSQL tests " +
-			"(set it to e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	return u
-}
-
-// freshSchema creates a schema with a random name, drops it (CASCADE) when the test ends, and
-// returns the server URL with search_path set to it: pgx sends unknown URL parameters as
-// runtime parameters (ConnConfig.RuntimeParams), so every connection of the pool uses it.
-func freshSchema(t testing.TB) string {
-	t.Helper()
-	base := serverURL(t)
-	ctx := context.Background()
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	schema := "gatehouse_test_" + hex.EncodeToString(b)
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", "GATEHOUSE_TEST_POSTGRES_URL", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("connect to drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("GATEHOUSE_TEST_POSTGRES_URL must be a URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.RequireServer(t)
 }
 
 // openFresh opens a store on a new schema.
 func openFresh(t testing.TB) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), freshSchema(t))
+	s, err := Open(context.Background(), pgtest.FreshSchema(t, "gatehouse_test_"))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -86,7 +36,7 @@ func TestConformance(t *testing.T) {
 func TestShared(t *testing.T) {
 	serverURL(t)
 	storetest.RunShared(t, func(t *testing.T) storetest.Opener {
-		dbURL := freshSchema(t)
+		dbURL := pgtest.FreshSchema(t, "gatehouse_test_")
 		return func(t *testing.T) gatehouse.Store {
 			s, err := Open(t.Context(), dbURL)
 			if err != nil {
@@ -98,7 +48,7 @@ func TestShared(t *testing.T) {
 }
 
 func TestOpenConcurrentlyOnFreshSchema(t *testing.T) {
-	dbURL := freshSchema(t)
+	dbURL := pgtest.FreshSchema(t, "gatehouse_test_")
 	const n = 4
 	stores := make([]*Store, n)
 	errs := make([]error, n)
@@ -132,7 +82,7 @@ func TestOpenConcurrentlyOnFreshSchema(t *testing.T) {
 
 func TestMigrate(t *testing.T) {
 	ctx := t.Context()
-	dbURL := freshSchema(t)
+	dbURL := pgtest.FreshSchema(t, "gatehouse_test_")
 	all, err := migrations()
 	if err != nil {
 		t.Fatal(err)
