@@ -175,3 +175,32 @@ func BenchmarkSessionByTokenHash(b *testing.B) {
 	defer s.Close()
 	storetest.BenchSessionByTokenHash(b, s)
 }
+
+// TestPoolSize: without pool_max_conns the pool holds defaultMaxConns connections at most (more
+// than pgxpool's own default of max(4, CPUs)); a pool_max_conns in the URL wins.
+func TestPoolSize(t *testing.T) {
+	base := pgtest.FreshSchema(t, "gatehouse_test_")
+	cases := []struct {
+		name string
+		url  string
+		want int32
+	}{
+		{"default", base, defaultMaxConns()},
+		{"pool_max_conns in the URL", base + "&pool_max_conns=3", 3},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := Open(t.Context(), c.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if got := s.pool.Config().MaxConns; got != c.want {
+				t.Fatalf("MaxConns = %d, want %d", got, c.want)
+			}
+		})
+	}
+	if defaultMaxConns() < 16 {
+		t.Fatalf("defaultMaxConns() = %d, want at least 16", defaultMaxConns())
+	}
+}
