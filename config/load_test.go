@@ -71,6 +71,8 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"GATEHOUSE_SESSION_TTL", "0", "must be positive"},
 		{"GATEHOUSE_SESSION_IDLE_TIMEOUT", "-1h", "must not be negative"},
 		{"GATEHOUSE_ACCESS_TOKEN_TTL", "-5m", "must be positive"},
+		{"GATEHOUSE_ACCESS_TOKEN_ALG", "HS256", "want ES256 or RS256"},
+		{"GATEHOUSE_ACCESS_TOKEN_ALG", "none", "want ES256 or RS256"},
 		{"GATEHOUSE_SIGNING_KEY_ROTATION", "-1h", "must not be negative"},
 		{"GATEHOUSE_PASSWORD_MIN_LENGTH", "0", "from 1 to 1024"},
 		{"GATEHOUSE_PASSWORD_MIN_LENGTH", "1025", "from 1 to 1024"},

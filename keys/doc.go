@@ -7,7 +7,7 @@
 //
 // There are two key sets. RS256 signs ID tokens: it is the one algorithm every OpenID Connect
 // relying party must support (OIDC Core 3.1.3.7, RFC 7518 "Recommended+"). ES256 signs access
-// tokens by default, because an RSA-2048 signature costs about a hundred times the CPU of a
+// tokens by default, because an RSA-2048 signature costs about 25 times the CPU of a
 // P-256 one (docs/benchmarks.md, BenchmarkSign) and a token endpoint issuing thousands of
 // tokens a second is bound by it; RFC 9068 resource servers must support RS256, so access
 // tokens can be switched back (GATEHOUSE_ACCESS_TOKEN_ALG, which oauth reads: it asks Signer

@@ -8,12 +8,17 @@
 //   - Grants: authorization_code with PKCE S256 required of every client (plain and missing
 //     challenges are refused), refresh_token, client_credentials (confidential clients only) and
 //     the device code grant (RFC 8628). No implicit, no password grant.
-//   - Access tokens are JWTs (RFC 9068: typ at+jwt, kid, RS256 by the current key of package
-//     keys) with iss, sub (the user, or the client for client_credentials), aud
-//     (Config.Audience, default the issuer), exp, iat, nbf, jti, client_id and scope;
-//     VerifyAccessToken accepts only RS256/ES256 signatures by a published key, typ at+jwt, the
-//     issuer and audience, an unexpired exp, and a jti not on the denylist.
-//   - ID tokens (typ JWT) carry iss, sub, aud and azp (the client), exp, iat, auth_time, nonce,
+//   - Access tokens are JWTs (RFC 9068: typ at+jwt, kid) signed by the current key of package
+//     keys in Config.AccessTokenAlg: ES256 by default (a P-256 signature costs ~40 µs, an
+//     RSA-2048 one ~1.1 ms: docs/benchmarks.md), RS256 when the operator sets
+//     GATEHOUSE_ACCESS_TOKEN_ALG=RS256. Claims: iss, sub (the user, or the client for
+//     client_credentials), aud (Config.Audience, default the issuer), exp, iat, nbf, jti,
+//     client_id and scope. VerifyAccessToken accepts only RS256/ES256 signatures by a published
+//     key and only the alg that key was made for, typ at+jwt, the issuer and audience, an
+//     unexpired exp, and a jti not on the denylist. A token whose signature checked out is
+//     remembered (verifiedcache.go) so that only the signature check is skipped when it comes
+//     back; everything else is checked on every call.
+//   - ID tokens (typ JWT, always RS256, as OpenID Connect requires by default) carry iss, sub, aud and azp (the client), exp, iat, auth_time, nonce,
 //     at_hash and the profile / email claims the scopes allow.
 //   - Every other secret (authorization codes, refresh tokens `<brand>_rt_…`, device codes,
 //     user codes) is random from Options.Random (crypto/rand) and stored only as SHA-256.
@@ -27,6 +32,9 @@
 //     secret.
 //   - Audit events: token.issued, token.refreshed, token.revoked, oauth.consent_granted,
 //     oauth.consent_revoked, device.approved, device.denied, with the client's organization.
+//     client_credentials issuances and refreshes are counted in memory and written as one event
+//     per client (and user) with a count every flush (RunTokenEventFlusher, 10 s, and at
+//     shutdown), so that token traffic never becomes a database write per token.
 //   - Time comes from Options.Now and randomness from Options.Random, so that expiry and
 //     rotation tests are deterministic.
 package oauth

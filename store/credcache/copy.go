@@ -71,6 +71,18 @@ func copyAgent(a *gatehouse.Agent) *gatehouse.Agent {
 	return &c
 }
 
+func copyOAuthClient(c *gatehouse.OAuthClient) *gatehouse.OAuthClient {
+	if c == nil {
+		return nil
+	}
+	d := *c
+	d.SecretHash = bytes.Clone(c.SecretHash)
+	d.RedirectURIs = slices.Clone(c.RedirectURIs)
+	d.GrantTypes = slices.Clone(c.GrantTypes)
+	d.Scopes = slices.Clone(c.Scopes)
+	return &d
+}
+
 func copyTime(t *time.Time) *time.Time {
 	if t == nil {
 		return nil

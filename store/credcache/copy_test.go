@@ -22,6 +22,7 @@ func TestCopiesShareNothing(t *testing.T) {
 		{name: "session", row: &gatehouse.Session{}, copy: func(v any) any { return copySession(v.(*gatehouse.Session)) }},
 		{name: "PAT", row: &gatehouse.PersonalAccessToken{}, copy: func(v any) any { return copyPAT(v.(*gatehouse.PersonalAccessToken)) }},
 		{name: "API key", row: &gatehouse.APIKey{}, copy: func(v any) any { return copyAPIKey(v.(*gatehouse.APIKey)) }},
+		{name: "OAuth client", row: &gatehouse.OAuthClient{}, copy: func(v any) any { return copyOAuthClient(v.(*gatehouse.OAuthClient)) }},
 		{name: "agent", row: &gatehouse.Agent{}, copy: func(v any) any { return copyAgent(v.(*gatehouse.Agent)) }},
 	}
 	for _, tt := range tests {

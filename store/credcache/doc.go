@@ -1,13 +1,27 @@
 // Package credcache is an in-process cache of credential LOOKUPS in front of a gatehouse.Store:
 // the rows a bearer check reads (SessionByTokenHash, PATByTokenHash, APIKeyByTokenHash,
-// AgentByTokenHash, AgentByUserID), never decisions. Everything auth decides (revocation,
-// expiry, idle timeout, disabled accounts, allowed CIDRs, rate limits, usage batching, session
-// touches) still runs on every check, on the rows this cache returns.
+// AgentByTokenHash, AgentByUserID), the OAuth client an OAuth request names (OAuthClientByID)
+// and whether a JWT access token's jti is denied (AccessTokenDenied), never decisions.
+// Everything auth and oauth decide (revocation, expiry, idle timeout, disabled accounts, allowed
+// CIDRs, rate limits, usage batching, session touches, client secrets, grant types, the access
+// token's signature and claims) still runs on every check, on what this cache returns.
 //
 // # Contract
 //
 //   - Only successful lookups are cached: ErrNotFound and every other error go to the caller
-//     as the store returned them and are never remembered.
+//     as the store returned them and are never remembered. A client that is not found is
+//     therefore looked up again each time (inserting a client needs no invalidation).
+//   - One negative answer is cached: AccessTokenDenied's false (the jti is not on the
+//     denylist), as well as its true. This is exact because the only way a jti becomes denied
+//     is an insertion into oauth_access_denylist (DenyAccessToken; no other store method
+//     writes the table but PruneOAuthGrants, which deletes expired rows), and that insertion
+//     is seen like every other change: DenyAccessToken through this Store moves the write
+//     epoch, SQLite's feed sees every commit, and PostgreSQL's triggers (migration 0010) fire
+//     on INSERT into that table as well as on UPDATE, DELETE and TRUNCATE (another instance's
+//     denial reaches this one within PostgreSQL's residual window, below, like another
+//     instance's revocation of a PAT). A cached true can only become false through
+//     PruneOAuthGrants (the token expired: its check fails anyway), which also moves the epoch
+//     and notifies.
 //   - Callers get deep copies: they may change what they receive.
 //   - An entry is served only while it is exact: it was stored under the generation of the
 //     ChangeFeed that is current now, under this cache's own write epoch that is current now,
@@ -17,7 +31,8 @@
 //   - When the feed cannot vouch for its generation (ok false or an error) the cache is bypassed
 //     entirely, reads and writes: every lookup goes to the database. It fails closed.
 //   - Writes through this Store that change a cached table (revocations, rotations, transfers,
-//     user updates and deletions, password changes) move the cache's own write epoch after the
+//     user updates and deletions, password changes; OAuth clients' deletions and secret
+//     rotations; DenyAccessToken and PruneOAuthGrants) move the cache's own write epoch after the
 //     store returns, so this instance never serves a row older than its own committed write,
 //     whatever the feed's latency. TouchSession drops the cached entry of that session (its
 //     last-seen time changed; PostgreSQL's feed deliberately does not announce touches).
@@ -32,8 +47,10 @@
 //     after they arrived. Exact: a commit that finished before Generation is always seen.
 //   - PostgreSQL (store/postgres ChangeFeed): triggers (migration 0007) call
 //     pg_notify('gatehouse_credentials') on every security-relevant change of users, sessions,
-//     personal_access_tokens, api_keys and agents; a listener on a dedicated connection bumps
-//     the generation for each notification. While the listener is disconnected the feed says
+//     personal_access_tokens, api_keys and agents, and (migration 0010) on every UPDATE, DELETE
+//     and TRUNCATE of oauth_clients (an organization's deletion reaches it by cascade) and on
+//     every INSERT, UPDATE, DELETE and TRUNCATE of oauth_access_denylist; a listener on a
+//     dedicated connection bumps the generation for each notification. While the listener is disconnected the feed says
 //     ok=false (bypass); after LISTEN succeeds again it bumps the generation before it says
 //     ok=true, so entries from before the outage are never served. Residual window, accepted by
 //     the design: another instance's commit reaches this one asynchronously, within the time
@@ -46,5 +63,7 @@
 //     What remains is the other instance's listener goroutine reading it.
 //
 // Adding a cached lookup, or a store write that changes a column a decision reads, means
-// updating this package (the write list in store.go) and the PostgreSQL triggers.
+// updating this package (the write lists in writes.go and oauth.go) and the PostgreSQL triggers.
+// Caching another negative answer (a not found) needs what the denylist has: every insertion
+// that could turn it true moves the epoch here and notifies on PostgreSQL.
 package credcache

@@ -92,6 +92,8 @@ const (
 	keyAPIKey      = "k"
 	keyAgentToken  = "a"
 	keyAgentByUser = "u"
+	keyOAuthClient = "c"
+	keyDenied      = "d" // the access token denylist: the argument is a jti
 )
 
 // version is what an entry must have been stored under to be served now.

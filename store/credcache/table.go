@@ -19,10 +19,12 @@ type entry struct {
 	pat     *gatehouse.PersonalAccessToken
 	apiKey  *gatehouse.APIKey
 	agent   *gatehouse.Agent
+	client  *gatehouse.OAuthClient
+	denied  bool // AccessTokenDenied's answer
 }
 
-// table holds the entries by key (a lookup kind byte, then the token hash or user ID). One mutex
-// guards it: every operation is a map access, and copies happen outside the lock.
+// table holds the entries by key (a lookup kind byte, then the token hash, user ID, client ID or
+// jti). One mutex guards it: every operation is a map access, and copies happen outside the lock.
 type table struct {
 	mu        sync.Mutex
 	entries   map[string]*entry

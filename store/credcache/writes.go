@@ -10,8 +10,9 @@ import (
 // The writes below change rows the cached lookups return. Each moves the write epoch once the
 // wrapped store has returned — whatever it returned: a failed commit may still have committed —
 // so that no entry stored before is served again by this instance, without waiting for the
-// feed. Inserts need nothing: only found rows are cached. Usage batches (RecordCredentialUses)
-// change nothing a decision reads.
+// feed. Inserts need nothing, since only found rows are cached — except the one insertion that
+// turns a cached answer false: DenyAccessToken (oauth.go), whose "not denied" is cached. Usage
+// batches (RecordCredentialUses) change nothing a decision reads. The OAuth writes are in oauth.go.
 
 // invalidate moves the write epoch, then waits for the feed to observe the write (Fencer).
 // Errors of the fence are ignored: the write is done, and this instance is already exact.

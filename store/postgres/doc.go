@@ -75,6 +75,20 @@
 //     in their transaction, so key changes of all instances are serialised: of concurrent first
 //     starts exactly one inserts its pair, and conditional rotations expecting one current key
 //     rotate once (the others CodeConflict).
+//   - oauth grants (0006): oauth_authorization_codes, oauth_refresh_families and
+//     oauth_refresh_tokens (tokens ON DELETE CASCADE with their family), oauth_access_denylist
+//     (jti until expiry), oauth_device_authorizations (device and user code hashes unique) and
+//     oauth_consents (user, client); user_id ON DELETE CASCADE everywhere, client_id not a foreign
+//     key (the built-in client has no row): DeleteOAuthClient deletes a client's grants in its
+//     transaction. Single-use artefacts are consumed inside one serialised transaction; the
+//     shared decisions (rotation, device polls) live in store/internal/record and the root.
+//   - 0007: triggers that pg_notify('gatehouse_credentials', schema) on every security-relevant
+//     change of users, sessions, PATs, API keys and agents, for the credential cache (ChangeFeed
+//     LISTENs; store/credcache).
+//   - outbox_mails.failed_at (0008): dead letters, never claimed again.
+//   - signing_keys (0009): the unique index is per (algorithm, state): one RS256 and one ES256
+//     key in each published state.
+//   - 0010: the same for oauth_clients and the access-token denylist (INSERT too).
 //
 // SetMemberRole and RemoveMember lock the organization's row (FOR NO KEY UPDATE, which the
 // foreign-key checks of new memberships do not wait for) before they check the owners, so

@@ -78,6 +78,19 @@
 //     InitSigningKeys run in one BEGIN IMMEDIATE transaction (serialised with every process on
 //     the file): of concurrent first starts exactly one inserts its pair, and conditional
 //     rotations expecting one current key rotate once (the others CodeConflict).
+//   - oauth grants (0006): oauth_authorization_codes, oauth_refresh_families and
+//     oauth_refresh_tokens (tokens ON DELETE CASCADE with their family), oauth_access_denylist
+//     (jti until expiry), oauth_device_authorizations (device and user code hashes unique) and
+//     oauth_consents (user, client); user_id ON DELETE CASCADE everywhere, client_id not a foreign
+//     key (the built-in client has no row): DeleteOAuthClient deletes a client's grants in its
+//     transaction. Single-use artefacts are consumed inside one serialised transaction; the
+//     shared decisions (rotation, device polls) live in store/internal/record and the root.
+//   - 0007: nothing (PostgreSQL's credential-change triggers; the credential cache asks
+//     PRAGMA data_version here: ChangeFeed).
+//   - outbox_mails.failed_at (0008): dead letters, never claimed again.
+//   - signing_keys (0009): the unique index is per (algorithm, state): one RS256 and one ES256
+//     key in each published state.
+//   - 0010: nothing (PostgreSQL's OAuth-change triggers; see 0007).
 //
 // CreatePAT's count and insert, ClaimMail, CreateOneTimeToken, SetMemberRole's and RemoveMember's owner check and write, and
 // RotateAPIKey's check and writes, RotateOAuthClientSecret, RotateSigningKeys and

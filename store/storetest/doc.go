@@ -69,7 +69,16 @@
 //     put there), fills an empty ID (sig_) and a zero CreatedAt (now for Init, the rotation's
 //     time for Rotate), clears RetiredAt and a next key's ActivatedAt, and defaults the
 //     current key's ActivatedAt to its CreatedAt; Rotate without a current and a next key is
-//     not found, and a failed Rotate or Init changes nothing.
+//     not found, and a failed Rotate or Init changes nothing. Keys are kept per algorithm (an
+//     RS256 and an ES256 set): Init inserts a pair only for an algorithm without published keys,
+//     Rotate rotates every algorithm it is given in one transaction, conditionally on each
+//     expected current key;
+//   - OAuth grants: codes, refresh families and tokens, device flows and consents are consumed
+//     exactly once under concurrency, on one store or two over one database (RunShared); a used
+//     refresh token revokes its family; deleting a user or a client deletes its grants;
+//   - sign-in guard: a guarded DeletePasskey or DeleteIdentity that would leave an account no
+//     way in is CodeConflict and deletes nothing, also when the two race;
+//   - mail: a dead letter (MarkMailDead) is never claimed again.
 //
 // Times in the suite have millisecond precision; stores must return them in UTC.
 package storetest
