@@ -128,6 +128,8 @@ func RequestContext(base *slog.Logger) func(http.Handler) http.Handler {
 				id = newRequestID()
 			}
 			r, st := withState(r)
+			// One view of the credential cache per request (gatehouse.RequestScope).
+			r = r.WithContext(gatehouse.WithRequestScope(r.Context()))
 			st.id = id
 			st.logger = logger.With(slog.String("request_id", id))
 			w.Header().Set(RequestIDHeader, id)

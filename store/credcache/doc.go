@@ -28,6 +28,13 @@
 //     and less than Options.TTL ago (a safety net, 30 s by default).
 //   - The generation is read BEFORE the lookup and the entry stored under that value, so a
 //     change that commits while the lookup runs makes the entry stale at once.
+//   - Within one request (a gatehouse.RequestScope in the context, which the HTTP layer adds to
+//     every request) the generation is read once, at the request's first lookup, and reused by
+//     its other lookups (a /v1/verify call looks up its caller and the checked credential): the
+//     request is served as of its first lookup, which is exact for a request, since it runs
+//     concurrently with whatever commits meanwhile; a change that completed before the request
+//     began is always seen. The write epoch is still read at every lookup, so a request sees its
+//     own writes at once.
 //   - When the feed cannot vouch for its generation (ok false or an error) the cache is bypassed
 //     entirely, reads and writes: every lookup goes to the database. It fails closed.
 //   - Writes through this Store that change a cached table (revocations, rotations, transfers,

@@ -102,13 +102,30 @@ type version struct {
 	ok         bool // false: bypass the cache
 }
 
+// scopeKey is the key of this cache's generation in a request's gatehouse.RequestScope.
+type scopeKey struct{ s *Store }
+
 // current reads the write epoch and the feed's generation; it is called before the lookup.
+// Within one request (a gatehouse.RequestScope in ctx) the feed is asked once, at the first
+// lookup, and its generation reused by the request's other lookups: the request is then served
+// as of its first lookup, which is exact for a request (it runs concurrently with whatever
+// commits meanwhile). The write epoch is read afresh every time, so the request still sees its
+// own writes at once. A failed or unavailable feed is never remembered.
 func (s *Store) current(ctx context.Context) version {
 	epoch := s.epoch.Load()
+	scope := gatehouse.RequestScopeFrom(ctx)
+	if scope != nil {
+		if g, ok := scope.Value(scopeKey{s}); ok {
+			return version{gen: g.(uint64), epoch: epoch, ok: true}
+		}
+	}
 	gen, ok, err := s.feed.Generation(ctx)
 	if err != nil || !ok {
 		s.bypasses.Add(1)
 		return version{}
+	}
+	if scope != nil {
+		scope.SetValue(scopeKey{s}, gen)
 	}
 	return version{gen: gen, epoch: epoch, ok: true}
 }
