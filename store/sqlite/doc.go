@@ -83,7 +83,8 @@
 //     (jti until expiry), oauth_device_authorizations (device and user code hashes unique) and
 //     oauth_consents (user, client); user_id ON DELETE CASCADE everywhere, client_id not a foreign
 //     key (the built-in client has no row): DeleteOAuthClient deletes a client's grants in its
-//     transaction. Single-use artefacts are consumed inside one serialised transaction; the
+//     transaction. Single-use artefacts are consumed inside one serialised transaction (refresh
+//     rotations as savepoints of a shared, group-committed one: groupcommit.go); the
 //     shared decisions (rotation, device polls) live in store/internal/record and the root.
 //   - 0007: nothing (PostgreSQL's credential-change triggers; the credential cache asks
 //     PRAGMA data_version here: ChangeFeed).

@@ -15,9 +15,10 @@ import (
 
 // The OAuth grants (gatehouse.OAuthGrantStore): authorization codes, refresh tokens, the
 // access token denylist and pruning here, device flows in oauth_device.go, consents in
-// oauth_consents.go. Every single-use step is one BEGIN IMMEDIATE transaction on the writer,
-// so concurrent steps, in this process or another, run one after the other and exactly one
-// finds an artefact unused.
+// oauth_consents.go. Every single-use step is one BEGIN IMMEDIATE transaction on the writer (a
+// refresh token rotation is one savepoint in a group-committed one, groupcommit.go), so
+// concurrent steps, in this process or another, run one after the other and exactly one finds
+// an artefact unused.
 
 // authCodeColumns is the column list authCodeDest reads, in order.
 const authCodeColumns = `id, code_hash, client_id, user_id, redirect_uri, scopes, nonce, code_challenge,
@@ -193,18 +194,40 @@ func (s *Store) RefreshTokenByHash(ctx context.Context, hash []byte) (*gatehouse
 		WHERE t.token_hash = ?`, hash))
 }
 
-// RotateRefreshToken applies record.DecideRotation to the token with that hash in one BEGIN
-// IMMEDIATE transaction that reads one token and its family and writes at most two rows: the
-// used token and next, or the revoked family. On success it returns the token as stored now
-// (used at now) and next is filled as record.FillRefreshToken says; on reuse it returns the token
-// (its family revoked at now) and record.ErrRefreshReused (CodeConflict).
+// RotateRefreshToken applies record.DecideRotation to the token with that hash in one step of a
+// group commit (groupcommit.go: concurrent rotations share one BEGIN IMMEDIATE transaction and
+// one commit, each in its own savepoint, run one after the other) that reads one token and its
+// family and writes at most two rows: the used token and next, or the revoked family. On success
+// it returns the token as stored now (used at now) and next is filled as record.FillRefreshToken
+// says; on reuse it returns the token (its family revoked at now) and record.ErrRefreshReused
+// (CodeConflict). Either answer comes only once the group committed.
 func (s *Store) RotateRefreshToken(ctx context.Context, hash []byte, clientID string, next *gatehouse.RefreshToken, now time.Time) (*gatehouse.RefreshToken, error) {
-	now = norm(now)
-	var tok *gatehouse.RefreshToken
-	var reused bool
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		tok, err = scanRefreshToken(tx.QueryRowContext(ctx, `SELECT `+refreshTokenColumns+refreshTokenFrom+`
+	var r rotation
+	return r.answer(s.rotations.do(ctx, r.step(hash, clientID, next, norm(now))))
+}
+
+// rotation is the outcome of one rotation step: the token as stored now, and whether it was a
+// reuse (the family revoked, committed, answered with record.ErrRefreshReused).
+type rotation struct {
+	tok    *gatehouse.RefreshToken
+	reused bool
+}
+
+// answer is RotateRefreshToken's answer given the group's answer err to the step.
+func (r *rotation) answer(err error) (*gatehouse.RefreshToken, error) {
+	switch {
+	case err != nil:
+		return nil, err
+	case r.reused:
+		return r.tok, record.ErrRefreshReused
+	}
+	return r.tok, nil
+}
+
+// step returns the group step of RotateRefreshToken (now normalised), which fills r.
+func (r *rotation) step(hash []byte, clientID string, next *gatehouse.RefreshToken, now time.Time) groupStep {
+	return func(ctx context.Context, tx *sql.Tx) error {
+		tok, err := scanRefreshToken(tx.QueryRowContext(ctx, `SELECT `+refreshTokenColumns+refreshTokenFrom+`
 			WHERE t.token_hash = ?`, hash))
 		if err != nil {
 			return err
@@ -217,7 +240,8 @@ func (s *Store) RotateRefreshToken(ctx context.Context, hash []byte, clientID st
 				WHERE id = ? AND revoked_at IS NULL`, millis(now), record.ReasonRefreshReused, tok.FamilyID); err != nil {
 				return mapError(err, "Refresh family")
 			}
-			tok.FamilyRevokedAt, reused = &now, true
+			tok.FamilyRevokedAt = &now
+			r.tok, r.reused = tok, true
 			return nil // commit the revocation
 		}
 		f := &gatehouse.RefreshFamily{ID: tok.FamilyID, ClientID: tok.ClientID, UserID: tok.UserID,
@@ -229,16 +253,13 @@ func (s *Store) RotateRefreshToken(ctx context.Context, hash []byte, clientID st
 			millis(now), tok.ID); err != nil {
 			return mapError(err, "Refresh token")
 		}
+		if err := insertRefreshToken(ctx, tx, next); err != nil {
+			return err
+		}
 		tok.UsedAt = &now
-		return insertRefreshToken(ctx, tx, next)
-	})
-	switch {
-	case err != nil:
-		return nil, err
-	case reused:
-		return tok, record.ErrRefreshReused
+		r.tok = tok
+		return nil
 	}
-	return tok, nil
 }
 
 // RevokeRefreshFamily revokes the family at at for reason; a revoked or unknown family is no

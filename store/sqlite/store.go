@@ -23,11 +23,16 @@ type Store struct {
 
 	lookups *lookupPool // the hot path of every authenticated request (lookup.go)
 
+	rotations *groupCommit // RotateRefreshToken's group commit on w (groupcommit.go)
+
 	closeOnce sync.Once
 	closeErr  error
 }
 
 var _ gatehouse.Store = (*Store)(nil)
+
+// maxRotationGroup bounds how many refresh token rotations share one transaction and commit.
+const maxRotationGroup = 64
 
 // Option changes how Open connects.
 type Option func(*options)
@@ -96,6 +101,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	s.lookups.put(c)
+	s.rotations = newGroupCommit(w, maxRotationGroup)
 	return s, nil
 }
 
@@ -177,6 +183,9 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
+		if s.rotations != nil {
+			s.rotations.stop() // after its current group: the writer is still open
+		}
 		if s.lookups != nil {
 			s.lookups.close()
 		}
