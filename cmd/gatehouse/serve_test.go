@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -52,5 +54,34 @@ func TestMigrateAppliesOnceAndReports(t *testing.T) {
 	out, err = runCLI(t, env, "", "migrate")
 	if err != nil || strings.Contains(out, "applied 0001") || !strings.Contains(out, "up to date (0 migration(s)") {
 		t.Fatalf("second migrate must apply nothing: %v\n%s", err, out)
+	}
+}
+
+// TestTuneGC: serve raises GOGC to serverGCPercent, unless the environment sets GOGC.
+func TestTuneGC(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(prev) })
+	cases := []struct {
+		name string
+		env  string // "" means unset
+		want int
+	}{
+		{"GOGC unset", "", serverGCPercent},
+		{"GOGC set", "150", 100}, // left to the runtime, which read it at start
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			debug.SetGCPercent(100)
+			if c.env != "" {
+				t.Setenv("GOGC", c.env)
+			} else {
+				t.Setenv("GOGC", "")
+				os.Unsetenv("GOGC")
+			}
+			tuneGC()
+			if got := debug.SetGCPercent(100); got != c.want {
+				t.Fatalf("GC percent %d, want %d", got, c.want)
+			}
+		})
 	}
 }
