@@ -1,6 +1,7 @@
 // Package credcache is an in-process cache of credential LOOKUPS in front of a gatehouse.Store:
 // the rows a bearer check reads (SessionByTokenHash, PATByTokenHash, APIKeyByTokenHash,
-// AgentByTokenHash, AgentByUserID), the OAuth client an OAuth request names (OAuthClientByID)
+// AgentByTokenHash, AgentByUserID, and UserByID, by which a JWT access token's check reads its
+// user), the OAuth client an OAuth request names (OAuthClientByID)
 // and whether a JWT access token's jti is denied (AccessTokenDenied), never decisions.
 // Everything auth and oauth decide (revocation, expiry, idle timeout, disabled accounts, allowed
 // CIDRs, rate limits, usage batching, session touches, client secrets, grant types, the access

@@ -92,6 +92,7 @@ const (
 	keyAPIKey      = "k"
 	keyAgentToken  = "a"
 	keyAgentByUser = "u"
+	keyUser        = "i" // an account by its ID
 	keyOAuthClient = "c"
 	keyDenied      = "d" // the access token denylist: the argument is a jti
 )
@@ -206,6 +207,21 @@ func (s *Store) AgentByTokenHash(ctx context.Context, hash []byte) (*gatehouse.A
 		s.remember(key, v, &entry{agent: copyAgent(a), user: copyUser(u)})
 	}
 	return a, u, err
+}
+
+// UserByID is the wrapped store's, cached: an OAuth access token names its user by ID, so every
+// JWT bearer check, introspection and refresh reads the account this way.
+func (s *Store) UserByID(ctx context.Context, id string) (*gatehouse.User, error) {
+	key := keyUser + id
+	v := s.current(ctx)
+	if e := s.cached(key, v); e != nil {
+		return copyUser(e.user), nil
+	}
+	u, err := s.Store.UserByID(ctx, id)
+	if err == nil {
+		s.remember(key, v, &entry{user: copyUser(u)})
+	}
+	return u, err
 }
 
 // AgentByUserID is the wrapped store's, cached (an agent session's check reads it).

@@ -54,6 +54,13 @@ var (
 		}
 		return describe(nil, "verified=", a.VerifiedAt != nil)
 	}
+	lookUser fingerprint = func(ctx context.Context, s gatehouse.Store, c credentials) string {
+		u, err := s.UserByID(ctx, c.user.ID)
+		if err != nil {
+			return describe(err)
+		}
+		return describe(nil, "name=", u.DisplayName, " admin=", u.IsAdmin)
+	}
 	lookAgentByUser fingerprint = func(ctx context.Context, s gatehouse.Store, c credentials) string {
 		a, err := s.AgentByUserID(ctx, c.agentU.ID)
 		if err != nil {
@@ -99,6 +106,17 @@ func TestChangesAreSeenOnTheNextLookup(t *testing.T) {
 		{"user renamed by another process (PAT)", lookPAT, false, func(ctx context.Context, s gatehouse.Store, c credentials) error {
 			_, err := s.UpdateUser(ctx, c.user.ID, gatehouse.UserUpdate{DisplayName: ptr("Renamed"), UpdatedAt: now})
 			return err
+		}},
+		{"user renamed by another process (by ID)", lookUser, false, func(ctx context.Context, s gatehouse.Store, c credentials) error {
+			_, err := s.UpdateUser(ctx, c.user.ID, gatehouse.UserUpdate{DisplayName: ptr("Renamed"), UpdatedAt: now})
+			return err
+		}},
+		{"user made admin by this store (by ID)", lookUser, true, func(ctx context.Context, s gatehouse.Store, c credentials) error {
+			_, err := s.UpdateUser(ctx, c.user.ID, gatehouse.UserUpdate{IsAdmin: ptr(true), UpdatedAt: now})
+			return err
+		}},
+		{"user deleted by another process (by ID)", lookUser, false, func(ctx context.Context, s gatehouse.Store, c credentials) error {
+			return s.DeleteUser(ctx, c.user.ID)
 		}},
 		{"user deleted by another process (session)", lookSession, false, func(ctx context.Context, s gatehouse.Store, c credentials) error {
 			return s.DeleteUser(ctx, c.user.ID)
