@@ -49,10 +49,13 @@
 //
 // # Feeds
 //
-//   - SQLite (store/sqlite ChangeFeed): PRAGMA data_version on one dedicated connection. It
-//     changes whenever any other connection commits: this process's writer, or another process
-//     on the file such as `gatehouse admin`. Concurrent calls share a query only when it started
-//     after they arrived. Exact: a commit that finished before Generation is always seen.
+//   - SQLite (store/sqlite ChangeFeed): the WAL-index header in the shared-memory file, read in
+//     the mapping of one dedicated connection. Every commit of any connection rewrites it before
+//     it returns: this process's writer, or another process on the file such as `gatehouse
+//     admin`. A lock-free read of 96 bytes; when SQLite keeps no such mapping, PRAGMA
+//     data_version on that connection instead (concurrent calls share a query only when it
+//     started after they arrived). Exact: a commit that finished before Generation is always
+//     seen.
 //   - PostgreSQL (store/postgres ChangeFeed): triggers (migration 0007) call
 //     pg_notify('gatehouse_credentials') on every security-relevant change of users, sessions,
 //     personal_access_tokens, api_keys and agents, and (migration 0010) on every UPDATE, DELETE

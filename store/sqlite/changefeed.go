@@ -13,20 +13,26 @@ import (
 // file: this process's writer, or another process (`gatehouse admin`, a second server). It is
 // the invalidation signal of store/credcache.
 //
-// It runs PRAGMA data_version, prepared once, on one dedicated connection opened through
-// SQLite's C API like the lookup pool's. SQLite changes a connection's data_version whenever
-// a read transaction of that connection finds the database changed by another connection; the
-// PRAGMA starts such a read, so a commit that returned before Generation was called is always
-// seen. The raw value is per connection and restarts when the connection is reopened, so the
-// feed keeps its own counter: it moves when the raw value differs from the last one read, and
-// after every reopening.
+// It keeps one dedicated connection open, opened through SQLite's C API like the lookup
+// pool's, and watches the database in one of two ways:
 //
-// Concurrent calls share queries, never results from before their arrival: a call waits for
-// the first query that STARTS after it arrived (running it itself when none is running) and
-// returns that query's or a later one's result. So a commit that returned before a call
-// arrived is always seen, and under load one query serves every call that arrived while the
-// previous one ran (BenchmarkChangeFeedGeneration). A failing query answers ok=false with the
-// error and marks the connection for reopening: the cache is bypassed meanwhile.
+//   - The wal-index header (walindex.go), read in that connection's mapping of the -shm file,
+//     which every connection of every process shares. Every commit rewrites it before it
+//     returns; the feed's counter moves whenever the header differs from the one it last saw,
+//     or is being written. A memory read of 96 bytes: no lock, no system call. This is the mode
+//     whenever SQLite maps the file (always, with the Store's settings).
+//   - Otherwise, PRAGMA data_version, prepared once on the connection. SQLite changes a
+//     connection's data_version whenever a read transaction of that connection finds the
+//     database changed by another connection; the PRAGMA starts such a read. The raw value is
+//     per connection and restarts when the connection is reopened, so the counter moves when
+//     the raw value differs from the last one read, and after every reopening. Concurrent
+//     calls share queries, never results from before their arrival: a call waits for the
+//     first query that STARTS after it arrived (running it itself when none is running) and
+//     returns that query's or a later one's result. A failing query answers ok=false with the
+//     error and marks the connection for reopening: the cache is bypassed meanwhile.
+//
+// Either way a commit that returned before Generation was called is always seen
+// (BenchmarkChangeFeedGeneration has the cost of each).
 type ChangeFeed struct {
 	uri    string
 	busyMs int32
@@ -40,6 +46,11 @@ type ChangeFeed struct {
 	err      error     // its error
 	closed   bool
 
+	// header mode: the wal-index headers in conn's mapping (nil in PRAGMA mode, and once
+	// closed), and the header when the counter last moved. Read and written under mu.
+	shm     *walIndexHeaders
+	lastHdr walIndexHeader
+
 	// Only the caller running a query (running true) touches these.
 	conn    *lookupConn // nil until opened, and after a failure
 	stmt    uintptr     // sqlite3_stmt* of PRAGMA data_version on conn
@@ -49,11 +60,21 @@ type ChangeFeed struct {
 
 // ChangeFeed opens the change feed of the store's file. The caller closes it (store/credcache
 // does, before it closes the store).
-func (s *Store) ChangeFeed() (*ChangeFeed, error) {
+func (s *Store) ChangeFeed() (*ChangeFeed, error) { return s.changeFeed(true) }
+
+// changeFeed opens the feed, in header mode when watchHeader is true and SQLite maps the
+// wal-index; the tests use false to cover PRAGMA mode.
+func (s *Store) changeFeed(watchHeader bool) (*ChangeFeed, error) {
 	f := &ChangeFeed{uri: s.lookups.uri, busyMs: s.lookups.busyMs}
 	f.cond.L = &f.mu
 	if err := f.open(); err != nil {
 		return nil, err
+	}
+	if watchHeader {
+		if err := f.watchHeader(); err != nil {
+			f.Close()
+			return nil, err
+		}
 	}
 	return f, nil
 }
@@ -66,6 +87,16 @@ func (f *ChangeFeed) Generation(ctx context.Context) (gen uint64, ok bool, err e
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.shm != nil {
+		if h, stable := f.shm.read(); !stable || h != f.lastHdr {
+			f.counter++
+			f.lastHdr = h
+			if !stable {
+				f.lastHdr = walIndexHeader{} // no real header: the next call moves it again
+			}
+		}
+		return f.counter, true, nil
+	}
 	need := f.started + 1 // the first query that starts from now on
 	for f.finished < need {
 		if f.closed {
@@ -91,12 +122,23 @@ func (f *ChangeFeed) Generation(ctx context.Context) (gen uint64, ok bool, err e
 	return f.gen, true, nil
 }
 
+// Mode reports how the feed watches the database: "wal-index" or "data_version".
+func (f *ChangeFeed) Mode() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.shm != nil {
+		return "wal-index"
+	}
+	return "data_version"
+}
+
 // Close closes the feed's connection, once a running query has finished. It is safe to call
 // more than once.
 func (f *ChangeFeed) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.closed = true
+	f.shm = nil // before the connection (and its mapping) goes
 	for f.running {
 		f.cond.Wait()
 	}
@@ -154,6 +196,24 @@ func (f *ChangeFeed) open() error {
 	}
 	f.lastRaw = raw
 	f.counter++
+	return nil
+}
+
+// watchHeader switches the feed to header mode when SQLite maps the wal-index for the feed's
+// connection (it has just read, in WAL mode). Called once, from ChangeFeed.
+func (f *ChangeFeed) watchHeader() error {
+	shm, err := mapWALIndexHeaders(f.conn)
+	if err != nil || shm == nil {
+		return err
+	}
+	h, stable := shm.read()
+	if !stable {
+		h = walIndexHeader{}
+	}
+	f.mu.Lock()
+	f.shm, f.lastHdr = shm, h
+	f.counter++
+	f.mu.Unlock()
 	return nil
 }
 

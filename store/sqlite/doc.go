@@ -86,8 +86,8 @@
 //     transaction. Single-use artefacts are consumed inside one serialised transaction (refresh
 //     rotations as savepoints of a shared, group-committed one: groupcommit.go); the
 //     shared decisions (rotation, device polls) live in store/internal/record and the root.
-//   - 0007: nothing (PostgreSQL's credential-change triggers; the credential cache asks
-//     PRAGMA data_version here: ChangeFeed).
+//   - 0007: nothing (PostgreSQL's credential-change triggers; the credential cache watches
+//     the WAL-index header here: ChangeFeed).
 //   - outbox_mails.failed_at (0008): dead letters, never claimed again.
 //   - signing_keys (0009): the unique index is per (algorithm, state): one RS256 and one ES256
 //     key in each published state.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -219,13 +218,7 @@ func openLookupConn(uri string, busyMs int32) (c *lookupConn, err error) {
 }
 
 // out reads the pointer SQLite wrote to the out-parameter slot.
-func (c *lookupConn) out() uintptr {
-	b := libc.GoBytes(c.scratch, ptrSize)
-	if ptrSize == 8 {
-		return uintptr(binary.NativeEndian.Uint64(b))
-	}
-	return uintptr(binary.NativeEndian.Uint32(b))
-}
+func (c *lookupConn) out() uintptr { return readPointer(c.scratch) }
 
 func (c *lookupConn) exec(sql string) error {
 	q, err := libc.CString(sql)
