@@ -12,15 +12,26 @@ import (
 // lookup; a change that completed before the request began is always seen. The HTTP layer puts
 // one in every request's context; without one, nothing is remembered.
 type RequestScope struct {
-	mu     sync.Mutex
-	values map[any]any
+	mu sync.Mutex
+	// entries holds the values by key: a request stores one or two (one per cache), so a short
+	// slice over inline room beats a map.
+	entries []requestScopeEntry
+	room    [2]requestScopeEntry
 }
+
+type requestScopeEntry struct{ key, value any }
 
 type requestScopeKey struct{}
 
 // WithRequestScope returns ctx with a new, empty RequestScope.
 func WithRequestScope(ctx context.Context) context.Context {
-	return context.WithValue(ctx, requestScopeKey{}, &RequestScope{})
+	return ContextWithRequestScope(ctx, &RequestScope{})
+}
+
+// ContextWithRequestScope returns ctx with s, an empty RequestScope the caller allocated (the
+// HTTP layer keeps it in its own per-request record, one allocation instead of two).
+func ContextWithRequestScope(ctx context.Context, s *RequestScope) context.Context {
+	return context.WithValue(ctx, requestScopeKey{}, s)
 }
 
 // RequestScopeFrom returns ctx's RequestScope, or nil when it has none.
@@ -33,16 +44,26 @@ func RequestScopeFrom(ctx context.Context) *RequestScope {
 func (s *RequestScope) Value(key any) (any, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v, ok := s.values[key]
-	return v, ok
+	for _, e := range s.entries {
+		if e.key == key {
+			return e.value, true
+		}
+	}
+	return nil, false
 }
 
 // SetValue stores v under key for the rest of the request.
 func (s *RequestScope) SetValue(key, v any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.values == nil {
-		s.values = make(map[any]any, 1)
+	for i := range s.entries {
+		if s.entries[i].key == key {
+			s.entries[i].value = v
+			return
+		}
 	}
-	s.values[key] = v
+	if s.entries == nil {
+		s.entries = s.room[:0]
+	}
+	s.entries = append(s.entries, requestScopeEntry{key, v})
 }

@@ -170,6 +170,9 @@ func (m *Main) Start(ctx context.Context) error {
 	return nil
 }
 
+// Handler is the server's HTTP handler, for in-process benchmarks (after Start).
+func (m *Main) Handler() http.Handler { return m.srv.Handler }
+
 // URL is the base URL the server listens on (the real port when cfg.Addr asked for port 0).
 func (m *Main) URL() string {
 	addr := m.ln.Addr().(*net.TCPAddr)

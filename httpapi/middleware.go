@@ -65,7 +65,13 @@ func AccessLog(clientIP func(*http.Request) netip.Addr) Middleware {
 				if a := clientIP(r); a.IsValid() {
 					ip = a.String()
 				}
-				Logger(r.Context()).LogAttrs(r.Context(), slog.LevelInfo, "request",
+				// The request's base logger and its request_id as the first attribute: the
+				// line Logger(ctx) would write, without building that logger.
+				log, idAttr := slog.Default(), slog.Attr{}
+				if st.base != nil {
+					log, idAttr = st.base, slog.String("request_id", st.id)
+				}
+				log.LogAttrs(r.Context(), slog.LevelInfo, "request", idAttr,
 					slog.String("method", r.Method),
 					slog.String("route", routeOf(r, st)),
 					slog.String("path", path),

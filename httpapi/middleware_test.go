@@ -188,13 +188,14 @@ func TestAccessLog(t *testing.T) {
 			r := httptest.NewRequest(tt.method, tt.target, strings.NewReader("x"))
 			r.Header.Set("Authorization", "Bearer secret-bearer")
 			r.Header.Set("Cookie", "gatehouse_session=secret-cookie")
+			rec := httptest.NewRecorder()
 			func() {
 				defer func() {
 					if v := recover(); (v != nil) != tt.recover {
 						t.Errorf("recovered %v", v)
 					}
 				}()
-				h.ServeHTTP(httptest.NewRecorder(), r)
+				h.ServeHTTP(rec, r)
 			}()
 			raw := logs.String()
 			for _, secret := range []string{"secret-query", "secret-bearer", "secret-cookie"} {
@@ -210,6 +211,10 @@ func TestAccessLog(t *testing.T) {
 			want := map[string]any{
 				"level": "INFO", "msg": "request", "method": tt.method, "route": tt.wantRoute,
 				"path": tt.wantPath, "status": tt.status, "bytes": tt.bytes, "ip": "203.0.113.7",
+				"request_id": rec.Header().Get(RequestIDHeader),
+			}
+			if want["request_id"] == "" {
+				t.Error("no X-Request-ID in the response")
 			}
 			for k, v := range want {
 				if l[k] != v {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,8 +23,15 @@ const maxRequestIDLen = 64
 // requestState is the per-request record the middleware of this package share through the
 // context. It is created once per request by the outermost middleware that needs it.
 type requestState struct {
-	id     string
-	logger *slog.Logger
+	id string
+	// base is the server's logger (set by RequestContext); logger is base with the request_id
+	// attribute, made on first use by Logger (the access log adds request_id itself, so a
+	// request that logs nothing else never builds one).
+	base       *slog.Logger
+	loggerOnce sync.Once
+	logger     *slog.Logger
+	// scope is the request's gatehouse.RequestScope, in its context.
+	scope gatehouse.RequestScope
 	// pattern is the ServeMux pattern that matched, copied outwards by the middleware that wrap
 	// the mux (ServeMux sets r.Pattern only on the request it was handed). Atomic because a
 	// handler may run on another goroutine (http.TimeoutHandler).
@@ -43,7 +51,8 @@ func withState(r *http.Request) (*http.Request, *requestState) {
 		return r, st
 	}
 	st := &requestState{}
-	return r.WithContext(context.WithValue(r.Context(), stateKey{}, st)), st
+	ctx := gatehouse.ContextWithRequestScope(context.WithValue(r.Context(), stateKey{}, st), &st.scope)
+	return r.WithContext(ctx), st
 }
 
 // notePattern records the pattern ServeMux set on r (if any) in r's request state, so that
@@ -83,7 +92,8 @@ func RequestID(ctx context.Context) string {
 // Logger returns the request's logger (it carries the request_id attribute), or slog.Default()
 // outside RequestContext.
 func Logger(ctx context.Context) *slog.Logger {
-	if st := stateFrom(ctx); st != nil && st.logger != nil {
+	if st := stateFrom(ctx); st != nil && st.base != nil {
+		st.loggerOnce.Do(func() { st.logger = st.base.With(slog.String("request_id", st.id)) })
 		return st.logger
 	}
 	return slog.Default()
@@ -127,11 +137,11 @@ func RequestContext(base *slog.Logger) func(http.Handler) http.Handler {
 			if !validRequestID(id) {
 				id = newRequestID()
 			}
+			// The state carries the request's gatehouse.RequestScope: one view of the
+			// credential cache per request.
 			r, st := withState(r)
-			// One view of the credential cache per request (gatehouse.RequestScope).
-			r = r.WithContext(gatehouse.WithRequestScope(r.Context()))
 			st.id = id
-			st.logger = logger.With(slog.String("request_id", id))
+			st.base = logger
 			w.Header().Set(RequestIDHeader, id)
 			defer notePattern(r)
 			next.ServeHTTP(w, r)
