@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/app"
 	"github.com/gatehouse-auth/gatehouse/config"
 	"github.com/gatehouse-auth/gatehouse/httpapi"
+	"github.com/gatehouse-auth/gatehouse/logwriter"
 )
 
 func newServeCommand() *cobra.Command {
@@ -51,7 +52,11 @@ func tuneGC() {
 
 func serve(ctx context.Context, cfg *config.Config) error {
 	tuneGC()
-	log := newLogger(cfg, os.Stderr)
+	// Log lines reach stderr in batches (logwriter): no system call per request for the access
+	// log; warnings and errors are flushed at once, and everything on return.
+	out := logwriter.New(os.Stderr, 0)
+	defer out.Close()
+	log := slog.New(logwriter.FlushingHandler(newLogger(cfg, out).Handler(), out))
 	slog.SetDefault(slog.New(httpapi.LogHandler(log.Handler()))) // lines logged with a request's context carry its ID
 	start := time.Now()
 	m := app.New(cfg, log)
@@ -60,7 +65,8 @@ func serve(ctx context.Context, cfg *config.Config) error {
 	}
 	kind, _ := cfg.DatabaseKind()
 	log.Info("gatehouse is ready", "url", cfg.PublicURL.String(), "listen", m.URL(), "database", kind, "startup", time.Since(start).Round(time.Millisecond).String())
-	fmt.Fprintf(os.Stderr, "\n  Gatehouse is running at %s  (sign in: %s/login)\n\n", cfg.PublicURL, cfg.PublicURL)
+	fmt.Fprintf(out, "\n  Gatehouse is running at %s  (sign in: %s/login)\n\n", cfg.PublicURL, cfg.PublicURL)
+	_ = out.Flush()
 	if err := m.Wait(ctx); err != nil {
 		return err
 	}
