@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -211,7 +212,28 @@ func TestOAuthClients(t *testing.T) {
 			c := s.createOAuthClient(alice, orgID, map[string]any{"name": "doomed", "grant_types": []string{"client_credentials"}, "scopes": []string{"calls:read"}})
 			id, sec := c["client_id"].(string), c["client_secret"].(string)
 			secrets = append(secrets, sec)
+			// An access token issued before the deletion is refused from the next request on.
+			root, rootID := s.register("root", goodPassword, "")
+			s.patPromote(rootID)
+			r := formWith(t, s, "/oauth2/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"calls:read"}}, id, sec, "")
+			mustStatus(t, r, http.StatusOK)
+			access, _ := r.json(t)["access_token"].(string)
+			verified := func() any {
+				r := s.verifyRaw(root, map[string]any{"token": access, "scopes": []string{"calls:read"}})
+				mustStatus(t, r, http.StatusOK)
+				v := r.json(t)
+				if v["valid"] != true && v["code"] != "invalid_token" {
+					t.Fatalf("verify answer %v", v)
+				}
+				return v["valid"]
+			}
+			if verified() != true {
+				t.Fatal("the client's access token is not valid before the deletion")
+			}
 			mustStatus(t, s.do("DELETE", base+"/"+id, alice, nil), http.StatusNoContent)
+			if verified() != false {
+				t.Fatal("an access token of a deleted client is still valid")
+			}
 			s.mustAuthenticateClient(t, id, sec, false)
 			mustError(t, s.do("GET", base+"/"+id, alice, nil), 404, "not_found")
 			mustError(t, s.do("DELETE", base+"/"+id, alice, nil), 404, "not_found")

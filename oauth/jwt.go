@@ -158,7 +158,8 @@ func (p *Provider) accessExpiry(now time.Time) time.Time {
 func looksLikeJWT(s string) bool { return strings.Count(s, ".") == 2 }
 
 // VerifyAccessToken verifies a JWT access token (signature with a published key, typ at+jwt,
-// iss, aud, nbf, iat, exp, denylist). Failures are invalid_token or expired_token.
+// iss, aud, nbf, iat, exp, denylist, and its client still registered: deleting a client ends
+// its access tokens at once). Failures are invalid_token or expired_token.
 //
 // Only RS256 and ES256 are accepted, and the key is the published key the header's kid names
 // with the algorithm that key was made for; "none", HMAC (e.g. HS256 keyed with the public
@@ -205,6 +206,13 @@ func (p *Provider) VerifyAccessToken(ctx context.Context, raw string) (*gatehous
 	}
 	if denied {
 		return nil, errInvalidAccessToken
+	}
+	// One lookup, served by the credential cache like the denylist's (store/credcache).
+	if _, err := p.svc.OAuthClient(ctx, c.ClientID); err != nil {
+		if isDomainError(err) {
+			return nil, errInvalidAccessToken // the client was deleted
+		}
+		return nil, fmt.Errorf("oauth: client: %w", err) // fail closed
 	}
 	if !ok {
 		p.verified.put(sum, v) // a valid token: remember its signature checked out

@@ -61,7 +61,7 @@ func TestVerifyAccessTokenRejects(t *testing.T) {
 		now := f.clock.now()
 		valid := func() accessClaims {
 			return accessClaims{Issuer: testIssuer, Subject: "usr_x", Audience: audience{testIssuer}, Expiry: now.Add(time.Hour).Unix(),
-				IssuedAt: now.Unix(), NotBefore: now.Unix(), JTI: "jti-" + t.Name(), ClientID: "cli_x", Scope: "openid"}
+				IssuedAt: now.Unix(), NotBefore: now.Unix(), JTI: "jti-" + t.Name(), ClientID: gatehouse.BuiltInCLIClientID, Scope: "openid"}
 		}
 		ours := func(typ string, change func(c *accessClaims)) string {
 			c := valid()
@@ -128,6 +128,8 @@ func TestVerifyAccessTokenRejects(t *testing.T) {
 			{"expired", ours("at+jwt", func(c *accessClaims) { c.Expiry = now.Unix() }), gatehouse.CodeExpiredToken},
 			{"not yet valid", ours("at+jwt", func(c *accessClaims) { c.NotBefore = now.Add(time.Hour).Unix() }), gatehouse.CodeInvalidToken},
 			{"no jti", ours("at+jwt", func(c *accessClaims) { c.JTI = "" }), gatehouse.CodeInvalidToken},
+			// A client that is not registered (or was deleted): its tokens are refused.
+			{"unregistered client", ours("at+jwt", func(c *accessClaims) { c.ClientID = "cli_deleted" }), gatehouse.CodeInvalidToken},
 			{"not a JWT", "gth_pat_abc", gatehouse.CodeInvalidToken},
 			{"garbage with dots", "a.b.c", gatehouse.CodeInvalidToken},
 			{"huge", strings.Repeat("a", maxJWTLen) + "..", gatehouse.CodeInvalidToken},
