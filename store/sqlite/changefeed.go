@@ -71,10 +71,8 @@ func (s *Store) changeFeed(watchHeader bool) (*ChangeFeed, error) {
 		return nil, err
 	}
 	if watchHeader {
-		if err := f.watchHeader(); err != nil {
-			f.Close()
-			return nil, err
-		}
+		// A mapping SQLite will not hand over leaves the feed in PRAGMA mode: as exact, slower.
+		_ = f.watchHeader()
 	}
 	return f, nil
 }
@@ -200,7 +198,8 @@ func (f *ChangeFeed) open() error {
 }
 
 // watchHeader switches the feed to header mode when SQLite maps the wal-index for the feed's
-// connection (it has just read, in WAL mode). Called once, from ChangeFeed.
+// connection (it has just read, in WAL mode). Called once, from changeFeed; on an error the
+// feed stays in PRAGMA mode.
 func (f *ChangeFeed) watchHeader() error {
 	shm, err := mapWALIndexHeaders(f.conn)
 	if err != nil || shm == nil {
