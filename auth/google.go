@@ -43,14 +43,6 @@ const (
 	EventIdentityUnlinked = "identity.unlinked"
 )
 
-// Sign-in methods named by AccountInfo.Methods.
-const (
-	MethodPassword  = "password"
-	MethodPasskey   = "passkey"
-	MethodGoogle    = "google"
-	MethodMagicLink = "magic_link"
-)
-
 const (
 	defaultGoogleIssuer = "https://accounts.google.com"
 	oidcFlowTTL         = 10 * time.Minute
@@ -442,66 +434,7 @@ func (s *Service) oauth2Config(p *oidc.Provider) *oauth2.Config {
 	}
 }
 
-// AccountInfo is GET /v1/me/account: how the account can sign in.
-type AccountInfo struct {
-	Username        string
-	HasPassword     bool
-	GoogleLinked    bool
-	CanUnlinkGoogle bool
-	Methods         []string // password, passkey, google, magic_link, as available
-	PasskeyCount    int
-	EmailVerified   bool
-	PlanSource      string
-}
-
-// Account returns how p's account can sign in.
-func (s *Service) Account(ctx context.Context, p *gatehouse.Principal) (*AccountInfo, error) {
-	if p.User == nil {
-		return nil, gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Only an account has sign-in methods.")
-	}
-	// Read afresh: the principal's copy may predate a change in this request's session.
-	u, err := s.store.UserByID(ctx, p.User.ID)
-	if err != nil {
-		return nil, err
-	}
-	pks, err := s.store.ListPasskeys(ctx, u.ID)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := s.store.ListIdentities(ctx, u.ID)
-	if err != nil {
-		return nil, err
-	}
-	a := &AccountInfo{Username: u.Username, HasPassword: u.PasswordHash != "", PasskeyCount: len(pks), EmailVerified: u.EmailVerified, PlanSource: "free", Methods: []string{}}
-	for _, i := range ids {
-		if i.Provider == ProviderGoogle {
-			a.GoogleLinked = true
-		}
-	}
-	magic := u.EmailVerified && u.Email != "" && s.MailEnabled()
-	if a.HasPassword {
-		a.Methods = append(a.Methods, MethodPassword)
-	}
-	if a.PasskeyCount > 0 {
-		a.Methods = append(a.Methods, MethodPasskey)
-	}
-	if a.GoogleLinked {
-		a.Methods = append(a.Methods, MethodGoogle)
-	}
-	if magic {
-		a.Methods = append(a.Methods, MethodMagicLink)
-	}
-	a.CanUnlinkGoogle = a.GoogleLinked && (a.HasPassword || a.PasskeyCount > 0 || magic)
-	return a, nil
-}
-
 var errGoogleLastWayIn = gatehouse.Errorf(gatehouse.CodeConflict, "Google is the only way to sign in to this account. Set a password or add a passkey first.")
-
-// signInGuard is the rule that keeps every account a way in: a verified email address counts
-// only when mail (and so magic links) is configured.
-func (s *Service) signInGuard() *gatehouse.SignInGuard {
-	return &gatehouse.SignInGuard{MagicLinks: s.MailEnabled()}
-}
 
 // UnlinkGoogle removes the account's Google identity; 409 while it is the last way in.
 func (s *Service) UnlinkGoogle(ctx context.Context, p *gatehouse.Principal, meta Meta) error {
