@@ -14,6 +14,11 @@ import (
 // validates the request; this file decides where the browser goes: back to the client with an
 // error, to an error page (never a redirect when the client or its redirect URI is in doubt),
 // to /login, straight back to the client with a code, or to the consent page.
+//
+// prompt=login and max_age (OpenID Connect Core 3.1.2.1) send a signed-in person to /login as
+// well, with a continuation that only a session started after that moment satisfies (see
+// oauth.Provider.ContinueAfterSignIn); the sign-in page shows its form to a signed-in person
+// whose session is too old for the request it continues to (signInAgainFor).
 
 // Page names of the OAuth pages (templates of package web).
 const (
@@ -37,7 +42,8 @@ const (
 // /oauth2/authorize, the next= of /login and the hidden fields of the consent form.
 var authorizeParams = []string{
 	"client_id", "redirect_uri", "response_type", "scope", "state", "nonce",
-	"code_challenge", "code_challenge_method", "prompt", "response_mode",
+	"code_challenge", "code_challenge_method", "prompt", "response_mode", "max_age",
+	oauth.AuthAfterParam,
 }
 
 // authorizeRequestOf reads an authorization request from a query or a form.
@@ -53,6 +59,8 @@ func authorizeRequestOf(v url.Values) oauth.AuthorizeRequest {
 		CodeChallengeMethod: v.Get("code_challenge_method"),
 		Prompt:              v.Get("prompt"),
 		ResponseMode:        v.Get("response_mode"),
+		MaxAge:              v.Get("max_age"),
+		AuthAfter:           v.Get(oauth.AuthAfterParam),
 	}
 }
 
@@ -60,7 +68,8 @@ func authorizeRequestOf(v url.Values) oauth.AuthorizeRequest {
 func authorizeValues(req oauth.AuthorizeRequest) url.Values {
 	all := []string{
 		req.ClientID, req.RedirectURI, req.ResponseType, req.Scope, req.State, req.Nonce,
-		req.CodeChallenge, req.CodeChallengeMethod, req.Prompt, req.ResponseMode,
+		req.CodeChallenge, req.CodeChallengeMethod, req.Prompt, req.ResponseMode, req.MaxAge,
+		req.AuthAfter,
 	}
 	v := url.Values{}
 	for i, name := range authorizeParams {
@@ -79,6 +88,52 @@ func authorizeURL(req oauth.AuthorizeRequest) string {
 // loginFor sends the browser to /login, coming back to the authorization request afterwards.
 func loginFor(w http.ResponseWriter, r *http.Request, next string) {
 	http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+}
+
+// signInFor sends the browser to /login for the authorization request req: after the sign-in
+// it continues with req, or, when req asks for a fresh sign-in (prompt=login, max_age), with
+// the continuation that only a session started from now on satisfies
+// (oauth.Provider.ContinueAfterSignIn).
+func (s *Server) signInFor(w http.ResponseWriter, r *http.Request, req oauth.AuthorizeRequest) {
+	loginFor(w, r, authorizeURL(s.OAuth.ContinueAfterSignIn(req)))
+}
+
+// signedInEnough checks the session of p against the freshness the request a asks for
+// (prompt=login, max_age, the continuation marker). When it is not enough it answers the
+// request itself: login_required to the client for prompt=none (OpenID Connect Core 3.1.2.6),
+// else the sign-in page, and returns false. p must not be nil.
+func (s *Server) signedInEnough(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, req oauth.AuthorizeRequest, a *oauth.Authorization) bool {
+	if !s.OAuth.SignInNeeded(a, p.Session) {
+		return true
+	}
+	if hasPrompt(a.Prompt, "none") {
+		s.authorizeFailed(w, r, &oauth.AuthorizeError{Code: codeLoginRequired, Description: "The user must sign in again.", RedirectURI: a.RedirectURI, State: a.State})
+		return false
+	}
+	s.signInFor(w, r, req)
+	return false
+}
+
+// signInAgainFor reports whether next (a sign-in page's ?next=) is an authorization request
+// that the session of the signed-in p is too old for: the sign-in form must then be shown
+// although someone is signed in, instead of sending them on to next (and back again).
+func (s *Server) signInAgainFor(r *http.Request, next string, p *gatehouse.Principal) bool {
+	if s.OAuth == nil || p == nil {
+		return false
+	}
+	rawQuery, ok := strings.CutPrefix(next, authorizePath+"?")
+	if !ok {
+		return false
+	}
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil || repeatedParam(q) != "" {
+		return false
+	}
+	a, err := s.OAuth.ParseAuthorize(r.Context(), authorizeRequestOf(q))
+	if err != nil {
+		return false // the authorization endpoint shows the error
+	}
+	return s.OAuth.SignInNeeded(a, p.Session)
 }
 
 // hasPrompt reports whether the space-separated prompt parameter holds value.
@@ -129,7 +184,10 @@ func (s *Server) oauthAuthorize(w http.ResponseWriter, r *http.Request) {
 			s.authorizeFailed(w, r, &oauth.AuthorizeError{Code: codeLoginRequired, Description: "The user is not signed in.", RedirectURI: a.RedirectURI, State: a.State})
 			return
 		}
-		loginFor(w, r, authorizeURL(req))
+		s.signInFor(w, r, req)
+		return
+	}
+	if !s.signedInEnough(w, r, p, req, a) {
 		return
 	}
 	if !hasPrompt(a.Prompt, "consent") {

@@ -10,8 +10,10 @@ import (
 
 // The consent page (template web/templates/consent.html). The form carries the authorization
 // request in hidden fields; they are never trusted: the POST parses them again with
-// ParseAuthorize, exactly as /oauth2/authorize does. Cross-site submission is refused by the
-// CrossOrigin middleware, like every form of the site, and the page cannot be framed.
+// ParseAuthorize, exactly as /oauth2/authorize does, and the session must be as fresh as the
+// request asks (prompt=login, max_age, the continuation marker) before a code is issued.
+// Cross-site submission is refused by the CrossOrigin middleware, like every form of the site,
+// and the page cannot be framed.
 
 // ConsentPageData is what the consent page shows. PageData.Username is the signed-in user.
 type ConsentPageData struct {
@@ -73,7 +75,10 @@ func (s *Server) oauthConsentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p == nil {
-		loginFor(w, r, authorizeURL(req))
+		s.signInFor(w, r, req)
+		return
+	}
+	if !s.signedInEnough(w, r, p, req, a) {
 		return
 	}
 	s.renderConsent(w, r, p, req, a)
@@ -93,8 +98,11 @@ func (s *Server) oauthConsentSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p == nil {
-		loginFor(w, r, authorizeURL(req))
+		s.signInFor(w, r, req)
 		return
+	}
+	if form.Get("action") == "approve" && !s.signedInEnough(w, r, p, req, a) {
+		return // the session is too old for the request: sign in again first
 	}
 	switch form.Get("action") {
 	case "approve":

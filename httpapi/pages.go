@@ -76,10 +76,11 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // showSignInForm renders the login or register form, or sends a visitor who is already signed in
-// on to ?next=.
+// on to ?next= (unless next is an authorization request their session is too old for:
+// prompt=login, max_age; see signInAgainFor).
 func (s *Server) showSignInForm(w http.ResponseWriter, r *http.Request, page string) {
 	next := s.localRedirect(r.URL.Query().Get("next"))
-	if p, err := s.pagePrincipal(w, r); err == nil && p != nil {
+	if p, err := s.pagePrincipal(w, r); err == nil && p != nil && !s.signInAgainFor(r, next, p) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/auth"
@@ -17,7 +19,16 @@ import (
 type AuthorizeRequest struct {
 	ClientID, RedirectURI, ResponseType, Scope, State, Nonce string
 	CodeChallenge, CodeChallengeMethod, Prompt, ResponseMode string
+	// MaxAge is max_age (OpenID Connect Core 3.1.2.1): decimal seconds, "" when absent.
+	MaxAge string
+	// AuthAfter is Gatehouse's continuation marker (AuthAfterParam): Unix milliseconds, "" when
+	// absent. See ContinueAfterSignIn.
+	AuthAfter string
 }
+
+// AuthAfterParam is the parameter of /oauth2/authorize that ContinueAfterSignIn adds: the
+// session must have started at or after this moment (Unix milliseconds).
+const AuthAfterParam = "gatehouse_auth_after"
 
 // Authorization is a validated authorization request.
 type Authorization struct {
@@ -28,6 +39,11 @@ type Authorization struct {
 	Nonce         string
 	CodeChallenge string
 	Prompt        string
+	// MaxAge is max_age in seconds, -1 when absent.
+	MaxAge int64
+	// AuthAfter is the earliest sign-in time a session may have (AuthAfterParam); zero when
+	// absent.
+	AuthAfter time.Time
 }
 
 // AuthorizeError is a failed authorization request. With RedirectURI set it goes back to the
@@ -46,6 +62,12 @@ func (e *AuthorizeError) Error() string { return string(e.Code) + ": " + e.Descr
 const (
 	maxStateLen = 2048
 	maxNonceLen = 512
+	// maxAgeUnbounded is the max_age from which no session is too old (about 292 years: larger
+	// values would overflow a time.Duration).
+	maxAgeUnbounded = int64(1<<63-1) / int64(time.Second)
+	// authAfterSkew is how far in the future an AuthAfterParam may be (another instance's
+	// clock); later ones are refused, as no sign-in could satisfy them yet.
+	authAfterSkew = time.Minute
 )
 
 // ParseAuthorize validates an authorization request; errors are *AuthorizeError.
@@ -57,8 +79,10 @@ const (
 // localhost) the port may differ (RFC 8252 7.3). Then, redirected to the client: response_type
 // must be "code" (unsupported_response_type), response_mode "query" or absent, the client must
 // have the authorization_code grant (unauthorized_client), PKCE with S256 is required of every
-// client (invalid_request for a missing challenge or another method), and the scopes must be a
-// subset of the client's (invalid_scope; none requested means all of the client's).
+// client (invalid_request for a missing challenge or another method), prompt=none may not come
+// with another prompt value, max_age must be a non-negative decimal integer and AuthAfterParam
+// a time in Unix milliseconds not more than a minute ahead (invalid_request), and the scopes must
+// be a subset of the client's (invalid_scope; none requested means all of the client's).
 func (p *Provider) ParseAuthorize(ctx context.Context, r AuthorizeRequest) (*Authorization, error) {
 	if r.ClientID == "" {
 		return nil, &AuthorizeError{Code: gatehouse.CodeInvalidRequest, Description: "client_id is required."}
@@ -99,6 +123,16 @@ func (p *Provider) ParseAuthorize(ctx context.Context, r AuthorizeRequest) (*Aut
 		return nil, fail(gatehouse.CodeInvalidRequest, "code_challenge must be the base64url SHA-256 of the code verifier (43 characters).")
 	case len(r.Nonce) > maxNonceLen:
 		return nil, fail(gatehouse.CodeInvalidRequest, "nonce is too long.")
+	case slices.Contains(strings.Fields(r.Prompt), "none") && len(strings.Fields(r.Prompt)) > 1:
+		return nil, fail(gatehouse.CodeInvalidRequest, "prompt=none cannot be combined with other prompt values.")
+	}
+	maxAge, ok := parseMaxAge(r.MaxAge)
+	if !ok {
+		return nil, fail(gatehouse.CodeInvalidRequest, "max_age must be a non-negative integer (seconds).")
+	}
+	authAfter, ok := p.parseAuthAfter(r.AuthAfter)
+	if !ok {
+		return nil, fail(gatehouse.CodeInvalidRequest, "%s is not valid.", AuthAfterParam)
 	}
 	scopes, err := requestedScopes(r.Scope, client.Scopes)
 	if err != nil {
@@ -115,7 +149,100 @@ func (p *Provider) ParseAuthorize(ctx context.Context, r AuthorizeRequest) (*Aut
 		Nonce:         r.Nonce,
 		CodeChallenge: r.CodeChallenge,
 		Prompt:        r.Prompt,
+		MaxAge:        maxAge,
+		AuthAfter:     authAfter,
 	}, nil
+}
+
+// parseMaxAge reads max_age: "" is absent (-1), else only decimal digits (no sign, no spaces);
+// values too large for a duration mean "any session".
+func parseMaxAge(v string) (int64, bool) {
+	if v == "" {
+		return -1, true
+	}
+	if strings.Trim(v, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n > maxAgeUnbounded { // only a range error is possible: digits only
+		return maxAgeUnbounded, true
+	}
+	return n, true
+}
+
+// parseAuthAfter reads AuthAfterParam: "" is absent (zero time), else decimal Unix milliseconds
+// not later than now plus authAfterSkew.
+func (p *Provider) parseAuthAfter(v string) (time.Time, bool) {
+	if v == "" {
+		return time.Time{}, true
+	}
+	if len(v) > 15 || strings.Trim(v, "0123456789") != "" {
+		return time.Time{}, false
+	}
+	ms, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	t := time.UnixMilli(ms).UTC()
+	if t.After(p.now().Add(authAfterSkew)) {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// SignInNeeded reports whether the person must authenticate again before a is answered with
+// session s (OpenID Connect Core 3.1.2.1): always for prompt=login and max_age=0; when more than
+// max_age seconds have passed since the session's sign-in (its CreatedAt, the ID token's
+// auth_time, counted in whole seconds as auth_time is); and when the session started before
+// a.AuthAfter. No session at all also needs a sign-in.
+func (p *Provider) SignInNeeded(a *Authorization, s *gatehouse.Session) bool {
+	if s == nil {
+		return true
+	}
+	return signInNeeded(a, s.CreatedAt, p.now())
+}
+
+// signInNeeded is SignInNeeded's rule for a sign-in at signedInAt, decided at now.
+func signInNeeded(a *Authorization, signedInAt, now time.Time) bool {
+	if a == nil {
+		return true
+	}
+	if slices.Contains(strings.Fields(a.Prompt), "login") || a.MaxAge == 0 {
+		return true
+	}
+	if !a.AuthAfter.IsZero() && signedInAt.Before(a.AuthAfter) {
+		return true
+	}
+	if a.MaxAge > 0 && a.MaxAge < maxAgeUnbounded {
+		authTime := signedInAt.Truncate(time.Second) // the ID token's auth_time
+		if now.Sub(authTime) > time.Duration(a.MaxAge)*time.Second {
+			return true
+		}
+	}
+	return false
+}
+
+// ContinueAfterSignIn returns the authorization request the sign-in page continues to when r
+// asks for a fresh sign-in (prompt=login, max_age): r without "login" in prompt and without
+// max_age, and with AuthAfterParam set to now (or kept when r's is later). The continuation is
+// answered only with a session that started at or after that moment, which a session from
+// before the request cannot have, so it neither loops back to the sign-in page nor lets an
+// older session through. A client that writes AuthAfterParam into its own request gains
+// nothing: the parameter only ever adds a requirement, and prompt=login or max_age beside it
+// still apply. Requests that ask for neither are returned unchanged.
+func (p *Provider) ContinueAfterSignIn(r AuthorizeRequest) AuthorizeRequest {
+	prompts := strings.Fields(r.Prompt)
+	if !slices.Contains(prompts, "login") && r.MaxAge == "" {
+		return r
+	}
+	r.Prompt = strings.Join(slices.DeleteFunc(prompts, func(v string) bool { return v == "login" }), " ")
+	r.MaxAge = ""
+	at := p.now()
+	if prev, ok := p.parseAuthAfter(r.AuthAfter); ok && prev.After(at) {
+		at = prev
+	}
+	r.AuthAfter = strconv.FormatInt(at.UnixMilli(), 10)
+	return r
 }
 
 // validChallenge checks an S256 code challenge: 43 base64url characters (32 bytes).

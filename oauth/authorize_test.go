@@ -3,8 +3,10 @@ package oauth
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/auth"
@@ -86,6 +88,26 @@ func TestParseAuthorize(t *testing.T) {
 			{"PKCE challenge malformed", func(r *AuthorizeRequest) { r.CodeChallenge = "short" }, gatehouse.CodeInvalidRequest, true},
 			{"scope the client lacks", func(r *AuthorizeRequest) { r.Scope = "openid calls:write" }, gatehouse.CodeInvalidScope, true},
 			{"reserved scope", func(r *AuthorizeRequest) { r.Scope = "gatehouse:verify" }, gatehouse.CodeInvalidScope, true},
+			{"prompt=login", func(r *AuthorizeRequest) { r.Prompt = "login" }, "", false},
+			{"prompt=login consent", func(r *AuthorizeRequest) { r.Prompt = "login consent" }, "", false},
+			{"prompt=none", func(r *AuthorizeRequest) { r.Prompt = "none" }, "", false},
+			{"prompt=none login", func(r *AuthorizeRequest) { r.Prompt = "none login" }, gatehouse.CodeInvalidRequest, true},
+			{"prompt=consent none", func(r *AuthorizeRequest) { r.Prompt = "consent none" }, gatehouse.CodeInvalidRequest, true},
+			{"max_age=0", func(r *AuthorizeRequest) { r.MaxAge = "0" }, "", false},
+			{"max_age=3600", func(r *AuthorizeRequest) { r.MaxAge = "3600" }, "", false},
+			{"max_age beyond int64", func(r *AuthorizeRequest) { r.MaxAge = "99999999999999999999999" }, "", false},
+			{"max_age=-1", func(r *AuthorizeRequest) { r.MaxAge = "-1" }, gatehouse.CodeInvalidRequest, true},
+			{"max_age=abc", func(r *AuthorizeRequest) { r.MaxAge = "abc" }, gatehouse.CodeInvalidRequest, true},
+			{"max_age=+5", func(r *AuthorizeRequest) { r.MaxAge = "+5" }, gatehouse.CodeInvalidRequest, true},
+			{"max_age=1.5", func(r *AuthorizeRequest) { r.MaxAge = "1.5" }, gatehouse.CodeInvalidRequest, true},
+			{"max_age with a space", func(r *AuthorizeRequest) { r.MaxAge = " 5" }, gatehouse.CodeInvalidRequest, true},
+			{"marker now", func(r *AuthorizeRequest) { r.AuthAfter = strconv.FormatInt(f.clock.now().UnixMilli(), 10) }, "", false},
+			{"marker in the past", func(r *AuthorizeRequest) { r.AuthAfter = "1000" }, "", false},
+			{"marker not a number", func(r *AuthorizeRequest) { r.AuthAfter = "abc" }, gatehouse.CodeInvalidRequest, true},
+			{"marker negative", func(r *AuthorizeRequest) { r.AuthAfter = "-5" }, gatehouse.CodeInvalidRequest, true},
+			{"marker an hour ahead", func(r *AuthorizeRequest) {
+				r.AuthAfter = strconv.FormatInt(f.clock.now().Add(time.Hour).UnixMilli(), 10)
+			}, gatehouse.CodeInvalidRequest, true},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -261,6 +283,163 @@ func TestApproveOnlyForAPersonsSession(t *testing.T) {
 		deny, _ := url.Parse(f.p.Deny(a))
 		if deny.Query().Get("error") != "access_denied" || deny.Query().Get("iss") != testIssuer {
 			t.Fatalf("Deny = %s", deny)
+		}
+	})
+}
+
+func TestSignInNeeded(t *testing.T) {
+	signedIn := time.Date(2026, 11, 22, 12, 0, 0, 400_000_000, time.UTC) // auth_time 12:00:00
+	cases := []struct {
+		name      string
+		a         Authorization
+		now       time.Time
+		wantAgain bool
+	}{
+		{"nothing asked", Authorization{MaxAge: -1}, signedIn.Add(48 * time.Hour), false},
+		{"prompt=login", Authorization{MaxAge: -1, Prompt: "login"}, signedIn, true},
+		{"prompt=consent login", Authorization{MaxAge: -1, Prompt: "consent login"}, signedIn, true},
+		{"prompt=consent", Authorization{MaxAge: -1, Prompt: "consent"}, signedIn, false},
+		{"max_age=0 at once", Authorization{MaxAge: 0}, signedIn, true},
+		{"max_age=3600 fresh", Authorization{MaxAge: 3600}, signedIn.Add(time.Minute), false},
+		{"max_age=3600 exactly reached", Authorization{MaxAge: 3600}, signedIn.Truncate(time.Second).Add(time.Hour), false},
+		{"max_age=3600 exceeded", Authorization{MaxAge: 3600}, signedIn.Add(time.Hour + time.Second), true},
+		{"max_age=1 counted from auth_time", Authorization{MaxAge: 1}, signedIn.Add(700 * time.Millisecond), true},
+		{"max_age unbounded", Authorization{MaxAge: maxAgeUnbounded}, signedIn.Add(100 * 365 * 24 * time.Hour), false},
+		{"marker before the sign-in", Authorization{MaxAge: -1, AuthAfter: signedIn.Add(-time.Millisecond)}, signedIn.Add(time.Minute), false},
+		{"marker at the sign-in", Authorization{MaxAge: -1, AuthAfter: signedIn}, signedIn, false},
+		{"marker after the sign-in", Authorization{MaxAge: -1, AuthAfter: signedIn.Add(time.Millisecond)}, signedIn.Add(time.Minute), true},
+		{"marker satisfied but prompt=login", Authorization{MaxAge: -1, Prompt: "login", AuthAfter: signedIn.Add(-time.Hour)}, signedIn, true},
+		{"marker satisfied but max_age=0", Authorization{MaxAge: 0, AuthAfter: signedIn.Add(-time.Hour)}, signedIn, true},
+		{"marker satisfied but max_age exceeded", Authorization{MaxAge: 60, AuthAfter: signedIn.Add(-time.Hour)}, signedIn.Add(2 * time.Minute), true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := signInNeeded(&c.a, signedIn, c.now); got != c.wantAgain {
+				t.Fatalf("signInNeeded = %v, want %v", got, c.wantAgain)
+			}
+		})
+	}
+	t.Run("no authorization", func(t *testing.T) {
+		if !signInNeeded(nil, signedIn, signedIn) {
+			t.Fatal("a nil authorization needs no sign-in")
+		}
+	})
+}
+
+func TestContinueAfterSignIn(t *testing.T) {
+	p := New(nil, nil, nil, Config{Issuer: testIssuer}, Options{Now: func() time.Time { return time.UnixMilli(1_800_000_000_123) }})
+	const nowMS = "1800000000123"
+	base := AuthorizeRequest{ClientID: "cli_x", RedirectURI: "https://app.example.com/cb", ResponseType: "code", State: "s"}
+	cases := []struct {
+		name                      string
+		prompt, maxAge, authAfter string
+		wantPrompt, wantAfter     string
+	}{
+		{"nothing asked: unchanged", "", "", "", "", ""},
+		{"prompt=consent: unchanged", "consent", "", "", "consent", ""},
+		{"a marker alone: unchanged", "", "", "1700000000000", "", "1700000000000"},
+		{"prompt=login", "login", "", "", "", nowMS},
+		{"prompt=login consent keeps consent", "login consent", "", "", "consent", nowMS},
+		{"max_age", "", "3600", "", "", nowMS},
+		{"max_age=0", "", "0", "", "", nowMS},
+		{"an older marker is replaced", "login", "", "1700000000000", "", nowMS},
+		{"a forged marker with prompt=login is replaced", "login", "", "1", "", nowMS},
+		{"a later marker is kept", "login", "", "1800000030000", "", "1800000030000"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := base
+			r.Prompt, r.MaxAge, r.AuthAfter = c.prompt, c.maxAge, c.authAfter
+			got := p.ContinueAfterSignIn(r)
+			if got.Prompt != c.wantPrompt || got.AuthAfter != c.wantAfter {
+				t.Fatalf("prompt %q, marker %q; want %q, %q", got.Prompt, got.AuthAfter, c.wantPrompt, c.wantAfter)
+			}
+			if c.prompt+c.maxAge != "" && got.MaxAge != "" && c.wantAfter == nowMS {
+				t.Fatalf("max_age %q kept in the continuation", got.MaxAge)
+			}
+			if got.ClientID != base.ClientID || got.RedirectURI != base.RedirectURI || got.State != base.State {
+				t.Fatalf("the continuation changed the request: %+v", got)
+			}
+		})
+	}
+}
+
+// TestReauthenticationWithSessions runs the rule on real sessions: a session from before a
+// prompt=login or max_age request never satisfies its continuation, the session of the sign-in
+// that follows does, and the code carries that sign-in's time as auth_time.
+func TestReauthenticationWithSessions(t *testing.T) {
+	eachStore(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		web, _ := f.webApp(t)
+		alice := f.register(t, "alice") // signed in at the fixture clock's start
+		_, challenge := pkce("r")
+		parse := func(r AuthorizeRequest) *Authorization {
+			t.Helper()
+			a, err := f.p.ParseAuthorize(ctx, r)
+			if err != nil {
+				t.Fatalf("ParseAuthorize: %v", err)
+			}
+			return a
+		}
+		req := func(prompt, maxAge string) AuthorizeRequest {
+			return AuthorizeRequest{ClientID: web.ID, RedirectURI: web.RedirectURIs[0], ResponseType: "code", Scope: "openid",
+				CodeChallenge: challenge, CodeChallengeMethod: "S256", Prompt: prompt, MaxAge: maxAge}
+		}
+		f.clock.advance(10 * time.Minute)
+		cases := []struct {
+			name           string
+			prompt, maxAge string
+			wantAgain      bool
+		}{
+			{"plain request", "", "", false},
+			{"prompt=login", "login", "", true},
+			{"max_age=0", "", "0", true},
+			{"max_age=3600, session 10 minutes old", "", "3600", false},
+			{"max_age=60, session 10 minutes old", "", "60", true},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				r := req(c.prompt, c.maxAge)
+				if got := f.p.SignInNeeded(parse(r), alice.pr.Session); got != c.wantAgain {
+					t.Fatalf("SignInNeeded = %v, want %v", got, c.wantAgain)
+				}
+				if !c.wantAgain {
+					return
+				}
+				next := parse(f.p.ContinueAfterSignIn(r))
+				if !f.p.SignInNeeded(next, alice.pr.Session) {
+					t.Fatal("the session from before the request satisfies the continuation")
+				}
+			})
+		}
+
+		// The fresh sign-in satisfies the continuation and its time becomes auth_time.
+		next := f.p.ContinueAfterSignIn(req("login", ""))
+		f.clock.advance(5 * time.Second)
+		g, err := f.svc.Login(ctx, "alice", testPW, auth.Meta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh := f.signIn(t, g.Token)
+		a := parse(next)
+		if f.p.SignInNeeded(a, fresh.pr.Session) {
+			t.Fatal("the fresh session does not satisfy the continuation: the person would loop")
+		}
+		if !fresh.pr.Session.CreatedAt.After(alice.pr.Session.CreatedAt) {
+			t.Fatalf("fresh session %v, old %v", fresh.pr.Session.CreatedAt, alice.pr.Session.CreatedAt)
+		}
+		if _, err := f.p.Approve(ctx, fresh.pr, a, false, auth.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.advance(time.Hour) // the continuation has no max_age: it never expires the session again
+		if f.p.SignInNeeded(parse(next), fresh.pr.Session) {
+			t.Fatal("the continuation asks the fresh session again an hour later")
+		}
+		// A client that writes the marker itself with prompt=login is still asked.
+		forged := req("login", "")
+		forged.AuthAfter = next.AuthAfter
+		if !f.p.SignInNeeded(parse(forged), fresh.pr.Session) {
+			t.Fatal("prompt=login with a marker skipped the sign-in")
 		}
 	})
 }
