@@ -118,6 +118,40 @@ func (s *Service) RevokeSession(ctx context.Context, p *gatehouse.Principal, id 
 	return nil
 }
 
+// revokeReasonSuperseded is the revocation reason of a session replaced by a new sign-in in the
+// same browser.
+const revokeReasonSuperseded = "superseded"
+
+// EndSupersededSession revokes the session whose token a browser still held when it signed in
+// again (a second sign-in, prompt=login or max_age, another account): the browser's cookie is
+// being replaced, so that session would otherwise stay valid, unused, until it expires.
+// Anything but a live session token of this deployment is ignored.
+func (s *Service) EndSupersededSession(ctx context.Context, sessionToken string, meta Meta) error {
+	t, err := token.Parse(sessionToken)
+	if err != nil || t.Brand != s.cfg.Brand || t.Kind != token.KindSession {
+		return nil
+	}
+	sess, _, err := s.store.SessionByTokenHash(ctx, token.Hash(sessionToken))
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if sess.RevokedAt != nil {
+		return nil
+	}
+	err = s.store.RevokeSession(ctx, sess.UserID, sess.ID, s.now(), revokeReasonSuperseded)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil // revoked meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	s.audit(ctx, gatehouse.EventSessionRevoked, sess.UserID, sess.ID, meta, map[string]any{"reason": revokeReasonSuperseded})
+	return nil
+}
+
 // logoutAccessToken ends an OAuth sign-in: the client's refresh families of the user and the
 // presented access token.
 func (s *Service) logoutAccessToken(ctx context.Context, p *gatehouse.Principal, meta Meta) error {

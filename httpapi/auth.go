@@ -17,8 +17,8 @@ type sessionResponse struct {
 	User      userJSON  `json:"user"`
 }
 
-func (s *Server) writeGrant(w http.ResponseWriter, status int, g *auth.SessionGrant) {
-	s.setSessionCookie(w, g.Token, g.ExpiresAt)
+func (s *Server) writeGrant(w http.ResponseWriter, r *http.Request, status int, g *auth.SessionGrant) {
+	s.startSession(w, r, g)
 	WriteJSON(w, status, sessionResponse{Token: g.Token, ExpiresAt: g.ExpiresAt, User: s.userJSON(g.User)})
 }
 
@@ -39,7 +39,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeGrant(w, http.StatusCreated, g)
+	s.writeGrant(w, r, http.StatusCreated, g)
 	return nil
 }
 
@@ -58,7 +58,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeGrant(w, http.StatusOK, g)
+	s.writeGrant(w, r, http.StatusOK, g)
 	return nil
 }
 

@@ -83,7 +83,7 @@ func (s *Server) googleSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeGrant(w, http.StatusOK, g)
+	s.writeGrant(w, r, http.StatusOK, g)
 	return nil
 }
 
@@ -166,7 +166,7 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 		s.googleFailure(w, r, err)
 		return
 	}
-	s.setSessionCookie(w, g.Token, g.ExpiresAt)
+	s.startSession(w, r, g)
 	http.Redirect(w, r, s.localRedirect(next), http.StatusSeeOther)
 }
 

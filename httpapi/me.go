@@ -109,6 +109,6 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *gateh
 	if err != nil {
 		return err
 	}
-	s.writeGrant(w, http.StatusOK, g)
+	s.writeGrant(w, r, http.StatusOK, g)
 	return nil
 }

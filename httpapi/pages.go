@@ -111,7 +111,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, pageLogin, data, err)
 		return
 	}
-	s.setSessionCookie(w, g.Token, g.ExpiresAt)
+	s.startSession(w, r, g)
 	http.Redirect(w, r, data.Next, http.StatusSeeOther)
 }
 
@@ -138,7 +138,7 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, pageRegister, data, err)
 		return
 	}
-	s.setSessionCookie(w, g.Token, g.ExpiresAt)
+	s.startSession(w, r, g)
 	http.Redirect(w, r, data.Next, http.StatusSeeOther)
 }
 

@@ -122,7 +122,7 @@ func (s *Server) passkeyLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeGrant(w, http.StatusOK, g)
+	s.writeGrant(w, r, http.StatusOK, g)
 	return nil
 }
 

@@ -110,6 +110,6 @@ func (s *Server) verifyMagicLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeGrant(w, http.StatusOK, g)
+	s.writeGrant(w, r, http.StatusOK, g)
 	return nil
 }

@@ -184,7 +184,7 @@ func (s *Server) magicLinkSubmit(w http.ResponseWriter, r *http.Request) {
 		s.renderRecoveryError(w, r, pageMagicLink, data, err)
 		return
 	}
-	s.setSessionCookie(w, g.Token, g.ExpiresAt)
+	s.startSession(w, r, g)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 

@@ -60,6 +60,18 @@ func (s *Server) cookieName() string {
 	return "gatehouse_session"
 }
 
+// startSession sets the cookie of the session g has just created. A session the browser held
+// until now (signing in again, prompt=login, switching accounts) is revoked rather than
+// orphaned; failing to revoke it is logged and does not stop the sign-in.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, g *auth.SessionGrant) {
+	if c, err := r.Cookie(s.cookieName()); err == nil && c.Value != "" && c.Value != g.Token {
+		if err := s.Auth.EndSupersededSession(r.Context(), c.Value, s.meta(r)); err != nil {
+			Logger(r.Context()).Warn("the browser's previous session was not revoked", "error", err)
+		}
+	}
+	s.setSessionCookie(w, g.Token, g.ExpiresAt)
+}
+
 func (s *Server) setSessionCookie(w http.ResponseWriter, tok string, expires time.Time) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     s.cookieName(),
