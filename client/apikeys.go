@@ -2,14 +2,20 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 )
 
 // CreateAPIKey creates an organization API key (POST /v1/orgs/{org}/api-keys); owners and
 // admins only. NewAPIKey.Key is the secret, returned only here.
 func (c *Client) CreateAPIKey(ctx context.Context, orgID string, in CreateAPIKeyRequest) (*NewAPIKey, error) {
+	path := "/v1/orgs/" + seg(orgID) + "/api-keys"
+	body, err := in.wire()
+	if err != nil {
+		return nil, fmt.Errorf("gatehouse: encoding the POST %s request: %w", path, err)
+	}
 	var out NewAPIKey
-	if err := c.do(ctx, http.MethodPost, "/v1/orgs/"+seg(orgID)+"/api-keys", in, &out); err != nil {
+	if err := c.do(ctx, http.MethodPost, path, body, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -2,7 +2,8 @@
 // sessions, personal access tokens, agents, organizations, API keys and /v1/verify) and net/http
 // middleware that protects a resource server with Gatehouse credentials.
 //
-// The package depends on the standard library only; it shares no code with the server, so
+// The package depends on the standard library and package apiwire (which imports only the
+// standard library), where the API's JSON types are defined once for the server and the SDK;
 // importing it pulls in nothing else.
 //
 // # Client

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"time"
 )
 
 // CreateToken creates a personal access token (POST /v1/auth/tokens). NewToken.Token is the
@@ -28,19 +27,6 @@ func (c *Client) RevokeToken(ctx context.Context, id string) error {
 	return c.do(ctx, http.MethodDelete, "/v1/auth/tokens/"+seg(id), nil, nil)
 }
 
-// verifyAnswer is the wire form of /v1/verify's answer.
-type verifyAnswer struct {
-	Valid       bool              `json:"valid"`
-	Code        string            `json:"code"`
-	RetryAfter  int64             `json:"retry_after"`
-	Kind        string            `json:"kind"`
-	Principal   VerifiedPrincipal `json:"principal"`
-	Org         *string           `json:"org"`
-	Scopes      *[]string         `json:"scopes"`
-	Environment *string           `json:"environment"`
-	ExpiresAt   *time.Time        `json:"expires_at"`
-}
-
 // Verify asks Gatehouse whether a credential is valid, holds the scopes and may be used from
 // the IP (POST /v1/verify). The client must authenticate as an API key with the scope
 // gatehouse:verify or as an instance administrator. A credential that is not valid is a normal
@@ -50,24 +36,9 @@ func (c *Client) Verify(ctx context.Context, in VerifyRequest) (*Verification, e
 	if err := c.do(ctx, http.MethodPost, "/v1/verify", in, &raw); err != nil {
 		return nil, err
 	}
-	var a verifyAnswer
-	if err := json.Unmarshal(raw, &a); err != nil {
+	var v Verification // its UnmarshalJSON reads both shapes of the answer
+	if err := json.Unmarshal(raw, &v); err != nil {
 		return nil, err
 	}
-	v := &Verification{
-		Valid: a.Valid, Code: a.Code, RetryAfter: time.Duration(a.RetryAfter) * time.Second,
-		Kind: a.Kind, Principal: a.Principal, ExpiresAt: a.ExpiresAt,
-	}
-	if a.Org != nil {
-		v.Org = *a.Org
-	}
-	if a.Environment != nil {
-		v.Environment = *a.Environment
-	}
-	if a.Scopes != nil {
-		v.Scopes = *a.Scopes
-	} else if a.Valid {
-		v.Unrestricted = true
-	}
-	return v, nil
+	return &v, nil
 }

@@ -2,9 +2,9 @@ package httpapi
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/apiwire"
 	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
@@ -22,22 +22,9 @@ func (s *Server) agentRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/secret-scanning/report", s.serve(s.secretScanningReport))
 }
 
-// agentJSON is an agent as the API shows it: never its token, only the display prefix.
-type agentJSON struct {
-	ID          string     `json:"id"`
-	UserID      string     `json:"user_id"`
-	OwnerID     string     `json:"owner_id"`
-	Name        string     `json:"name"`
-	Role        string     `json:"role"`
-	TokenPrefix string     `json:"token_prefix"`
-	Verified    bool       `json:"verified"`
-	VerifiedAt  *time.Time `json:"verified_at"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-}
-
-func newAgentJSON(a *gatehouse.Agent) agentJSON {
-	return agentJSON{
+// newAgentJSON is an agent as the API shows it: never its token, only the display prefix.
+func newAgentJSON(a *gatehouse.Agent) apiwire.Agent {
+	return apiwire.Agent{
 		ID: a.ID, UserID: a.UserID, OwnerID: a.OwnerID, Name: a.Name, Role: a.Role,
 		TokenPrefix: a.TokenPrefix, Verified: a.VerifiedAt != nil, VerifiedAt: a.VerifiedAt,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
@@ -45,16 +32,12 @@ func newAgentJSON(a *gatehouse.Agent) agentJSON {
 }
 
 // agentTokenResponse carries an agent token, shown only in this response.
-type agentTokenResponse struct {
-	Agent      agentJSON `json:"agent"`
-	AgentToken string    `json:"agent_token"`
+func agentTokenResponse(g *auth.AgentGrant) apiwire.AgentWithToken {
+	return apiwire.AgentWithToken{Agent: newAgentJSON(g.Agent), AgentToken: g.Token}
 }
 
 func (s *Server) createAgent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	var in struct {
-		Name string `json:"name"`
-		Role string `json:"role"`
-	}
+	var in apiwire.CreateAgentRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -62,7 +45,7 @@ func (s *Server) createAgent(w http.ResponseWriter, r *http.Request, p *gatehous
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusCreated, agentTokenResponse{Agent: newAgentJSON(g.Agent), AgentToken: g.Token})
+	WriteJSON(w, http.StatusCreated, agentTokenResponse(g))
 	return nil
 }
 
@@ -71,7 +54,7 @@ func (s *Server) listAgents(w http.ResponseWriter, r *http.Request, p *gatehouse
 	if err != nil {
 		return err
 	}
-	out := list[agentJSON]{Data: make([]agentJSON, 0, len(agents))}
+	out := list[apiwire.Agent]{Data: make([]apiwire.Agent, 0, len(agents))}
 	for i := range agents {
 		out.Data = append(out.Data, newAgentJSON(&agents[i]))
 	}
@@ -110,7 +93,7 @@ func (s *Server) rotateAgent(w http.ResponseWriter, r *http.Request, p *gatehous
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, agentTokenResponse{Agent: newAgentJSON(g.Agent), AgentToken: g.Token})
+	WriteJSON(w, http.StatusOK, agentTokenResponse(g))
 	return nil
 }
 
@@ -145,6 +128,6 @@ func (s *Server) agentSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, sessionResponse{Token: g.Token, ExpiresAt: g.ExpiresAt, User: s.userJSON(g.User)})
+	WriteJSON(w, http.StatusOK, s.sessionResponse(g))
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/apiwire"
 	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
@@ -18,24 +19,9 @@ func (s *Server) apiKeyRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/orgs/{org}/api-keys/{id}/rotate", s.authed(s.rotateAPIKey))
 }
 
-// apiKeyJSON is an API key as lists show it: never the key itself.
-type apiKeyJSON struct {
-	ID           string     `json:"id"`
-	Name         string     `json:"name"`
-	Prefix       string     `json:"prefix"`
-	Environment  string     `json:"environment"`
-	Scopes       []string   `json:"scopes"`
-	AllowedCIDRs []string   `json:"allowed_cidrs"`
-	RateLimit    *string    `json:"rate_limit"`
-	CreatedAt    time.Time  `json:"created_at"`
-	ExpiresAt    *time.Time `json:"expires_at"`
-	LastUsedAt   *time.Time `json:"last_used_at"`
-	LastUsedIP   string     `json:"last_used_ip"`
-	CreatedBy    string     `json:"created_by"`
-}
-
-func toAPIKeyJSON(k *gatehouse.APIKey) apiKeyJSON {
-	out := apiKeyJSON{
+// toAPIKeyJSON is an API key as lists show it: never the key itself.
+func toAPIKeyJSON(k *gatehouse.APIKey) apiwire.APIKey {
+	out := apiwire.APIKey{
 		ID: k.ID, Name: k.Name, Prefix: k.Prefix, Environment: k.Environment,
 		Scopes: k.Scopes, AllowedCIDRs: make([]string, 0, len(k.AllowedCIDRs)),
 		CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, LastUsedAt: k.LastUsedAt, LastUsedIP: k.LastUsedIP,
@@ -54,21 +40,8 @@ func toAPIKeyJSON(k *gatehouse.APIKey) apiKeyJSON {
 	return out
 }
 
-// newAPIKeyJSON is a new key with its secret, shown only in this answer.
-type newAPIKeyJSON struct {
-	apiKeyJSON
-	Key string `json:"key"`
-}
-
 func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	var in struct {
-		Name         string   `json:"name"`
-		Scopes       []string `json:"scopes"`
-		Environment  string   `json:"environment"`
-		AllowedCIDRs []string `json:"allowed_cidrs"`
-		ExpiresAt    *string  `json:"expires_at"`
-		RateLimit    *string  `json:"rate_limit"`
-	}
+	var in apiwire.CreateAPIKeyRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -87,7 +60,8 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, p *gatehou
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusCreated, newAPIKeyJSON{apiKeyJSON: toAPIKeyJSON(g.APIKey), Key: g.Key})
+	// A new key with its secret, shown only in this answer.
+	WriteJSON(w, http.StatusCreated, apiwire.NewAPIKey{APIKey: toAPIKeyJSON(g.APIKey), Key: g.Key})
 	return nil
 }
 
@@ -96,7 +70,7 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, p *gatehous
 	if err != nil {
 		return err
 	}
-	out := list[apiKeyJSON]{Data: make([]apiKeyJSON, 0, len(keys))}
+	out := list[apiwire.APIKey]{Data: make([]apiwire.APIKey, 0, len(keys))}
 	for i := range keys {
 		out.Data = append(out.Data, toAPIKeyJSON(&keys[i]))
 	}
@@ -110,14 +84,6 @@ func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request, p *gatehou
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// rotatedAPIKeyJSON is the answer of a rotation: the new key (shown once) and when the old one
-// stops working.
-type rotatedAPIKeyJSON struct {
-	newAPIKeyJSON
-	Replaces          string    `json:"replaces"`
-	ReplacesExpiresAt time.Time `json:"replaces_expires_at"`
 }
 
 func (s *Server) rotateAPIKey(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
@@ -141,8 +107,9 @@ func (s *Server) rotateAPIKey(w http.ResponseWriter, r *http.Request, p *gatehou
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusCreated, rotatedAPIKeyJSON{
-		newAPIKeyJSON:     newAPIKeyJSON{apiKeyJSON: toAPIKeyJSON(rot.APIKey), Key: rot.Key},
+	// The new key (shown once) and when the old one stops working.
+	WriteJSON(w, http.StatusCreated, apiwire.RotatedAPIKey{
+		NewAPIKey:         apiwire.NewAPIKey{APIKey: toAPIKeyJSON(rot.APIKey), Key: rot.Key},
 		Replaces:          rot.OldID,
 		ReplacesExpiresAt: rot.OldExpiresAt,
 	})

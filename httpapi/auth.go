@@ -5,33 +5,26 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
+	"github.com/gatehouse-auth/gatehouse/apiwire"
 	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
 // sessionResponse is the answer of every endpoint that signs someone in.
-type sessionResponse struct {
-	Token     string    `json:"token"`
-	ExpiresAt time.Time `json:"expires_at"`
-	User      userJSON  `json:"user"`
+func (s *Server) sessionResponse(g *auth.SessionGrant) apiwire.Session {
+	return apiwire.Session{Token: g.Token, ExpiresAt: g.ExpiresAt, User: s.userJSON(g.User)}
 }
 
 func (s *Server) writeGrant(w http.ResponseWriter, r *http.Request, status int, g *auth.SessionGrant) {
 	s.startSession(w, r, g)
-	WriteJSON(w, status, sessionResponse{Token: g.Token, ExpiresAt: g.ExpiresAt, User: s.userJSON(g.User)})
+	WriteJSON(w, status, s.sessionResponse(g))
 }
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	if err := s.rateLimit(r, "auth"); err != nil {
 		return err
 	}
-	var in struct {
-		Username    string `json:"username"`
-		Password    string `json:"password"`
-		Email       string `json:"email"`
-		DisplayName string `json:"display_name"`
-	}
+	var in apiwire.RegisterRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}

@@ -2,9 +2,9 @@ package httpapi
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/apiwire"
 	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
@@ -34,7 +34,7 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, p *gatehouse.
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusCreated, orgJSON{ID: org.ID, Name: org.Name, Role: gatehouse.RoleOwner, JoinedAt: org.CreatedAt, CreatedAt: org.CreatedAt})
+	WriteJSON(w, http.StatusCreated, orgJSON(org, gatehouse.RoleOwner, org.CreatedAt))
 	return nil
 }
 
@@ -43,21 +43,13 @@ func (s *Server) getOrg(w http.ResponseWriter, r *http.Request, p *gatehouse.Pri
 	if err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, orgJSON{ID: m.Org.ID, Name: m.Org.Name, Role: m.Role, JoinedAt: m.JoinedAt, CreatedAt: m.Org.CreatedAt})
+	WriteJSON(w, http.StatusOK, orgJSON(&m.Org, m.Role, m.JoinedAt))
 	return nil
 }
 
-// memberJSON is one member of an organization.
-type memberJSON struct {
-	UserID   string         `json:"user_id"`
-	Username string         `json:"username"`
-	Kind     string         `json:"kind"`
-	Role     gatehouse.Role `json:"role"`
-	JoinedAt time.Time      `json:"joined_at"`
-}
-
-func toMemberJSON(m *gatehouse.Member) memberJSON {
-	return memberJSON{UserID: m.User.ID, Username: m.User.Username, Kind: m.User.Kind, Role: m.Role, JoinedAt: m.JoinedAt}
+// toMemberJSON is one member of an organization.
+func toMemberJSON(m *gatehouse.Member) apiwire.Member {
+	return apiwire.Member{UserID: m.User.ID, Username: m.User.Username, Kind: m.User.Kind, Role: string(m.Role), JoinedAt: m.JoinedAt}
 }
 
 func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
@@ -65,7 +57,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, p *gatehous
 	if err != nil {
 		return err
 	}
-	out := list[memberJSON]{Data: make([]memberJSON, 0, len(members))}
+	out := list[apiwire.Member]{Data: make([]apiwire.Member, 0, len(members))}
 	for i := range members {
 		out.Data = append(out.Data, toMemberJSON(&members[i]))
 	}
@@ -74,15 +66,11 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, p *gatehous
 }
 
 func (s *Server) addMember(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	var in struct {
-		UserID   string         `json:"user_id"`
-		Username string         `json:"username"`
-		Role     gatehouse.Role `json:"role"`
-	}
+	var in apiwire.AddMemberRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	m, err := s.Auth.AddMember(r.Context(), p, r.PathValue("org"), auth.MemberInput(in), s.meta(r))
+	m, err := s.Auth.AddMember(r.Context(), p, r.PathValue("org"), auth.MemberInput{UserID: in.UserID, Username: in.Username, Role: gatehouse.Role(in.Role)}, s.meta(r))
 	if err != nil {
 		return err
 	}

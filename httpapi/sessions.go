@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/apiwire"
 )
 
 // list is the envelope of every list response (API.md: {"data": [...], "next_cursor": "..."}).
@@ -15,25 +16,14 @@ type list[T any] struct {
 	NextCursor string `json:"next_cursor"`
 }
 
-type sessionJSON struct {
-	ID         string    `json:"id"`
-	Prefix     string    `json:"prefix"`
-	CreatedAt  time.Time `json:"created_at"`
-	ExpiresAt  time.Time `json:"expires_at"`
-	LastSeenAt time.Time `json:"last_seen_at"`
-	IP         string    `json:"ip"`
-	UserAgent  string    `json:"user_agent"`
-	Current    bool      `json:"current"`
-}
-
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
 	sessions, err := s.Auth.ListSessions(r.Context(), p)
 	if err != nil {
 		return err
 	}
-	out := list[sessionJSON]{Data: make([]sessionJSON, 0, len(sessions))}
+	out := list[apiwire.SessionInfo]{Data: make([]apiwire.SessionInfo, 0, len(sessions))}
 	for _, x := range sessions {
-		out.Data = append(out.Data, sessionJSON{
+		out.Data = append(out.Data, apiwire.SessionInfo{
 			ID: x.ID, Prefix: x.TokenPrefix, CreatedAt: x.CreatedAt, ExpiresAt: x.ExpiresAt,
 			LastSeenAt: x.LastSeenAt, IP: x.IP, UserAgent: x.UserAgent,
 			Current: p.Session != nil && p.Session.ID == x.ID,
@@ -55,12 +45,9 @@ func (s *Server) revokeSession(w http.ResponseWriter, r *http.Request, p *gateho
 	return nil
 }
 
-type orgJSON struct {
-	ID        string         `json:"id"`
-	Name      string         `json:"name"`
-	Role      gatehouse.Role `json:"role"`
-	JoinedAt  time.Time      `json:"joined_at"`
-	CreatedAt time.Time      `json:"created_at"`
+// orgJSON is an organization with the caller's role in it.
+func orgJSON(org *gatehouse.Org, role gatehouse.Role, joinedAt time.Time) apiwire.Org {
+	return apiwire.Org{ID: org.ID, Name: org.Name, Role: string(role), JoinedAt: joinedAt, CreatedAt: org.CreatedAt}
 }
 
 func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
@@ -68,9 +55,9 @@ func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request, p *gatehouse.P
 	if err != nil {
 		return err
 	}
-	out := list[orgJSON]{Data: make([]orgJSON, 0, len(orgs))}
+	out := list[apiwire.Org]{Data: make([]apiwire.Org, 0, len(orgs))}
 	for _, m := range orgs {
-		out.Data = append(out.Data, orgJSON{ID: m.Org.ID, Name: m.Org.Name, Role: m.Role, JoinedAt: m.JoinedAt, CreatedAt: m.Org.CreatedAt})
+		out.Data = append(out.Data, orgJSON(&m.Org, m.Role, m.JoinedAt))
 	}
 	WriteJSON(w, http.StatusOK, out)
 	return nil

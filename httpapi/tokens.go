@@ -4,9 +4,9 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/apiwire"
 	"github.com/gatehouse-auth/gatehouse/auth"
 )
 
@@ -19,45 +19,20 @@ func (s *Server) credentialRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/verify", s.serve(s.verify))
 }
 
-// patJSON is a personal access token as lists show it: never the token itself.
-type patJSON struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Prefix     string     `json:"prefix"`
-	Scopes     []string   `json:"scopes"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ExpiresAt  *time.Time `json:"expires_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-}
-
-func toPATJSON(t *gatehouse.PersonalAccessToken) patJSON {
+// toPATJSON is a personal access token as lists show it: never the token itself.
+func toPATJSON(t *gatehouse.PersonalAccessToken) apiwire.Token {
 	scopes := t.Scopes
 	if scopes == nil {
 		scopes = []string{}
 	}
-	return patJSON{
+	return apiwire.Token{
 		ID: t.ID, Name: t.Name, Prefix: t.Prefix, Scopes: scopes,
 		CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt,
 	}
 }
 
-// newPATJSON is the answer to a creation: the only time the token is shown.
-type newPATJSON struct {
-	ID        string     `json:"id"`
-	Name      string     `json:"name"`
-	Token     string     `json:"token"`
-	Prefix    string     `json:"prefix"`
-	Scopes    []string   `json:"scopes"`
-	CreatedAt time.Time  `json:"created_at"`
-	ExpiresAt *time.Time `json:"expires_at"`
-}
-
 func (s *Server) createPAT(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	var in struct {
-		Name      string   `json:"name"`
-		ExpiresIn string   `json:"expires_in"`
-		Scopes    []string `json:"scopes"`
-	}
+	var in apiwire.CreateTokenRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -65,8 +40,9 @@ func (s *Server) createPAT(w http.ResponseWriter, r *http.Request, p *gatehouse.
 	if err != nil {
 		return err
 	}
+	// The answer to a creation: the only time the token is shown.
 	j := toPATJSON(g.PAT)
-	WriteJSON(w, http.StatusCreated, newPATJSON{
+	WriteJSON(w, http.StatusCreated, apiwire.NewToken{
 		ID: j.ID, Name: j.Name, Token: g.Token, Prefix: j.Prefix, Scopes: j.Scopes,
 		CreatedAt: j.CreatedAt, ExpiresAt: j.ExpiresAt,
 	})
@@ -78,7 +54,7 @@ func (s *Server) listPATs(w http.ResponseWriter, r *http.Request, p *gatehouse.P
 	if err != nil {
 		return err
 	}
-	out := list[patJSON]{Data: make([]patJSON, 0, len(pats))}
+	out := list[apiwire.Token]{Data: make([]apiwire.Token, 0, len(pats))}
 	for i := range pats {
 		out.Data = append(out.Data, toPATJSON(&pats[i]))
 	}
@@ -113,38 +89,6 @@ var verifyFailures = map[gatehouse.Code]bool{
 	gatehouse.CodeAgentNotVerified:  true,
 }
 
-// verifyPrincipalJSON is who the checked credential acts as: a user ({id, kind, username}, plus
-// agent_id and owner_id for an agent) or an organization's key ({org_id, key_id}).
-type verifyPrincipalJSON struct {
-	ID       string `json:"id,omitempty"`
-	Kind     string `json:"kind,omitempty"`
-	Username string `json:"username,omitempty"`
-	AgentID  string `json:"agent_id,omitempty"`
-	OwnerID  string `json:"owner_id,omitempty"`
-	OrgID    string `json:"org_id,omitempty"`
-	KeyID    string `json:"key_id,omitempty"`
-}
-
-// verifyJSON is the answer of /v1/verify for a valid credential. org and environment are null
-// except for API keys; scopes is null when the credential is not limited by scopes (sessions,
-// PATs made without scopes); expires_at is null when it never expires.
-type verifyJSON struct {
-	Valid       bool                `json:"valid"`
-	Kind        string              `json:"kind"`
-	Principal   verifyPrincipalJSON `json:"principal"`
-	Org         *string             `json:"org"`
-	Scopes      []string            `json:"scopes"`
-	Environment *string             `json:"environment"`
-	ExpiresAt   *time.Time          `json:"expires_at"`
-}
-
-// verifyFailureJSON is the answer of /v1/verify for an unusable credential.
-type verifyFailureJSON struct {
-	Valid      bool           `json:"valid"`
-	Code       gatehouse.Code `json:"code"`
-	RetryAfter int64          `json:"retry_after,omitempty"` // with rate_limited
-}
-
 // verify is POST /v1/verify: a resource server asks whether a credential is valid (with these
 // scopes, from this client address). The caller itself must authenticate with the
 // Authorization header as an instance administrator or with an API key holding the reserved
@@ -155,11 +99,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 	if err := s.authorizeVerifier(r); err != nil {
 		return err
 	}
-	var in struct {
-		Token  string   `json:"token"`
-		Scopes []string `json:"scopes"`
-		IP     string   `json:"ip"`
-	}
+	var in apiwire.VerifyRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -188,7 +128,9 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 		if !verifyFailures[code] {
 			return err
 		}
-		out := verifyFailureJSON{Code: code}
+		// The answer for an unusable credential: {"valid": false, "code"}, with "retry_after"
+		// (whole seconds) for rate_limited.
+		out := apiwire.VerifyFailure{Code: string(code)}
 		if code == gatehouse.CodeRateLimited {
 			_, _, retry := describe(err)
 			out.RetryAfter = retryAfterSeconds(retry)
@@ -223,16 +165,19 @@ func checkVerifyScopes(scopes []string) error {
 	return nil
 }
 
-func toVerifyJSON(v *auth.Verification) verifyJSON {
-	out := verifyJSON{Valid: true, Kind: v.Kind, ExpiresAt: v.ExpiresAt}
+// toVerifyJSON is the answer of /v1/verify for a valid credential. org and environment are null
+// except for API keys; scopes is null when the credential is not limited by scopes (sessions,
+// PATs made without scopes); expires_at is null when it never expires.
+func toVerifyJSON(v *auth.Verification) apiwire.VerifyValid {
+	out := apiwire.VerifyValid{Valid: true, Kind: v.Kind, ExpiresAt: v.ExpiresAt}
 	p := v.Principal
 	switch {
 	case p.APIKey != nil:
-		out.Principal = verifyPrincipalJSON{OrgID: p.APIKey.OrgID, KeyID: p.APIKey.ID}
+		out.Principal = apiwire.VerifiedPrincipal{OrgID: p.APIKey.OrgID, KeyID: p.APIKey.ID}
 		org, env := v.OrgID, v.Environment
 		out.Org, out.Environment = &org, &env
 	case p.User != nil:
-		out.Principal = verifyPrincipalJSON{ID: p.User.ID, Kind: p.User.Kind, Username: p.User.Username}
+		out.Principal = apiwire.VerifiedPrincipal{ID: p.User.ID, Kind: p.User.Kind, Username: p.User.Username}
 		if p.Agent != nil {
 			out.Principal.AgentID, out.Principal.OwnerID = p.Agent.ID, p.Agent.OwnerID
 		}
