@@ -69,3 +69,21 @@ type ProfileUpdate struct {
 	Theme       *string `json:"theme,omitempty"`
 	Font        *string `json:"font,omitempty"`
 }
+
+// LoginRequest is the body of POST /v1/auth/login.
+type LoginRequest struct {
+	Username string `json:"username"` // a username or an email address
+	Password string `json:"password"`
+}
+
+// ChangePasswordRequest is the body of POST /v1/me/change-password.
+type ChangePasswordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// DeleteAccountRequest is the body of DELETE /v1/me. Password is optional for an account
+// without one (a recent sign-in confirms instead); the body itself may be left out.
+type DeleteAccountRequest struct {
+	Password string `json:"password,omitempty"`
+}

@@ -28,3 +28,14 @@ type AgentWithToken struct {
 	Agent      Agent  `json:"agent"`
 	AgentToken string `json:"agent_token"`
 }
+
+// TransferAgentRequest is the body of POST /v1/agents/{id}/transfer.
+type TransferAgentRequest struct {
+	NewOwner string `json:"new_owner"` // a username or a user ID
+}
+
+// AgentSignInRequest is the body of POST /v1/auth/agent: the agent token (a secret) to exchange
+// for an agent session.
+type AgentSignInRequest struct {
+	AgentToken string `json:"agent_token"`
+}

@@ -43,3 +43,10 @@ type RotatedAPIKey struct {
 	Replaces          string    `json:"replaces"`
 	ReplacesExpiresAt time.Time `json:"replaces_expires_at"`
 }
+
+// RotateAPIKeyRequest is the body of POST /v1/orgs/{org}/api-keys/{id}/rotate (the body itself
+// is optional). Overlap is how long the old key keeps working: a duration such as "24h", "30m"
+// or "7d", at most 7 days (nil: the server's default).
+type RotateAPIKeyRequest struct {
+	Overlap *string `json:"overlap,omitempty"`
+}

@@ -27,3 +27,20 @@ type AddMemberRequest struct {
 	Username string `json:"username,omitempty"`
 	Role     string `json:"role"`
 }
+
+// CreateOrgRequest is the body of POST /v1/orgs.
+type CreateOrgRequest struct {
+	Name string `json:"name"`
+}
+
+// SetMemberRoleRequest is the body of PATCH /v1/orgs/{org}/members/{user}.
+type SetMemberRoleRequest struct {
+	Role string `json:"role"`
+}
+
+// AddAgentToOrgRequest is the body of POST /v1/orgs/{org}/agents: one of the caller's agents
+// and its role ("" is the same as leaving it out: the server's default, member).
+type AddAgentToOrgRequest struct {
+	AgentID string `json:"agent_id"`
+	Role    string `json:"role,omitempty"`
+}

@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"net/http"
+
+	"github.com/gatehouse-auth/gatehouse/apiwire"
 )
 
 // Register creates an account (POST /v1/auth/register) and returns its first session.
@@ -17,10 +19,7 @@ func (c *Client) Register(ctx context.Context, in RegisterRequest) (*Session, er
 // Login signs in with a username (or email address) and password (POST /v1/auth/login). Every
 // kind of failure is CodeInvalidCredentials.
 func (c *Client) Login(ctx context.Context, username, password string) (*Session, error) {
-	in := struct {
-		Username string `json:"username"`
-		Password string `json:"password"`
-	}{username, password}
+	in := apiwire.LoginRequest{Username: username, Password: password}
 	var out Session
 	if err := c.do(ctx, http.MethodPost, "/v1/auth/login", in, &out); err != nil {
 		return nil, err
@@ -31,9 +30,7 @@ func (c *Client) Login(ctx context.Context, username, password string) (*Session
 // AgentSignIn exchanges an agent token for an agent session (POST /v1/auth/agent). An agent
 // its owner has not verified gets CodeAgentNotVerified.
 func (c *Client) AgentSignIn(ctx context.Context, agentToken string) (*Session, error) {
-	in := struct {
-		AgentToken string `json:"agent_token"`
-	}{agentToken}
+	in := apiwire.AgentSignInRequest{AgentToken: agentToken}
 	var out Session
 	if err := c.do(ctx, http.MethodPost, "/v1/auth/agent", in, &out); err != nil {
 		return nil, err

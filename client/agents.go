@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"net/http"
+
+	"github.com/gatehouse-auth/gatehouse/apiwire"
 )
 
 // CreateAgent creates an agent owned by the caller (POST /v1/agents). The agent token, returned
@@ -51,9 +53,7 @@ func (c *Client) RotateAgent(ctx context.Context, id string) (*AgentWithToken, e
 // TransferAgent gives an agent to another person, named by username or user ID
 // (POST /v1/agents/{id}/transfer); it is unverified until the new owner verifies it.
 func (c *Client) TransferAgent(ctx context.Context, id, newOwner string) (*Agent, error) {
-	in := struct {
-		NewOwner string `json:"new_owner"`
-	}{newOwner}
+	in := apiwire.TransferAgentRequest{NewOwner: newOwner}
 	var out Agent
 	if err := c.do(ctx, http.MethodPost, "/v1/agents/"+seg(id)+"/transfer", in, &out); err != nil {
 		return nil, err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+
+	"github.com/gatehouse-auth/gatehouse/apiwire"
 )
 
 // CreateAPIKey creates an organization API key (POST /v1/orgs/{org}/api-keys); owners and
@@ -34,9 +36,7 @@ func (c *Client) RevokeAPIKey(ctx context.Context, orgID, keyID string) error {
 // RotateAPIKey replaces an API key (POST /v1/orgs/{org}/api-keys/{id}/rotate). The old key keeps
 // working for overlap ("24h", "30m", "7d"; "" is the server's default) and then stops.
 func (c *Client) RotateAPIKey(ctx context.Context, orgID, keyID, overlap string) (*RotatedAPIKey, error) {
-	in := struct {
-		Overlap *string `json:"overlap,omitempty"`
-	}{}
+	var in apiwire.RotateAPIKeyRequest
 	if overlap != "" {
 		in.Overlap = &overlap
 	}

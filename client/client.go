@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/gatehouse-auth/gatehouse/apiwire"
 )
 
 // DefaultUserAgent is the User-Agent the client sends unless WithUserAgent sets another.
@@ -126,13 +128,7 @@ func (c *Client) send(ctx context.Context, method, path, bearer string, in, out 
 	return res.Header, nil
 }
 
-// page is the envelope of list answers.
-type page[T any] struct {
-	Data       []T    `json:"data"`
-	NextCursor string `json:"next_cursor"`
-}
-
-// listAll fetches every page of a list endpoint, following next_cursor.
+// listAll fetches every page of a list endpoint (apiwire.List), following next_cursor.
 func listAll[T any](ctx context.Context, c *Client, path string) ([]T, error) {
 	out := []T{}
 	cursor := ""
@@ -146,7 +142,7 @@ func listAll[T any](ctx context.Context, c *Client, path string) ([]T, error) {
 			}
 			p += sep + "cursor=" + url.QueryEscape(cursor)
 		}
-		var pg page[T]
+		var pg apiwire.List[T]
 		if err := c.do(ctx, http.MethodGet, p, nil, &pg); err != nil {
 			return nil, err
 		}

@@ -3,13 +3,13 @@ package client
 import (
 	"context"
 	"net/http"
+
+	"github.com/gatehouse-auth/gatehouse/apiwire"
 )
 
 // CreateOrg creates an organization with the caller as its owner (POST /v1/orgs).
 func (c *Client) CreateOrg(ctx context.Context, name string) (*Org, error) {
-	in := struct {
-		Name string `json:"name"`
-	}{name}
+	in := apiwire.CreateOrgRequest{Name: name}
 	var out Org
 	if err := c.do(ctx, http.MethodPost, "/v1/orgs", in, &out); err != nil {
 		return nil, err
@@ -43,9 +43,7 @@ func (c *Client) AddMember(ctx context.Context, orgID string, in AddMemberReques
 
 // SetMemberRole changes a member's role (PATCH /v1/orgs/{org}/members/{user}).
 func (c *Client) SetMemberRole(ctx context.Context, orgID, userID, role string) (*Member, error) {
-	in := struct {
-		Role string `json:"role"`
-	}{role}
+	in := apiwire.SetMemberRoleRequest{Role: role}
 	var out Member
 	if err := c.do(ctx, http.MethodPatch, "/v1/orgs/"+seg(orgID)+"/members/"+seg(userID), in, &out); err != nil {
 		return nil, err
@@ -62,10 +60,7 @@ func (c *Client) RemoveMember(ctx context.Context, orgID, userID string) error {
 // AddAgentToOrg adds one of the caller's agents to an organization (POST /v1/orgs/{org}/agents);
 // role "" is the server's default.
 func (c *Client) AddAgentToOrg(ctx context.Context, orgID, agentID, role string) (*Member, error) {
-	in := struct {
-		AgentID string `json:"agent_id"`
-		Role    string `json:"role,omitempty"`
-	}{agentID, role}
+	in := apiwire.AddAgentToOrgRequest{AgentID: agentID, Role: role}
 	var out Member
 	if err := c.do(ctx, http.MethodPost, "/v1/orgs/"+seg(orgID)+"/agents", in, &out); err != nil {
 		return nil, err

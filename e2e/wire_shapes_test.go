@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gatehouse-auth/gatehouse/apiwire"
 	"github.com/gatehouse-auth/gatehouse/client"
 )
 
@@ -49,6 +50,12 @@ const (
 	shapeAPIKeyLimited = `id:string,name:string,prefix:string,environment:string,scopes:[string],` +
 		`allowed_cidrs:[],rate_limit:string,created_at:string,expires_at:null,last_used_at:null,` +
 		`last_used_ip:string,created_by:string`
+	// An audit event without org_id and details (omitted when empty).
+	shapeAuditEventUser = `{id:string,type:string,actor_id:string,subject_id:string,ip:string,user_agent:string,` +
+		`created_at:string}`
+	// An API key rotation's audit event: every field set.
+	shapeAuditEventRotatedKey = `{id:string,type:string,actor_id:string,subject_id:string,org_id:string,ip:string,` +
+		`user_agent:string,created_at:string,details:{new_key_id:string,old_expires_at:string,prefix:string}}`
 	shapeVerifyPrincipalUser  = `{id:string,kind:string,username:string}`
 	shapeVerifyPrincipalAgent = `{id:string,kind:string,username:string,agent_id:string,owner_id:string}`
 	shapeVerifyPrincipalKey   = `{org_id:string,key_id:string}`
@@ -59,18 +66,14 @@ func listShape(item string) string { return `{data:[` + item + `],next_cursor:st
 
 // wireCase is one recorded answer: its wanted status and shape, and the SDK type that must
 // decode it strictly (every field the server writes is one the SDK reads), nil to skip that.
+// List answers decode into apiwire.List, the envelope the SDK reads them with; audit events,
+// which the SDK does not list, into apiwire.AuditEvent.
 type wireCase struct {
 	name   string
 	r      response
 	status int
 	shape  string
 	sdk    any
-}
-
-// sdkList is the SDK's view of a list answer.
-type sdkList[T any] struct {
-	Data       []T    `json:"data"`
-	NextCursor string `json:"next_cursor"`
 }
 
 // TestWireShapes records the answer of every endpoint whose JSON shape lives in apiwire, from a
@@ -114,7 +117,10 @@ func TestWireShapes(t *testing.T) {
 		record("update profile", s.do("PATCH", "/v1/me", alice, map[string]string{"description": "wire shapes"}),
 			http.StatusOK, shapeUser, &client.User{})
 		record("list sessions", s.do("GET", "/v1/me/sessions", alice, nil),
-			http.StatusOK, listShape(shapeSessionInfo), &sdkList[client.SessionInfo]{})
+			http.StatusOK, listShape(shapeSessionInfo), &apiwire.List[client.SessionInfo]{})
+		// An audit event without an organization or details (omitted keys).
+		record("list my audit events", s.do("GET", "/v1/me/audit-events?type=user.registered", alice, nil),
+			http.StatusOK, listShape(shapeAuditEventUser), &apiwire.List[apiwire.AuditEvent]{})
 
 		// Personal access tokens, listed before any use so last_used_at is null.
 		pat := record("create token", s.do("POST", "/v1/auth/tokens", alice, map[string]any{
@@ -124,14 +130,14 @@ func TestWireShapes(t *testing.T) {
 			"name": "forever", "expires_in": "never",
 		}), http.StatusCreated, shapeNewTokenNever, &client.NewToken{})
 		record("list tokens", s.do("GET", "/v1/auth/tokens", alice, nil),
-			http.StatusOK, listShape(shapeTokenUnused), &sdkList[client.Token]{})
+			http.StatusOK, listShape(shapeTokenUnused), &apiwire.List[client.Token]{})
 
 		// Agents.
 		ag := record("create agent", s.do("POST", "/v1/agents", alice, map[string]string{"name": "Wire bot", "role": "support"}),
 			http.StatusCreated, `{agent:`+shapeAgentUnverified+`,agent_token:string}`, &client.AgentWithToken{})
 		agentID := field(ag, "agent", "id")
 		record("list agents", s.do("GET", "/v1/agents", alice, nil),
-			http.StatusOK, listShape(shapeAgentUnverified), &sdkList[client.Agent]{})
+			http.StatusOK, listShape(shapeAgentUnverified), &apiwire.List[client.Agent]{})
 		record("get agent", s.do("GET", "/v1/agents/"+agentID, alice, nil), http.StatusOK, shapeAgentUnverified, &client.Agent{})
 		record("verify agent", s.do("POST", "/v1/agents/"+agentID+"/verify", alice, nil), http.StatusOK, shapeAgentVerified, &client.Agent{})
 		rot := record("rotate agent", s.do("POST", "/v1/agents/"+agentID+"/rotate", alice, nil),
@@ -146,7 +152,7 @@ func TestWireShapes(t *testing.T) {
 			http.StatusCreated, shapeOrg, &client.Org{})
 		orgID := field(org, "id")
 		record("get org", s.do("GET", "/v1/orgs/"+orgID, alice, nil), http.StatusOK, shapeOrg, &client.Org{})
-		record("list my orgs", s.do("GET", "/v1/me/orgs", alice, nil), http.StatusOK, listShape(shapeOrg), &sdkList[client.Org]{})
+		record("list my orgs", s.do("GET", "/v1/me/orgs", alice, nil), http.StatusOK, listShape(shapeOrg), &apiwire.List[client.Org]{})
 		record("add member", s.do("POST", "/v1/orgs/"+orgID+"/members", alice, map[string]string{"username": "wire-bob", "role": "member"}),
 			http.StatusCreated, shapeMember, &client.Member{})
 		record("set member role", s.do("PATCH", "/v1/orgs/"+orgID+"/members/"+field(login, "user", "id"), alice, map[string]string{"role": "admin"}),
@@ -154,7 +160,7 @@ func TestWireShapes(t *testing.T) {
 		record("add agent to org", s.do("POST", "/v1/orgs/"+orgID+"/agents", alice, map[string]string{"agent_id": agentID, "role": "member"}),
 			http.StatusCreated, shapeMember, &client.Member{})
 		record("list members", s.do("GET", "/v1/orgs/"+orgID+"/members", alice, nil),
-			http.StatusOK, listShape(shapeMember), &sdkList[client.Member]{})
+			http.StatusOK, listShape(shapeMember), &apiwire.List[client.Member]{})
 
 		// API keys, listed before any use so last_used_at is null.
 		full := record("create API key", s.do("POST", "/v1/orgs/"+orgID+"/api-keys", alice, map[string]any{
@@ -169,9 +175,12 @@ func TestWireShapes(t *testing.T) {
 		})
 		mustStatus(t, limited, http.StatusCreated)
 		record("list API keys", s.do("GET", "/v1/orgs/"+orgID+"/api-keys", alice, nil), http.StatusOK, // newest first
-			`{data:[{`+shapeAPIKeyLimited+`}|{`+shapeAPIKeyBare+`}|{`+shapeAPIKeyFull+`}],next_cursor:string}`, &sdkList[client.APIKey]{})
+			`{data:[{`+shapeAPIKeyLimited+`}|{`+shapeAPIKeyBare+`}|{`+shapeAPIKeyFull+`}],next_cursor:string}`, &apiwire.List[client.APIKey]{})
 		record("rotate API key", s.do("POST", "/v1/orgs/"+orgID+"/api-keys/"+field(full, "id")+"/rotate", alice, map[string]string{"overlap": "1h"}),
 			http.StatusCreated, `{`+shapeAPIKeyFull+`,key:string,replaces:string,replaces_expires_at:string}`, &client.RotatedAPIKey{})
+		// An audit event with every field set.
+		record("list org audit events", s.do("GET", "/v1/orgs/"+orgID+"/audit-events?type=api_key.rotated", alice, nil),
+			http.StatusOK, listShape(shapeAuditEventRotatedKey), &apiwire.List[apiwire.AuditEvent]{})
 
 		// /v1/verify: the valid answers of each principal and the failures. The SDK reads these
 		// through its own decoding (client.Verify), tested in package client.

@@ -98,9 +98,7 @@ func (s *Server) rotateAgent(w http.ResponseWriter, r *http.Request, p *gatehous
 }
 
 func (s *Server) transferAgent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	var in struct {
-		NewOwner string `json:"new_owner"` // a username or a user ID
-	}
+	var in apiwire.TransferAgentRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -118,9 +116,7 @@ func (s *Server) agentSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err := s.rateLimit(r, "auth"); err != nil {
 		return err
 	}
-	var in struct {
-		AgentToken string `json:"agent_token"`
-	}
+	var in apiwire.AgentSignInRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}

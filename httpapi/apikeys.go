@@ -87,9 +87,7 @@ func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request, p *gatehou
 }
 
 func (s *Server) rotateAPIKey(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	var in struct {
-		Overlap *string `json:"overlap"`
-	}
+	var in apiwire.RotateAPIKeyRequest
 	if r.ContentLength != 0 {
 		if err := DecodeJSON(w, r, &in); err != nil {
 			return err

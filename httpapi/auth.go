@@ -40,10 +40,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := s.rateLimit(r, "auth"); err != nil {
 		return err
 	}
-	var in struct {
-		Username string `json:"username"` // a username or an email address
-		Password string `json:"password"`
-	}
+	var in apiwire.LoginRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}

@@ -47,9 +47,7 @@ func (s *Server) patchMe(w http.ResponseWriter, r *http.Request, p *gatehouse.Pr
 }
 
 func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	var in struct {
-		Password string `json:"password"`
-	}
+	var in apiwire.DeleteAccountRequest
 	if r.ContentLength != 0 {
 		if err := DecodeJSON(w, r, &in); err != nil {
 			return err
@@ -64,10 +62,7 @@ func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request, p *gatehouse.P
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	var in struct {
-		CurrentPassword string `json:"current_password"`
-		NewPassword     string `json:"new_password"`
-	}
+	var in apiwire.ChangePasswordRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}

@@ -24,9 +24,7 @@ func (s *Server) orgRoutes(mux *http.ServeMux) {
 }
 
 func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	var in struct {
-		Name string `json:"name"`
-	}
+	var in apiwire.CreateOrgRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -79,13 +77,11 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request, p *gatehouse.
 }
 
 func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	var in struct {
-		Role gatehouse.Role `json:"role"`
-	}
+	var in apiwire.SetMemberRoleRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	m, err := s.Auth.SetMemberRole(r.Context(), p, r.PathValue("org"), r.PathValue("user"), in.Role, s.meta(r))
+	m, err := s.Auth.SetMemberRole(r.Context(), p, r.PathValue("org"), r.PathValue("user"), gatehouse.Role(in.Role), s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -102,14 +98,11 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, p *gatehou
 }
 
 func (s *Server) addAgentToOrg(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	var in struct {
-		AgentID string         `json:"agent_id"`
-		Role    gatehouse.Role `json:"role"`
-	}
+	var in apiwire.AddAgentToOrgRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	m, err := s.Auth.AddAgentToOrg(r.Context(), p, r.PathValue("org"), in.AgentID, in.Role, s.meta(r))
+	m, err := s.Auth.AddAgentToOrg(r.Context(), p, r.PathValue("org"), in.AgentID, gatehouse.Role(in.Role), s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -126,9 +119,9 @@ func (s *Server) listOrgAuditEvents(w http.ResponseWriter, r *http.Request, p *g
 	if err != nil {
 		return err
 	}
-	out := list[auditEventJSON]{Data: make([]auditEventJSON, 0, len(events)), NextCursor: next}
+	out := list[apiwire.AuditEvent]{Data: make([]apiwire.AuditEvent, 0, len(events)), NextCursor: next}
 	for _, e := range events {
-		out.Data = append(out.Data, auditEventJSON(e))
+		out.Data = append(out.Data, apiwire.AuditEvent(e))
 	}
 	WriteJSON(w, http.StatusOK, out)
 	return nil

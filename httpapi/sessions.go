@@ -10,11 +10,9 @@ import (
 	"github.com/gatehouse-auth/gatehouse/apiwire"
 )
 
-// list is the envelope of every list response (API.md: {"data": [...], "next_cursor": "..."}).
-type list[T any] struct {
-	Data       []T    `json:"data"`
-	NextCursor string `json:"next_cursor"`
-}
+// list is the envelope of every list response (API.md: {"data": [...], "next_cursor": "..."}),
+// defined in apiwire.
+type list[T any] = apiwire.List[T]
 
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
 	sessions, err := s.Auth.ListSessions(r.Context(), p)
@@ -63,18 +61,6 @@ func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request, p *gatehouse.P
 	return nil
 }
 
-type auditEventJSON struct {
-	ID        string         `json:"id"`
-	Type      string         `json:"type"`
-	ActorID   string         `json:"actor_id,omitempty"`
-	SubjectID string         `json:"subject_id,omitempty"`
-	OrgID     string         `json:"org_id,omitempty"`
-	IP        string         `json:"ip,omitempty"`
-	UserAgent string         `json:"user_agent,omitempty"`
-	CreatedAt time.Time      `json:"created_at"`
-	Details   map[string]any `json:"details,omitempty"`
-}
-
 func (s *Server) listAuditEvents(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
 	f, err := parseAuditFilter(r)
 	if err != nil {
@@ -84,9 +70,9 @@ func (s *Server) listAuditEvents(w http.ResponseWriter, r *http.Request, p *gate
 	if err != nil {
 		return err
 	}
-	out := list[auditEventJSON]{Data: make([]auditEventJSON, 0, len(events)), NextCursor: next}
+	out := list[apiwire.AuditEvent]{Data: make([]apiwire.AuditEvent, 0, len(events)), NextCursor: next}
 	for _, e := range events {
-		out.Data = append(out.Data, auditEventJSON(e))
+		out.Data = append(out.Data, apiwire.AuditEvent(e))
 	}
 	WriteJSON(w, http.StatusOK, out)
 	return nil
