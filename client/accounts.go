@@ -38,6 +38,24 @@ func (c *Client) AgentSignIn(ctx context.Context, agentToken string) (*Session, 
 	return &out, nil
 }
 
+// ChangePassword sets a new password (POST /v1/me/change-password). The answer is a new session:
+// the others, the client's own included, are revoked, so use the returned token from now on. A
+// wrong current password is CodeInvalidCredentials.
+func (c *Client) ChangePassword(ctx context.Context, current, next string) (*Session, error) {
+	in := apiwire.ChangePasswordRequest{CurrentPassword: current, NewPassword: next}
+	var out Session
+	if err := c.do(ctx, http.MethodPost, "/v1/me/change-password", in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// DeleteAccount deletes the caller's account and everything it owns (DELETE /v1/me). password
+// confirms it; an account without a password passes "" and must have signed in recently.
+func (c *Client) DeleteAccount(ctx context.Context, password string) error {
+	return c.do(ctx, http.MethodDelete, "/v1/me", apiwire.DeleteAccountRequest{Password: password}, nil)
+}
+
 // Logout revokes the client's session (POST /v1/auth/logout). Logging out with a dead
 // credential is not an error.
 func (c *Client) Logout(ctx context.Context) error {

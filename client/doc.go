@@ -1,6 +1,7 @@
 // Package client is the Go SDK of Gatehouse: a typed client for its HTTP API (accounts and
-// sessions, personal access tokens, agents, organizations, API keys and /v1/verify) and net/http
-// middleware that protects a resource server with Gatehouse credentials.
+// sessions, password changes and account deletion, personal access tokens, agents,
+// organizations, API keys, audit logs and /v1/verify) and net/http middleware that protects a
+// resource server with Gatehouse credentials.
 //
 // The package depends on the standard library and package apiwire (which imports only the
 // standard library), where the API's JSON types are defined once for the server and the SDK;
