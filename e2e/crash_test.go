@@ -9,6 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,6 +33,23 @@ func buildBinary(t *testing.T) string {
 type process struct {
 	cmd  *exec.Cmd
 	base string
+
+	mu        sync.Mutex
+	lines     []string      // what it wrote to stderr, line by line
+	stderrEOF chan struct{} // closed once stderr is closed (the process has exited)
+}
+
+// stderrLines waits until the process has closed stderr and returns everything it wrote.
+func (p *process) stderrLines(t *testing.T) []string {
+	t.Helper()
+	select {
+	case <-p.stderrEOF:
+	case <-time.After(30 * time.Second):
+		t.Fatal("gatehouse serve did not close stderr")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.lines)
 }
 
 // runServe starts the binary with env and waits for its "ready" log line to learn the URL.
@@ -46,10 +66,16 @@ func runServe(t *testing.T, bin string, env ...string) *process {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	p := &process{cmd: cmd, stderrEOF: make(chan struct{})}
 	ready := make(chan string, 1)
 	go func() {
+		defer close(p.stderrEOF)
 		sc := bufio.NewScanner(stderr)
+		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {
+			p.mu.Lock()
+			p.lines = append(p.lines, sc.Text())
+			p.mu.Unlock()
 			var line struct {
 				Msg    string `json:"msg"`
 				Listen string `json:"listen"`
@@ -62,7 +88,8 @@ func runServe(t *testing.T, bin string, env ...string) *process {
 	}()
 	select {
 	case base := <-ready:
-		return &process{cmd: cmd, base: base}
+		p.base = base
+		return p
 	case <-time.After(30 * time.Second):
 		t.Fatal("gatehouse serve did not become ready within 30s")
 	}
@@ -92,7 +119,9 @@ func TestCrashAfterRegisterLosesNothing(t *testing.T) {
 }
 
 // TestGracefulShutdown sends SIGTERM while a request is in flight (its body half sent): the
-// request still completes and the process exits 0.
+// request still completes, the process exits 0, and its log reaches stderr whole: the access
+// line of that last request and the final "stopped cleanly", though log lines are written in
+// batches (logwriter) and these come within the last batch.
 func TestGracefulShutdown(t *testing.T) {
 	bin := buildBinary(t)
 	dbURL := backends()[0].dbURL(t)
@@ -128,7 +157,24 @@ func TestGracefulShutdown(t *testing.T) {
 	if st := <-done; st != http.StatusCreated {
 		t.Fatalf("in-flight request got %d, want 201", st)
 	}
+	lines := p.stderrLines(t) // before Wait, which closes the pipe
 	if err := p.cmd.Wait(); err != nil {
 		t.Fatalf("gatehouse serve did not exit cleanly on SIGTERM: %v", err)
+	}
+	var accessLine, stopped bool
+	for _, l := range lines {
+		var line struct {
+			Msg, Route string
+			Status     int
+		}
+		if json.Unmarshal([]byte(l), &line) != nil {
+			continue
+		}
+		accessLine = accessLine || (line.Msg == "request" && line.Route == "POST /v1/auth/register" && line.Status == http.StatusCreated)
+		stopped = stopped || line.Msg == "stopped cleanly"
+	}
+	if !accessLine || !stopped {
+		t.Fatalf("stderr lacks the in-flight request's access line (%v) or \"stopped cleanly\" (%v):\n%s",
+			accessLine, stopped, strings.Join(lines, "\n"))
 	}
 }
