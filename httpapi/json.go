@@ -144,7 +144,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		slog.Error("WriteJSON: cannot encode response", slog.Any("error", err),
-			slog.String("request_id", h.Get(RequestIDHeader)))
+			requestIDAttr(h.Get(RequestIDHeader)))
 		b, _ = json.Marshal(errorBody{
 			Error:       gatehouse.CodeInternal,
 			Description: internalMessage,

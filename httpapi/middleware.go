@@ -69,7 +69,7 @@ func AccessLog(clientIP func(*http.Request) netip.Addr) Middleware {
 				// line Logger(ctx) would write, without building that logger.
 				log, idAttr := slog.Default(), slog.Attr{}
 				if st.base != nil {
-					log, idAttr = st.base, slog.String("request_id", st.id)
+					log, idAttr = st.base, requestIDAttr(st.id)
 				}
 				log.LogAttrs(r.Context(), slog.LevelInfo, "request", idAttr,
 					slog.String("method", r.Method),

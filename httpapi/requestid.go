@@ -81,6 +81,10 @@ func routeOf(r *http.Request, st *requestState) string {
 	return "unmatched"
 }
 
+// requestIDAttr is the log attribute that names a request: every line logged for a request
+// carries it (the access log, Logger's lines, LogHandler's, error responses').
+func requestIDAttr(id string) slog.Attr { return slog.String("request_id", id) }
+
 // RequestID returns the ID of the request ctx belongs to, or "" outside RequestContext.
 func RequestID(ctx context.Context) string {
 	if st := stateFrom(ctx); st != nil {
@@ -93,7 +97,7 @@ func RequestID(ctx context.Context) string {
 // outside RequestContext.
 func Logger(ctx context.Context) *slog.Logger {
 	if st := stateFrom(ctx); st != nil && st.base != nil {
-		st.loggerOnce.Do(func() { st.logger = st.base.With(slog.String("request_id", st.id)) })
+		st.loggerOnce.Do(func() { st.logger = st.base.With(requestIDAttr(st.id)) })
 		return st.logger
 	}
 	return slog.Default()
@@ -169,7 +173,7 @@ func (h *requestIDHandler) Enabled(ctx context.Context, l slog.Level) bool {
 func (h *requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
 	if id := RequestID(ctx); id != "" {
 		r = r.Clone()
-		r.AddAttrs(slog.String("request_id", id))
+		r.AddAttrs(requestIDAttr(id))
 	}
 	return h.inner.Handle(ctx, r)
 }
