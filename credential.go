@@ -19,6 +19,7 @@ const (
 	CredentialPAT          = "pat"
 	CredentialAgentSession = "agent_session"
 	CredentialAPIKey       = "api_key"
+	CredentialClient       = "client" // a client_credentials access token (/v1/verify's kind)
 )
 
 // MaxActivePATs is how many unrevoked, unexpired personal access tokens a user may hold.
@@ -112,10 +113,21 @@ func ScopeAllows(granted []string, required string) bool {
 	return false
 }
 
+// The scopes of Gatehouse's own API that any user may put on their own credentials (the
+// authorization layer, package authz, reads them).
+const (
+	ScopeGatehouseRead  = "gatehouse:read"
+	ScopeGatehouseWrite = "gatehouse:write"
+)
+
 // ValidateScopes checks that every scope is "resource:action" with a resource from resources
-// (or "*") and an action of read or write; the reserved scope is allowed only with reserved.
+// (or "*") and an action of read or write, or gatehouse:read or gatehouse:write; the reserved
+// scope is allowed only with reserved.
 func ValidateScopes(scopes, resources []string, reserved bool) error {
 	for _, s := range scopes {
+		if s == ScopeGatehouseRead || s == ScopeGatehouseWrite {
+			continue
+		}
 		if s == ReservedScopeVerify {
 			if !reserved {
 				return Errorf(CodeInsufficientPerms, "Only instance administrators may grant %s.", s)

@@ -65,6 +65,9 @@ type SessionStore interface {
 	ListSessions(ctx context.Context, userID string, now time.Time) ([]Session, error)
 	// TouchSession records use of the session (last seen time and IP).
 	TouchSession(ctx context.Context, id string, at time.Time, ip string) error
+	// ReauthenticateSession sets the session's AuthenticatedAt to at and its AMR to amr (a
+	// re-authentication); ErrNotFound when it does not exist or is revoked.
+	ReauthenticateSession(ctx context.Context, id string, at time.Time, amr []string) error
 	// RevokeSession revokes one session of userID; ErrNotFound when it is not the user's or is
 	// already revoked.
 	RevokeSession(ctx context.Context, userID, sessionID string, at time.Time, reason string) error

@@ -1,6 +1,9 @@
 package gatehouse
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Principal kinds: what /v1/me reports as "kind".
 const (
@@ -59,7 +62,23 @@ type Session struct {
 	UserAgent    string
 	RevokedAt    *time.Time
 	RevokeReason string
+	// AuthenticatedAt is when the person last proved who they are on this session: the sign-in
+	// or a re-authentication (POST /v1/auth/reauth). Sensitive actions need it recent.
+	AuthenticatedAt time.Time
+	// AMR lists how (RFC 8176 values: pwd, hwk, otp, fed; "agt" for an agent token).
+	AMR []string
 }
+
+// ParseAMR reads the stored form of an AMR list (space-separated).
+func ParseAMR(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Fields(s)
+}
+
+// FormatAMR is the stored form of an AMR list.
+func FormatAMR(amr []string) string { return strings.Join(amr, " ") }
 
 // Active reports whether the session may be used at now given the idle timeout (0: none).
 func (s *Session) Active(now time.Time, idle time.Duration) bool {

@@ -87,3 +87,14 @@ type ChangePasswordRequest struct {
 type DeleteAccountRequest struct {
 	Password string `json:"password,omitempty"`
 }
+
+// ReauthRequest is the body of POST /v1/auth/reauth: the account's password.
+type ReauthRequest struct {
+	Password string `json:"password"`
+}
+
+// Reauthenticated is the answer of the re-authentication endpoints: when the caller's session
+// became recent again.
+type Reauthenticated struct {
+	ReauthenticatedAt time.Time `json:"reauthenticated_at"`
+}

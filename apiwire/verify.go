@@ -44,8 +44,10 @@ type Verification struct {
 	// RetryAfter is how long to wait with rate_limited (whole seconds on the wire).
 	RetryAfter time.Duration
 
-	Kind      string // the credential kind: session, pat, api_key, ...
+	Kind      string // the credential kind: session, pat, api_key, access_token, client, ...
 	Principal VerifiedPrincipal
+	// ClientID is the OAuth client of an access token (kinds access_token and client).
+	ClientID string
 	// Org and Environment are set for API keys.
 	Org         string
 	Environment string
@@ -68,6 +70,7 @@ type VerifyValid struct {
 	Scopes      []string          `json:"scopes"`
 	Environment *string           `json:"environment"`
 	ExpiresAt   *time.Time        `json:"expires_at"`
+	ClientID    string            `json:"client_id,omitempty"` // OAuth access tokens
 }
 
 // VerifyFailure is the answer about an unusable credential: Valid false, the Code, and with
@@ -89,6 +92,7 @@ type verifyAnswerJSON struct {
 	Scopes      *[]string         `json:"scopes"`
 	Environment *string           `json:"environment"`
 	ExpiresAt   *time.Time        `json:"expires_at"`
+	ClientID    string            `json:"client_id"`
 }
 
 // MarshalJSON writes the valid or the failure shape of the answer.
@@ -100,7 +104,7 @@ func (v Verification) MarshalJSON() ([]byte, error) {
 		}
 		return json.Marshal(out)
 	}
-	out := VerifyValid{Valid: true, Kind: v.Kind, Principal: v.Principal, ExpiresAt: v.ExpiresAt}
+	out := VerifyValid{Valid: true, Kind: v.Kind, Principal: v.Principal, ExpiresAt: v.ExpiresAt, ClientID: v.ClientID}
 	if v.Org != "" {
 		org := v.Org
 		out.Org = &org
@@ -126,7 +130,7 @@ func (v *Verification) UnmarshalJSON(data []byte) error {
 	}
 	*v = Verification{
 		Valid: a.Valid, Code: a.Code, RetryAfter: time.Duration(a.RetryAfter) * time.Second,
-		Kind: a.Kind, Principal: a.Principal, ExpiresAt: a.ExpiresAt,
+		Kind: a.Kind, Principal: a.Principal, ExpiresAt: a.ExpiresAt, ClientID: a.ClientID,
 	}
 	if a.Org != nil {
 		v.Org = *a.Org

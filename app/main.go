@@ -31,9 +31,10 @@ type Main struct {
 	Keys    *keys.Manager // the token signing keys
 	limiter *limiter
 
-	ln   net.Listener
-	srv  *http.Server
-	errc chan error
+	ln     net.Listener
+	srv    *http.Server
+	routes []httpapi.Route
+	errc   chan error
 
 	stopJanitor context.CancelFunc
 	janitorDone <-chan struct{}
@@ -133,8 +134,10 @@ func (m *Main) Start(ctx context.Context) error {
 		store.Close()
 		return fmt.Errorf("listen on %s: %w", m.cfg.Addr, err)
 	}
+	handler := api.Handler()
+	m.routes = api.Routes()
 	m.srv = &http.Server{
-		Handler:           api.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -169,6 +172,9 @@ func (m *Main) Start(ctx context.Context) error {
 	m.janitorDone = flushed
 	return nil
 }
+
+// Routes lists the server's endpoints and the permission each declares (after Start).
+func (m *Main) Routes() []httpapi.Route { return m.routes }
 
 // Handler is the server's HTTP handler, for in-process benchmarks (after Start).
 func (m *Main) Handler() http.Handler { return m.srv.Handler }
@@ -245,6 +251,7 @@ func newAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.Passw
 	return auth.New(store, hasher, auth.Config{
 		Brand:          cfg.TokenBrand,
 		SessionTTL:     cfg.SessionTTL,
+		ReauthWindow:   cfg.ReauthWindow,
 		IdleTimeout:    cfg.SessionIdleTimeout,
 		DefaultOrg:     cfg.DefaultOrg,
 		PasswordPolicy: password.Policy{MinLength: cfg.PasswordMinLength},

@@ -72,6 +72,4 @@ func sessionLike(p *gatehouse.Principal) bool {
 	return false
 }
 
-var errThirdPartyAppAPI = gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "An application's access token is for the platform's APIs and /oauth2/userinfo, not for Gatehouse's own account API.")
-
 var errThirdPartyApp = gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "An application's access token cannot manage the account or its credentials.")

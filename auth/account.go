@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/authz"
 )
 
 // ProfileInput is a PATCH of the caller's profile: nil fields are left alone.
@@ -25,6 +26,9 @@ type ProfileInput struct {
 func (s *Service) UpdateProfile(ctx context.Context, p *gatehouse.Principal, in ProfileInput, meta Meta) (*gatehouse.User, error) {
 	upd := gatehouse.UserUpdate{UpdatedAt: s.now()}
 	if in.Email != nil {
+		if err := s.Authorize(p, authz.Sensitive); err != nil {
+			return nil, err
+		}
 		email, err := normalizeEmail(*in.Email)
 		if err != nil {
 			return nil, err
@@ -100,7 +104,7 @@ func checkImageURL(field, v string) (string, error) {
 // every OAuth refresh token of the user (the caller's too) and returns a new session for the
 // caller.
 func (s *Service) ChangePassword(ctx context.Context, p *gatehouse.Principal, current, next string, meta Meta) (*SessionGrant, error) {
-	if err := s.checkPassword(ctx, p.User, current); err != nil {
+	if err := s.RequireRecent(ctx, p, current); err != nil {
 		return nil, err
 	}
 	if err := s.cfg.PasswordPolicy.Check(next); err != nil {
@@ -121,7 +125,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *gatehouse.Principal, cu
 	if err != nil {
 		return nil, err
 	}
-	return s.startSession(ctx, u, meta)
+	return s.startSession(ctx, u, meta, AMRPassword)
 }
 
 // checkPassword verifies a signed-in user's password under the same throttle as sign-in, so a
@@ -141,16 +145,12 @@ func (s *Service) checkPassword(ctx context.Context, u *gatehouse.User, pw strin
 	return s.store.ResetLoginAttempts(ctx, key)
 }
 
-// DeleteAccount deletes the caller's account after checking the password (or, for a
-// password-less account, that the session is a recent sign-in). Every session goes with it; the
+// DeleteAccount deletes the caller's account: a sensitive action, so the session must be recent
+// or pw the account's password (RequireRecent). Every session goes with it; the
 // username and email become free.
 func (s *Service) DeleteAccount(ctx context.Context, p *gatehouse.Principal, pw string, meta Meta) error {
-	if p.User.PasswordHash != "" || pw != "" {
-		if err := s.checkPassword(ctx, p.User, pw); err != nil {
-			return err
-		}
-	} else if p.Session == nil || s.now().Sub(p.Session.CreatedAt) > recentAuth {
-		return gatehouse.Errorf(gatehouse.CodeReauthRequired, "Sign in again to delete this account.")
+	if err := s.RequireRecent(ctx, p, pw); err != nil {
+		return err
 	}
 	if err := s.store.DeleteUser(ctx, p.User.ID); err != nil {
 		return err

@@ -305,7 +305,7 @@ func (s *Service) AgentSignIn(ctx context.Context, agentToken string, meta Meta)
 		_ = s.agentSignInFailed(ctx, a, meta, "agent_not_verified")
 		return nil, errAgentNotVerified
 	}
-	g, err := s.startSession(ctx, u, meta)
+	g, err := s.startSession(ctx, u, meta, AMRAgentToken)
 	if err != nil {
 		return nil, err
 	}

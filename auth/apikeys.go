@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/authz"
 	"github.com/gatehouse-auth/gatehouse/token"
 )
 
@@ -53,6 +54,9 @@ type APIKeyGrant struct {
 // administrators may grant gatehouse:verify.
 func (s *Service) CreateAPIKey(ctx context.Context, p *gatehouse.Principal, orgID string, in APIKeyInput, meta Meta) (*APIKeyGrant, error) {
 	if _, err := s.keyManager(ctx, p, orgID); err != nil {
+		return nil, err
+	}
+	if err := s.grantsReserved(p, in.Scopes); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -260,9 +264,8 @@ func (s *Service) RotateAPIKey(ctx context.Context, p *gatehouse.Principal, orgI
 	if old.ReplacedBy != "" {
 		return nil, gatehouse.Errorf(gatehouse.CodeConflict, "This key was already rotated; rotate its replacement %s instead.", old.ReplacedBy)
 	}
-	if !s.IsAdmin(p.User) && slices.Contains(old.Scopes, gatehouse.ReservedScopeVerify) {
-		// The new key is a new grant of the reserved scope.
-		return nil, gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Only instance administrators may grant %s.", gatehouse.ReservedScopeVerify)
+	if err := s.grantsReserved(p, old.Scopes); err != nil { // the new key is a new grant
+		return nil, err
 	}
 	next := &gatehouse.APIKey{
 		OrgID: orgID, Name: old.Name, Environment: old.Environment,
@@ -361,4 +364,19 @@ func addressAllowed(prefixes []netip.Prefix, ip netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// grantsReserved checks the caller may grant scopes: a reserved gatehouse:* scope among them
+// needs an instance administrator with a recent session (a sensitive action).
+func (s *Service) grantsReserved(p *gatehouse.Principal, scopes []string) error {
+	for _, sc := range scopes {
+		if !strings.HasPrefix(sc, "gatehouse:") {
+			continue
+		}
+		if p.User == nil || !s.IsAdmin(p.User) {
+			return gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Only instance administrators may grant %s.", sc)
+		}
+		return s.Authorize(p, authz.Sensitive)
+	}
+	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/authz"
 )
 
 // Google (any OpenID Connect issuer) sign-in: ID tokens posted by apps, the redirect flow with
@@ -160,6 +161,9 @@ func (s *Service) GoogleSignIn(ctx context.Context, credential, nonce string, cu
 		if current.User == nil || current.User.Kind != gatehouse.KindUser || current.APIKey != nil {
 			return nil, gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Only a person's account can link Google.")
 		}
+		if err := s.Authorize(current, authz.Sensitive); err != nil { // linking is sensitive
+			return nil, err
+		}
 		linkTo = current.User
 	}
 	return s.googleComplete(ctx, c, linkTo, meta)
@@ -213,7 +217,7 @@ func (s *Service) googleSession(ctx context.Context, u *gatehouse.User, meta Met
 	if u.Disabled() || u.Kind != gatehouse.KindUser {
 		return nil, gatehouse.Errorf(gatehouse.CodeInvalidCredentials, "This account cannot sign in.")
 	}
-	g, err := s.startSession(ctx, u, meta)
+	g, err := s.startSession(ctx, u, meta, AMRFederated)
 	if err != nil {
 		return nil, err
 	}
@@ -367,6 +371,9 @@ func (s *Service) GoogleStart(ctx context.Context, next string, current *gatehou
 	now := s.now()
 	ch := &gatehouse.Challenge{ID: state, Purpose: ChallengeOIDCLogin, Data: data, CreatedAt: now, ExpiresAt: now.Add(oidcFlowTTL)}
 	if current != nil && current.User != nil && current.User.Kind == gatehouse.KindUser && current.APIKey == nil {
+		if err := s.Authorize(current, authz.Sensitive); err != nil { // the flow links Google
+			return "", "", err
+		}
 		ch.UserID = current.User.ID
 	}
 	if err := s.store.SaveChallenge(ctx, ch); err != nil {
@@ -438,6 +445,9 @@ var errGoogleLastWayIn = gatehouse.Errorf(gatehouse.CodeConflict, "Google is the
 
 // UnlinkGoogle removes the account's Google identity; 409 while it is the last way in.
 func (s *Service) UnlinkGoogle(ctx context.Context, p *gatehouse.Principal, meta Meta) error {
+	if err := s.Authorize(p, authz.Sensitive); err != nil {
+		return err
+	}
 	a, err := s.Account(ctx, p)
 	if err != nil {
 		return err

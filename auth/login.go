@@ -54,7 +54,7 @@ func (s *Service) Login(ctx context.Context, login, pw string, meta Meta) (*Sess
 	if rehash {
 		s.rehash(ctx, u, pw)
 	}
-	grant, err := s.startSession(ctx, u, meta)
+	grant, err := s.startSession(ctx, u, meta, AMRPassword)
 	if err != nil {
 		return nil, err
 	}

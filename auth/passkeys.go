@@ -15,6 +15,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/authz"
 )
 
 // Passkeys (WebAuthn). The relying-party ID is the host of Config.PublicURL and the only origin
@@ -31,6 +32,7 @@ import (
 const (
 	PurposePasskeyRegister = "passkey_register"
 	PurposePasskeyLogin    = "passkey_login"
+	PurposePasskeyReauth   = "passkey_reauth"
 )
 
 // Audit event types of passkeys (sign-ins are gatehouse.EventLogin with method "passkey").
@@ -134,12 +136,23 @@ func (s *Service) loadPasskeyUser(ctx context.Context, u *gatehouse.User) (*pass
 	return pu, nil
 }
 
-// canManagePasskeys admits people signed in with a session (not tokens, agents or API keys).
+// canManagePasskeys admits a person's account (not agents or API keys); what the credential may
+// do is the route's permission, and adding or removing a passkey needs a recent session
+// (canChangePasskeys).
 func canManagePasskeys(p *gatehouse.Principal) error {
-	if p.User == nil || p.User.Kind != gatehouse.KindUser || p.APIKey != nil || p.Credential != gatehouse.CredentialSession {
-		return gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Passkeys are managed by a person signed in with a session.")
+	if p.User == nil || p.User.Kind != gatehouse.KindUser || p.APIKey != nil || p.Agent != nil {
+		return gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Passkeys belong to a person's account.")
 	}
 	return nil
+}
+
+// canChangePasskeys admits a person's recent session: adding and removing passkeys are
+// sensitive actions.
+func (s *Service) canChangePasskeys(p *gatehouse.Principal) error {
+	if err := canManagePasskeys(p); err != nil {
+		return err
+	}
+	return s.Authorize(p, authz.Sensitive)
 }
 
 // saveCeremony stores the library's session data as a challenge and returns its ID.
@@ -178,7 +191,7 @@ func (s *Service) takeCeremony(ctx context.Context, id, purpose string) (*gateho
 // BeginPasskeyRegistration starts adding a passkey to the signed-in user: creation options that
 // require a discoverable credential and prefer user verification, excluding the user's passkeys.
 func (s *Service) BeginPasskeyRegistration(ctx context.Context, p *gatehouse.Principal) (*PasskeyCeremony, error) {
-	if err := canManagePasskeys(p); err != nil {
+	if err := s.canChangePasskeys(p); err != nil {
 		return nil, err
 	}
 	rp, err := s.relyingParty()
@@ -210,7 +223,7 @@ func (s *Service) BeginPasskeyRegistration(ctx context.Context, p *gatehouse.Pri
 // FinishPasskeyRegistration verifies the authenticator's answer (credential: the
 // PublicKeyCredential as JSON) and stores the passkey with the whole credential record.
 func (s *Service) FinishPasskeyRegistration(ctx context.Context, p *gatehouse.Principal, challengeID string, credential json.RawMessage, name string, meta Meta) (*gatehouse.Passkey, error) {
-	if err := canManagePasskeys(p); err != nil {
+	if err := s.canChangePasskeys(p); err != nil {
 		return nil, err
 	}
 	name, err := passkeyName(name)
@@ -306,36 +319,52 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, username string) (*Pass
 // signs the passkey's owner in. A sign count that does not increase (a cloned authenticator) is
 // refused and audited as auth.failed with reason cloned_authenticator.
 func (s *Service) FinishPasskeyLogin(ctx context.Context, challengeID string, credential json.RawMessage, meta Meta) (*SessionGrant, error) {
-	rp, err := s.relyingParty()
+	pk, u, err := s.checkAssertion(ctx, PurposePasskeyLogin, challengeID, credential, meta)
 	if err != nil {
 		return nil, err
 	}
-	c, sd, err := s.takeCeremony(ctx, challengeID, PurposePasskeyLogin)
-	if errors.Is(err, gatehouse.ErrNotFound) {
-		return nil, s.passkeyLoginFailed(ctx, nil, meta, "unknown_challenge")
-	} else if err != nil {
+	grant, err := s.startSession(ctx, u, meta, AMRPasskey, AMRUser)
+	if err != nil {
 		return nil, err
+	}
+	s.audit(ctx, gatehouse.EventLogin, u.ID, u.ID, meta, map[string]any{"method": "passkey", "passkey_id": pk.ID, "session_id": grant.Session.ID})
+	return grant, nil
+}
+
+// checkAssertion verifies a passkey assertion answering the challenge challengeID of purpose
+// and records the passkey's use; it returns the passkey and its owner. Every failure is audited
+// and answered with the generic error.
+func (s *Service) checkAssertion(ctx context.Context, purpose, challengeID string, credential json.RawMessage, meta Meta) (*gatehouse.Passkey, *gatehouse.User, error) {
+	rp, err := s.relyingParty()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, sd, err := s.takeCeremony(ctx, challengeID, purpose)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, nil, s.passkeyLoginFailed(ctx, nil, meta, "unknown_challenge")
+	} else if err != nil {
+		return nil, nil, err
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(credential)
 	if err != nil {
-		return nil, s.passkeyLoginFailed(ctx, nil, meta, "malformed_response")
+		return nil, nil, s.passkeyLoginFailed(ctx, nil, meta, "malformed_response")
 	}
 	// The passkey named by the response, and its owner, whatever kind of request this was.
 	pk, u, err := s.store.PasskeyByCredentialID(ctx, parsed.RawID)
 	if errors.Is(err, gatehouse.ErrNotFound) {
-		return nil, s.passkeyLoginFailed(ctx, nil, meta, "unknown_passkey")
+		return nil, nil, s.passkeyLoginFailed(ctx, nil, meta, "unknown_passkey")
 	} else if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if c.UserID != "" && c.UserID != u.ID {
-		return nil, s.passkeyLoginFailed(ctx, u, meta, "wrong_user")
+		return nil, nil, s.passkeyLoginFailed(ctx, u, meta, "wrong_user")
 	}
 	if u.Disabled() {
-		return nil, s.passkeyLoginFailed(ctx, u, meta, "disabled")
+		return nil, nil, s.passkeyLoginFailed(ctx, u, meta, "disabled")
 	}
 	pu, err := s.loadPasskeyUser(ctx, u)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var cred *webauthn.Credential
 	if c.UserID != "" {
@@ -350,28 +379,23 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, challengeID string, cr
 		}, *sd, parsed)
 	}
 	if err != nil {
-		return nil, s.passkeyLoginFailed(ctx, u, meta, "invalid_assertion")
+		return nil, nil, s.passkeyLoginFailed(ctx, u, meta, "invalid_assertion")
 	}
 	if cred.Authenticator.CloneWarning {
-		return nil, s.passkeyLoginFailed(ctx, u, meta, "cloned_authenticator")
+		return nil, nil, s.passkeyLoginFailed(ctx, u, meta, "cloned_authenticator")
 	}
 	record, err := json.Marshal(cred)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := s.now()
 	if err := s.store.RecordPasskeyUse(ctx, pk.ID, cred.Authenticator.SignCount, cred.Flags.BackupState, record, now); err != nil {
 		if gatehouse.ErrorCode(err) == gatehouse.CodeConflict { // a concurrent sign-in with the same count
-			return nil, s.passkeyLoginFailed(ctx, u, meta, "cloned_authenticator")
+			return nil, nil, s.passkeyLoginFailed(ctx, u, meta, "cloned_authenticator")
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	grant, err := s.startSession(ctx, u, meta)
-	if err != nil {
-		return nil, err
-	}
-	s.audit(ctx, gatehouse.EventLogin, u.ID, u.ID, meta, map[string]any{"method": "passkey", "passkey_id": pk.ID, "session_id": grant.Session.ID})
-	return grant, nil
+	return pk, u, nil
 }
 
 // passkeyLoginFailed audits a failed passkey sign-in and returns the generic error.
@@ -414,7 +438,7 @@ func (s *Service) RenamePasskey(ctx context.Context, p *gatehouse.Principal, id,
 // DeletePasskey removes one of the caller's passkeys; ErrNotFound for anyone else's; CodeConflict
 // when it is the account's last way in (atomic against a concurrent Google unlink).
 func (s *Service) DeletePasskey(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) error {
-	if err := canManagePasskeys(p); err != nil {
+	if err := s.canChangePasskeys(p); err != nil {
 		return err
 	}
 	if err := s.store.DeletePasskey(ctx, p.User.ID, id, s.signInGuard()); err != nil {

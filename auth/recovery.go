@@ -179,7 +179,7 @@ func (s *Service) SignInWithMagicLink(ctx context.Context, tok string, meta Meta
 		}
 		s.audit(ctx, eventEmailVerified, u.ID, u.ID, meta, map[string]any{"method": "magic_link", "password_cleared": hadPassword, "sessions_revoked": true})
 	}
-	grant, err := s.startSession(ctx, u, meta)
+	grant, err := s.startSession(ctx, u, meta, AMROneTime)
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, meta Meta) (*S
 	}
 	s.audit(ctx, gatehouse.EventUserRegistered, u.ID, u.ID, meta, nil)
 	s.mailVerificationCode(ctx, u) // emailverify.go; nothing when there is no address
-	return s.startSession(ctx, u, meta)
+	return s.startSession(ctx, u, meta, AMRPassword)
 }
 
 // createUser validates in, hashes the password and stores the user with its default membership.

@@ -27,6 +27,7 @@ type PasswordHasher interface {
 type Config struct {
 	Brand          string        // token brand, e.g. "gth"
 	SessionTTL     time.Duration // absolute session lifetime
+	ReauthWindow   time.Duration // how recent a sign-in sensitive actions need; 0: 10 minutes
 	IdleTimeout    time.Duration // 0: no idle timeout
 	DefaultOrg     string        // organization new users join; "" for none
 	PasswordPolicy password.Policy
@@ -79,8 +80,6 @@ type Service struct {
 // bounds the writes of the idle timeout to one per session per interval.
 const touchEvery = time.Minute
 
-// recentAuth is how young a session must be to count as a recent re-authentication.
-const recentAuth = 5 * time.Minute
 
 // New returns a Service. Call Init once before serving.
 func New(store gatehouse.Store, hasher PasswordHasher, cfg Config, opts Options) *Service {
@@ -151,8 +150,11 @@ func (s *Service) IsAdmin(u *gatehouse.User) bool {
 
 func (s *Service) newID(prefix string) string { return gatehouse.NewID(prefix, s.now(), s.random) }
 
-// startSession creates a session for u and returns its grant.
-func (s *Service) startSession(ctx context.Context, u *gatehouse.User, meta Meta) (*SessionGrant, error) {
+// startSession creates a session for u and returns its grant (the session answer, not an
+// authorization grant).
+//
+// amr says how the person signed in (RFC 8176 values; AMR* constants).
+func (s *Service) startSession(ctx context.Context, u *gatehouse.User, meta Meta, amr ...string) (*SessionGrant, error) {
 	tok, err := s.tokens.New(token.KindSession)
 	if err != nil {
 		return nil, err
@@ -168,6 +170,7 @@ func (s *Service) startSession(ctx context.Context, u *gatehouse.User, meta Meta
 		LastSeenAt:  now,
 		IP:          meta.IP,
 		UserAgent:   truncate(meta.UserAgent, 512),
+		AMR:         amr,
 	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, fmt.Errorf("create session: %w", err)

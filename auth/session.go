@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/token"
@@ -14,23 +15,20 @@ var (
 	errExpiredToken = &gatehouse.Error{Code: gatehouse.CodeExpiredToken, Message: "The access token has expired."}
 )
 
-// Authenticate verifies a bearer credential that acts as a user (a session, an agent session, a
-// personal access token or an access token of the built-in CLI) and returns its principal: what
-// every signed-in endpoint of Gatehouse's own API accepts. API keys are refused here (they act
-// for an organization, only where an endpoint says so), and so are client_credentials access
-// tokens (no user) and third-party applications' access tokens: those are for the platform's
-// resource servers (/v1/verify, /oauth2/introspect) and /oauth2/userinfo, never for managing a
-// person's account, organizations or credentials in Gatehouse.
+// Authenticate verifies any bearer credential Gatehouse issues (a session, an agent session, a
+// personal access token, an organization's API key — its allowed CIDRs checked against meta.IP
+// — or an OAuth access token, client_credentials ones included) and returns its principal. It
+// decides nothing about what the credential may do: the caller asks authz (Grant, Authorize)
+// for the permission its endpoint declares.
 func (s *Service) Authenticate(ctx context.Context, bearer string, meta Meta) (*gatehouse.Principal, error) {
 	if looksLikeJWT(bearer) {
-		p, err := s.authenticateAccessToken(ctx, bearer, false)
-		if err == nil && thirdPartyApp(p) {
-			return nil, errThirdPartyAppAPI
-		}
-		return p, err
+		return s.authenticateAccessToken(ctx, bearer, true)
 	}
 	t, err := token.Parse(bearer)
 	if err != nil || t.Brand != s.cfg.Brand {
+		if apiKeyEnvironment(bearer) != "" {
+			return nil, errInvalidAPIKey
+		}
 		return nil, errInvalidToken
 	}
 	switch t.Kind {
@@ -38,6 +36,12 @@ func (s *Service) Authenticate(ctx context.Context, bearer string, meta Meta) (*
 		return s.authenticateSession(ctx, bearer, meta)
 	case token.KindPAT:
 		return s.authenticatePAT(ctx, bearer, meta)
+	case token.KindAPIKeyLive, token.KindAPIKeyTest:
+		var ip netip.Addr
+		if a, err := netip.ParseAddr(meta.IP); err == nil {
+			ip = a.Unmap()
+		}
+		return s.authenticateAPIKey(ctx, bearer, ip, meta)
 	}
 	return nil, errInvalidToken
 }

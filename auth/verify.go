@@ -2,10 +2,12 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/authz"
 	"github.com/gatehouse-auth/gatehouse/token"
 )
 
@@ -21,7 +23,8 @@ type VerifyInput struct {
 type Verification struct {
 	Principal   *gatehouse.Principal
 	Kind        string // a gatehouse.Credential* kind
-	OrgID       string // for API keys
+	OrgID       string // for API keys and OAuth access tokens (the client's organization)
+	ClientID    string // for OAuth access tokens
 	Scopes      []string
 	Environment string // for API keys
 	ExpiresAt   *time.Time
@@ -39,7 +42,7 @@ func (s *Service) Verify(ctx context.Context, in VerifyInput, meta Meta) (*Verif
 		if err != nil {
 			return nil, err
 		}
-		return s.checkScopes(p, in.Scopes)
+		return s.checkScopes(ctx, p, in.Scopes)
 	}
 	t, err := token.Parse(in.Token)
 	if err != nil || t.Brand != s.cfg.Brand {
@@ -62,11 +65,11 @@ func (s *Service) Verify(ctx context.Context, in VerifyInput, meta Meta) (*Verif
 	if err != nil {
 		return nil, err
 	}
-	return s.checkScopes(p, in.Scopes)
+	return s.checkScopes(ctx, p, in.Scopes)
 }
 
 // checkScopes checks that p's credential allows every wanted scope and describes it.
-func (s *Service) checkScopes(p *gatehouse.Principal, want []string) (*Verification, error) {
+func (s *Service) checkScopes(ctx context.Context, p *gatehouse.Principal, want []string) (*Verification, error) {
 	granted, limited := p.Scopes()
 	if limited {
 		for _, w := range want {
@@ -75,7 +78,18 @@ func (s *Service) checkScopes(p *gatehouse.Principal, want []string) (*Verificat
 			}
 		}
 	}
-	return verification(p), nil
+	v := verification(p)
+	if p.Access != nil && p.Access.ClientID != gatehouse.BuiltInCLIClientID {
+		c, err := s.store.OAuthClientByID(ctx, p.Access.ClientID)
+		if err != nil {
+			if errors.Is(err, gatehouse.ErrNotFound) {
+				return nil, errInvalidToken // a deleted client's tokens die with it
+			}
+			return nil, err
+		}
+		v.OrgID = c.OrgID
+	}
+	return v, nil
 }
 
 // AuthorizeVerifier checks the caller of /v1/verify and of OAuth introspection: a bearer that
@@ -84,22 +98,11 @@ func (s *Service) checkScopes(p *gatehouse.Principal, want []string) (*Verificat
 // that is not a third-party application's token). An unusable credential gives Verify's error;
 // a valid one without that right insufficient_permissions.
 func (s *Service) AuthorizeVerifier(ctx context.Context, bearer string, meta Meta) error {
-	in := VerifyInput{Token: bearer, Scopes: []string{gatehouse.ReservedScopeVerify}}
-	if ip, err := netip.ParseAddr(meta.IP); err == nil {
-		in.IP = ip.Unmap()
-	}
-	v, err := s.Verify(ctx, in, meta)
+	p, err := s.Authenticate(ctx, bearer, meta)
 	if err != nil {
 		return err
 	}
-	p := v.Principal
-	if p.APIKey != nil {
-		return nil // Verify checked gatehouse:verify: API keys are always limited by scopes
-	}
-	if p.User != nil && p.User.Kind == gatehouse.KindUser && !thirdPartyApp(p) && s.IsAdmin(p.User) {
-		return nil
-	}
-	return gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Only instance administrators and API keys with the gatehouse:verify scope may verify credentials.")
+	return s.Authorize(p, authz.Verify)
 }
 
 // verification describes a verified principal.
@@ -115,6 +118,10 @@ func verification(p *gatehouse.Principal) *Verification {
 		v.ExpiresAt = &p.Session.ExpiresAt
 	case p.Access != nil:
 		v.ExpiresAt = &p.Access.ExpiresAt
+		v.ClientID = p.Access.ClientID
+		if p.User == nil {
+			v.Kind = gatehouse.CredentialClient
+		}
 	}
 	return v
 }

@@ -33,6 +33,7 @@ type Config struct {
 	AuthRateLimit  gatehouse.Rate // GATEHOUSE_AUTH_RATE_LIMIT: per-IP on credential endpoints; default 10/m
 
 	SessionTTL         time.Duration // GATEHOUSE_SESSION_TTL: absolute session lifetime; default 168h
+	ReauthWindow       time.Duration // GATEHOUSE_REAUTH_WINDOW: how recent a sign-in sensitive actions need; default 10m
 	SessionIdleTimeout time.Duration // GATEHOUSE_SESSION_IDLE_TIMEOUT: default 72h; 0 disables
 	AccessTokenTTL     time.Duration // GATEHOUSE_ACCESS_TOKEN_TTL: default 4h
 	AccessTokenAlg     string        // GATEHOUSE_ACCESS_TOKEN_ALG: ES256 (default) or RS256

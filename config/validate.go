@@ -122,6 +122,7 @@ func (c *Config) problems() []Problem {
 		zeroOK bool
 	}{
 		{"GATEHOUSE_SESSION_TTL", c.SessionTTL, false},
+		{"GATEHOUSE_REAUTH_WINDOW", c.ReauthWindow, false},
 		{"GATEHOUSE_SESSION_IDLE_TIMEOUT", c.SessionIdleTimeout, true},
 		{"GATEHOUSE_ACCESS_TOKEN_TTL", c.AccessTokenTTL, false},
 		{"GATEHOUSE_SIGNING_KEY_ROTATION", c.SigningKeyRotation, true},

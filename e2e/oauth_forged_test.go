@@ -19,13 +19,19 @@ import (
 // session token, and returns the token response (access, refresh and ID tokens).
 func (s *server) deviceTokens(t *testing.T, session, scope string) map[string]any {
 	t.Helper()
-	start := formWith(t, s, "/oauth2/device_authorization", url.Values{"client_id": {"gatehouse-cli"}, "scope": {scope}}, "", "", "")
+	return s.deviceTokensFor(t, session, "gatehouse-cli", scope)
+}
+
+// deviceTokensFor is deviceTokens for any public client with the device grant.
+func (s *server) deviceTokensFor(t *testing.T, session, clientID, scope string) map[string]any {
+	t.Helper()
+	start := formWith(t, s, "/oauth2/device_authorization", url.Values{"client_id": {clientID}, "scope": {scope}}, "", "", "")
 	mustStatus(t, start, http.StatusOK)
 	d := start.json(t)
 	mustStatus(t, s.do("POST", "/v1/device/approve", session, map[string]any{"user_code": d["user_code"]}), http.StatusOK)
 	tok := formWith(t, s, "/oauth2/token", url.Values{
 		"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {d["device_code"].(string)},
-		"client_id": {"gatehouse-cli"},
+		"client_id": {clientID},
 	}, "", "", "")
 	mustStatus(t, tok, http.StatusOK)
 	return tok.json(t)

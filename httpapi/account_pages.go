@@ -127,14 +127,14 @@ func accountTimePtr(t *time.Time) AccountTime {
 }
 
 // accountRoutes registers the account page; pageRoutes calls it.
-func (s *Server) accountRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /account", s.accountPage(tabProfile))
-	mux.HandleFunc("GET /account/tokens", s.accountPage(tabTokens))
-	mux.HandleFunc("GET /account/sessions", s.accountPage(tabSessions))
-	mux.HandleFunc("POST /account/profile", s.accountForm(tabProfile, s.accountProfileSubmit))
-	mux.HandleFunc("POST /account/tokens", s.accountForm(tabTokens, s.accountTokenCreate))
-	mux.HandleFunc("POST /account/tokens/{id}/revoke", s.accountForm(tabTokens, s.accountTokenRevoke))
-	mux.HandleFunc("POST /account/sessions/{id}/revoke", s.accountForm(tabSessions, s.accountSessionRevoke))
+func (s *Server) accountRoutes(rt *router) {
+	rt.page("GET /account", s.accountPage(tabProfile))
+	rt.page("GET /account/tokens", s.accountPage(tabTokens))
+	rt.page("GET /account/sessions", s.accountPage(tabSessions))
+	rt.page("POST /account/profile", s.accountForm(tabProfile, s.accountProfileSubmit))
+	rt.page("POST /account/tokens", s.accountForm(tabTokens, s.accountTokenCreate))
+	rt.page("POST /account/tokens/{id}/revoke", s.accountForm(tabTokens, s.accountTokenRevoke))
+	rt.page("POST /account/sessions/{id}/revoke", s.accountForm(tabSessions, s.accountSessionRevoke))
 }
 
 // accountSignedIn returns the visitor signed in by the session cookie. When there is none it

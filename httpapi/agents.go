@@ -6,20 +6,21 @@ import (
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/apiwire"
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/authz"
 )
 
 // agentRoutes registers the agent endpoints, the agent token exchange and the leaked-token
 // report endpoint (secretscanning.go).
-func (s *Server) agentRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/agents", s.authed(s.createAgent))
-	mux.HandleFunc("GET /v1/agents", s.authed(s.listAgents))
-	mux.HandleFunc("GET /v1/agents/{id}", s.authed(s.getAgent))
-	mux.HandleFunc("DELETE /v1/agents/{id}", s.authed(s.deleteAgent))
-	mux.HandleFunc("POST /v1/agents/{id}/verify", s.authed(s.verifyAgent))
-	mux.HandleFunc("POST /v1/agents/{id}/rotate", s.authed(s.rotateAgent))
-	mux.HandleFunc("POST /v1/agents/{id}/transfer", s.authed(s.transferAgent))
-	mux.HandleFunc("POST /v1/auth/agent", s.serve(s.agentSignIn))
-	mux.HandleFunc("POST /v1/secret-scanning/report", s.serve(s.secretScanningReport))
+func (s *Server) agentRoutes(rt *router) {
+	rt.authed("POST /v1/agents", authz.Write, s.createAgent)
+	rt.authed("GET /v1/agents", authz.Read, s.listAgents)
+	rt.authed("GET /v1/agents/{id}", authz.Read, s.getAgent)
+	rt.authed("DELETE /v1/agents/{id}", authz.Write, s.deleteAgent)
+	rt.authed("POST /v1/agents/{id}/verify", authz.Write, s.verifyAgent)
+	rt.authed("POST /v1/agents/{id}/rotate", authz.Write, s.rotateAgent)
+	rt.authed("POST /v1/agents/{id}/transfer", authz.Write, s.transferAgent)
+	rt.public("POST /v1/auth/agent", s.serve(s.agentSignIn))
+	rt.public("POST /v1/secret-scanning/report", s.serve(s.secretScanningReport))
 }
 
 // newAgentJSON is an agent as the API shows it: never its token, only the display prefix.

@@ -9,14 +9,15 @@ import (
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/apiwire"
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/authz"
 )
 
 // apiKeyRoutes registers the endpoints of organizations' API keys.
-func (s *Server) apiKeyRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/orgs/{org}/api-keys", s.authed(s.createAPIKey))
-	mux.HandleFunc("GET /v1/orgs/{org}/api-keys", s.authed(s.listAPIKeys))
-	mux.HandleFunc("DELETE /v1/orgs/{org}/api-keys/{id}", s.authed(s.revokeAPIKey))
-	mux.HandleFunc("POST /v1/orgs/{org}/api-keys/{id}/rotate", s.authed(s.rotateAPIKey))
+func (s *Server) apiKeyRoutes(rt *router) {
+	rt.authed("POST /v1/orgs/{org}/api-keys", authz.Write, s.createAPIKey)
+	rt.authed("GET /v1/orgs/{org}/api-keys", authz.Read, s.listAPIKeys)
+	rt.authed("DELETE /v1/orgs/{org}/api-keys/{id}", authz.Write, s.revokeAPIKey)
+	rt.authed("POST /v1/orgs/{org}/api-keys/{id}/rotate", authz.Write, s.rotateAPIKey)
 }
 
 // toAPIKeyJSON is an API key as lists show it: never the key itself.

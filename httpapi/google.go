@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/authz"
 )
 
 // Google (OpenID Connect) sign-in: POST /v1/auth/google with an ID token, the redirect flow
@@ -16,17 +17,17 @@ import (
 const tabConnected = "connected"
 
 // googleRoutes registers the Google sign-in endpoints and pages.
-func (s *Server) googleRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/auth/google", s.serve(s.googleSignIn))
-	mux.HandleFunc("GET /v1/auth/google/start", s.googleStart)
-	mux.HandleFunc("GET /v1/auth/google/callback", s.googleCallback)
-	mux.HandleFunc("GET /v1/me/account", s.authed(s.getAccount))
-	mux.HandleFunc("POST /v1/me/google/unlink", s.authed(s.unlinkGoogle))
+func (s *Server) googleRoutes(rt *router) {
+	rt.public("POST /v1/auth/google", s.serve(s.googleSignIn))
+	rt.public("GET /v1/auth/google/start", s.googleStart)
+	rt.public("GET /v1/auth/google/callback", s.googleCallback)
+	rt.authed("GET /v1/me/account", authz.Read, s.getAccount)
+	rt.authed("POST /v1/me/google/unlink", authz.Sensitive, s.unlinkGoogle)
 	if s.Pages == nil {
 		return
 	}
-	mux.HandleFunc("GET /account/connected", s.connectedPage)
-	mux.HandleFunc("POST /account/connected/google/unlink", s.connectedUnlink)
+	rt.page("GET /account/connected", s.connectedPage)
+	rt.page("POST /account/connected/google/unlink", s.connectedUnlink)
 }
 
 // googleStartURL is where the sign-in page's "Continue with Google" button leads (carrying the
@@ -49,7 +50,7 @@ func (s *Server) optionalPrincipal(r *http.Request) (*gatehouse.Principal, error
 	if tok == "" {
 		return nil, nil
 	}
-	p, err := s.Auth.Authenticate(r.Context(), tok, s.meta(r))
+	p, err := s.authenticate(r)
 	if err != nil {
 		switch c := gatehouse.ErrorCode(err); {
 		case fromCookie && (c == gatehouse.CodeInvalidToken || c == gatehouse.CodeExpiredToken):

@@ -6,16 +6,17 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/authz"
 )
 
 // oauthClientRoutes registers the endpoints of organizations' OAuth clients (API.md, "OAuth 2.0
 // / OpenID Connect").
-func (s *Server) oauthClientRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/orgs/{org}/oauth-clients", s.authed(s.createOAuthClient))
-	mux.HandleFunc("GET /v1/orgs/{org}/oauth-clients", s.authed(s.listOAuthClients))
-	mux.HandleFunc("GET /v1/orgs/{org}/oauth-clients/{id}", s.authed(s.getOAuthClient))
-	mux.HandleFunc("DELETE /v1/orgs/{org}/oauth-clients/{id}", s.authed(s.deleteOAuthClient))
-	mux.HandleFunc("POST /v1/orgs/{org}/oauth-clients/{id}/rotate-secret", s.authed(s.rotateOAuthClientSecret))
+func (s *Server) oauthClientRoutes(rt *router) {
+	rt.authed("POST /v1/orgs/{org}/oauth-clients", authz.Write, s.createOAuthClient)
+	rt.authed("GET /v1/orgs/{org}/oauth-clients", authz.Read, s.listOAuthClients)
+	rt.authed("GET /v1/orgs/{org}/oauth-clients/{id}", authz.Read, s.getOAuthClient)
+	rt.authed("DELETE /v1/orgs/{org}/oauth-clients/{id}", authz.Write, s.deleteOAuthClient)
+	rt.authed("POST /v1/orgs/{org}/oauth-clients/{id}/rotate-secret", authz.Write, s.rotateOAuthClientSecret)
 }
 
 // oauthClientJSON is an OAuth client as lists show it: never its secret (secret_prefix is the

@@ -6,21 +6,22 @@ import (
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/apiwire"
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/authz"
 )
 
 // orgRoutes registers the endpoints of organizations, their members, API keys (apikeys.go) and
 // audit events (API.md, "Developer credentials").
-func (s *Server) orgRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/orgs", s.authed(s.createOrg))
-	mux.HandleFunc("GET /v1/orgs/{org}", s.authed(s.getOrg))
-	mux.HandleFunc("GET /v1/orgs/{org}/members", s.authed(s.listMembers))
-	mux.HandleFunc("POST /v1/orgs/{org}/members", s.authed(s.addMember))
-	mux.HandleFunc("PATCH /v1/orgs/{org}/members/{user}", s.authed(s.setMemberRole))
-	mux.HandleFunc("DELETE /v1/orgs/{org}/members/{user}", s.authed(s.removeMember))
-	mux.HandleFunc("POST /v1/orgs/{org}/agents", s.authed(s.addAgentToOrg))
-	mux.HandleFunc("GET /v1/orgs/{org}/audit-events", s.authed(s.listOrgAuditEvents))
-	s.apiKeyRoutes(mux)
-	s.oauthClientRoutes(mux)
+func (s *Server) orgRoutes(rt *router) {
+	rt.authed("POST /v1/orgs", authz.Write, s.createOrg)
+	rt.authed("GET /v1/orgs/{org}", authz.Read, s.getOrg)
+	rt.authed("GET /v1/orgs/{org}/members", authz.Read, s.listMembers)
+	rt.authed("POST /v1/orgs/{org}/members", authz.Write, s.addMember)
+	rt.authed("PATCH /v1/orgs/{org}/members/{user}", authz.Write, s.setMemberRole)
+	rt.authed("DELETE /v1/orgs/{org}/members/{user}", authz.Write, s.removeMember)
+	rt.authed("POST /v1/orgs/{org}/agents", authz.Write, s.addAgentToOrg)
+	rt.authed("GET /v1/orgs/{org}/audit-events", authz.Read, s.listOrgAuditEvents)
+	s.apiKeyRoutes(rt)
+	s.oauthClientRoutes(rt)
 }
 
 func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {

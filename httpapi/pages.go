@@ -41,17 +41,17 @@ const (
 
 // pageRoutes registers the server-rendered pages. They authenticate by the session cookie only;
 // their POST forms are protected against cross-site submission by the CrossOrigin middleware.
-func (s *Server) pageRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", s.homePage)
-	mux.HandleFunc("GET /login", s.loginPage)
-	mux.HandleFunc("POST /login", s.loginSubmit)
-	mux.HandleFunc("GET /register", s.registerPage)
-	mux.HandleFunc("POST /register", s.registerSubmit)
-	mux.HandleFunc("GET /logout", s.logoutPage)
-	mux.HandleFunc("POST /logout", s.logoutSubmit)
-	s.accountRoutes(mux) // account_pages.go: /account with the profile, API tokens and sessions tabs
-	s.recoveryPageRoutes(mux)
-	mux.Handle("GET /static/", s.Pages.Static())
+func (s *Server) pageRoutes(rt *router) {
+	rt.page("GET /{$}", s.homePage)
+	rt.page("GET /login", s.loginPage)
+	rt.page("POST /login", s.loginSubmit)
+	rt.page("GET /register", s.registerPage)
+	rt.page("POST /register", s.registerSubmit)
+	rt.page("GET /logout", s.logoutPage)
+	rt.page("POST /logout", s.logoutSubmit)
+	s.accountRoutes(rt) // account_pages.go: /account with the profile, API tokens and sessions tabs
+	s.recoveryPageRoutes(rt)
+	rt.pageHandler("GET /static/", s.Pages.Static())
 }
 
 func (s *Server) homePage(w http.ResponseWriter, r *http.Request) {
@@ -174,6 +174,9 @@ func (s *Server) pagePrincipal(w http.ResponseWriter, r *http.Request) (*gatehou
 		return nil, nil
 	}
 	p, err := s.Auth.Authenticate(r.Context(), c.Value, s.meta(r))
+	if err == nil && p.Credential != gatehouse.CredentialSession {
+		err = errCookieNotSession // only a session is ever set in the cookie
+	}
 	switch gatehouse.ErrorCode(err) {
 	case "":
 		return p, nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/authz"
 )
 
 // Passkeys (WebAuthn): the JSON API of the ceremonies (API.md) and the Passkeys tab of /account.
@@ -15,19 +16,19 @@ import (
 const tabPasskeys = "passkeys"
 
 // passkeyRoutes registers the passkey endpoints and, with pages, the Passkeys tab.
-func (s *Server) passkeyRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/auth/passkey/register/challenge", s.authed(s.passkeyRegisterChallenge))
-	mux.HandleFunc("POST /v1/auth/passkey/register", s.authed(s.passkeyRegister))
-	mux.HandleFunc("POST /v1/auth/passkey/login/challenge", s.serve(s.passkeyLoginChallenge))
-	mux.HandleFunc("POST /v1/auth/passkey/login", s.serve(s.passkeyLogin))
-	mux.HandleFunc("GET /v1/auth/passkeys", s.authed(s.listPasskeys))
-	mux.HandleFunc("PATCH /v1/auth/passkeys/{id}", s.authed(s.renamePasskey))
-	mux.HandleFunc("DELETE /v1/auth/passkeys/{id}", s.authed(s.deletePasskey))
+func (s *Server) passkeyRoutes(rt *router) {
+	rt.authed("POST /v1/auth/passkey/register/challenge", authz.Sensitive, s.passkeyRegisterChallenge)
+	rt.authed("POST /v1/auth/passkey/register", authz.Sensitive, s.passkeyRegister)
+	rt.public("POST /v1/auth/passkey/login/challenge", s.serve(s.passkeyLoginChallenge))
+	rt.public("POST /v1/auth/passkey/login", s.serve(s.passkeyLogin))
+	rt.authed("GET /v1/auth/passkeys", authz.Read, s.listPasskeys)
+	rt.authed("PATCH /v1/auth/passkeys/{id}", authz.Write, s.renamePasskey)
+	rt.authed("DELETE /v1/auth/passkeys/{id}", authz.Sensitive, s.deletePasskey)
 
 	if s.Pages != nil {
-		mux.HandleFunc("GET /account/passkeys", s.passkeysPage)
-		mux.HandleFunc("POST /account/passkeys/{id}/rename", s.passkeyForm(s.accountPasskeyRename))
-		mux.HandleFunc("POST /account/passkeys/{id}/delete", s.passkeyForm(s.accountPasskeyDelete))
+		rt.page("GET /account/passkeys", s.passkeysPage)
+		rt.page("POST /account/passkeys/{id}/rename", s.passkeyForm(s.accountPasskeyRename))
+		rt.page("POST /account/passkeys/{id}/delete", s.passkeyForm(s.accountPasskeyDelete))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/authz"
 )
 
 // acceptedBody is the answer of every request that may mail something (forgot-password,
@@ -15,13 +16,13 @@ var acceptedBody = map[string]string{"status": "accepted"}
 
 // recoveryRoutes registers the mail-based flows: email verification, password reset and magic
 // links (API.md, "Email, password reset, magic links").
-func (s *Server) recoveryRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/auth/verify-email", s.authed(s.verifyEmail))
-	mux.HandleFunc("POST /v1/auth/resend-verification", s.authed(s.resendVerification))
-	mux.HandleFunc("POST /v1/auth/forgot-password", s.serve(s.mailedLinkRequest(s.Auth.RequestPasswordReset)))
-	mux.HandleFunc("POST /v1/auth/reset-password", s.serve(s.resetPassword))
-	mux.HandleFunc("POST /v1/auth/magic-link", s.serve(s.mailedLinkRequest(s.Auth.RequestMagicLink)))
-	mux.HandleFunc("POST /v1/auth/magic-link/verify", s.serve(s.verifyMagicLink))
+func (s *Server) recoveryRoutes(rt *router) {
+	rt.authed("POST /v1/auth/verify-email", authz.Write, s.verifyEmail)
+	rt.authed("POST /v1/auth/resend-verification", authz.Write, s.resendVerification)
+	rt.public("POST /v1/auth/forgot-password", s.serve(s.mailedLinkRequest(s.Auth.RequestPasswordReset)))
+	rt.public("POST /v1/auth/reset-password", s.serve(s.resetPassword))
+	rt.public("POST /v1/auth/magic-link", s.serve(s.mailedLinkRequest(s.Auth.RequestMagicLink)))
+	rt.public("POST /v1/auth/magic-link/verify", s.serve(s.verifyMagicLink))
 }
 
 func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {

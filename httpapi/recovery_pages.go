@@ -36,13 +36,13 @@ type RecoveryPageData struct {
 
 // recoveryPageRoutes registers the pages; the POST forms are protected against cross-site
 // submission by the CrossOrigin middleware.
-func (s *Server) recoveryPageRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /verify-email", s.verifyEmailPage)
-	mux.HandleFunc("POST /verify-email", s.verifyEmailSubmit)
-	mux.HandleFunc("GET /reset-password", s.resetPasswordPage)
-	mux.HandleFunc("POST /reset-password", s.resetPasswordSubmit)
-	mux.HandleFunc("GET /magic-link", s.magicLinkPage)
-	mux.HandleFunc("POST /magic-link", s.magicLinkSubmit)
+func (s *Server) recoveryPageRoutes(rt *router) {
+	rt.page("GET /verify-email", s.verifyEmailPage)
+	rt.page("POST /verify-email", s.verifyEmailSubmit)
+	rt.page("GET /reset-password", s.resetPasswordPage)
+	rt.page("POST /reset-password", s.resetPasswordSubmit)
+	rt.page("GET /magic-link", s.magicLinkPage)
+	rt.page("POST /magic-link", s.magicLinkSubmit)
 }
 
 // verifyEmailPrincipal returns the signed-in visitor, or redirects to the sign-in page (and

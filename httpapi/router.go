@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/authz"
 )
 
 // handler is an endpoint that returns its error instead of writing it: WriteError, the one
@@ -24,24 +25,42 @@ func (s *Server) serve(h handler) http.HandlerFunc {
 	}
 }
 
-// authed wraps h so that it runs only with a valid credential (bearer token or session cookie).
-func (s *Server) authed(h authedHandler) http.HandlerFunc {
+// authed wraps h so that it runs only with a valid credential (bearer token or session cookie)
+// whose grant satisfies perm: the one place where Gatehouse's own API authorizes a request.
+func (s *Server) authed(perm authz.Permission, h authedHandler) http.HandlerFunc {
 	return s.serve(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.authenticate(r)
 		if err != nil {
+			return err
+		}
+		if perm == authz.Verify && r.Header.Get("Authorization") == "" {
+			// Resource servers verify with a bearer header, never a browser's cookie.
+			return errVerifierBearer
+		}
+		if err := s.Auth.Authorize(p, perm); err != nil {
 			return err
 		}
 		return h(w, r.WithContext(withPrincipal(r.Context(), p)), p)
 	})
 }
 
+// authenticate verifies the request's credential. A cookie only ever carries a session: any
+// other credential found in it is refused.
 func (s *Server) authenticate(r *http.Request) (*gatehouse.Principal, error) {
-	tok, _ := s.credential(r)
+	tok, fromCookie := s.credential(r)
 	if tok == "" {
 		return nil, &gatehouse.Error{Code: gatehouse.CodeInvalidToken, Message: "Authentication is required."}
 	}
-	return s.Auth.Authenticate(r.Context(), tok, s.meta(r))
+	p, err := s.Auth.Authenticate(r.Context(), tok, s.meta(r))
+	if err == nil && fromCookie && p.Credential != gatehouse.CredentialSession {
+		return nil, errCookieNotSession
+	}
+	return p, err
 }
+
+var errVerifierBearer = &gatehouse.Error{Code: gatehouse.CodeInvalidToken, Message: "Authentication is required: an administrator's token or an API key with the gatehouse:verify scope, as a bearer."}
+
+var errCookieNotSession = &gatehouse.Error{Code: gatehouse.CodeInvalidToken, Message: "The session cookie does not hold a session."}
 
 func (s *Server) noteAuthFailure(err error) {
 	if s.Metrics == nil {
@@ -68,7 +87,9 @@ func PrincipalFrom(ctx context.Context) (*gatehouse.Principal, bool) {
 // Handler returns the whole HTTP handler: routes wrapped in the middleware chain.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	s.routes(mux)
+	rt := &router{s: s, mux: mux}
+	s.routes(rt)
+	s.routeTable = rt.table
 	mux.Handle("/", s.fallback(mux))
 
 	var h http.Handler = mux
@@ -91,44 +112,45 @@ func (s *Server) trustedOrigins() []string {
 	return []string{s.PublicURL.Scheme + "://" + s.PublicURL.Host}
 }
 
-func (s *Server) routes(mux *http.ServeMux) {
+func (s *Server) routes(rt *router) {
 	// Operations.
-	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, r *http.Request) {
+	rt.public("GET /livez", func(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.HandleFunc("GET /readyz", s.serve(s.readyz))
+	rt.public("GET /readyz", s.serve(s.readyz))
 	if s.Metrics != nil {
-		mux.Handle("GET /metrics", s.Metrics.Handler())
+		rt.publicHandler("GET /metrics", s.Metrics.Handler())
 	}
 
 	// Accounts and sessions (API.md).
-	mux.HandleFunc("POST /v1/auth/register", s.serve(s.register))
-	mux.HandleFunc("POST /v1/auth/login", s.serve(s.login))
-	mux.HandleFunc("POST /v1/auth/logout", s.serve(s.logout))
-	mux.HandleFunc("GET /v1/auth/logout", s.serve(s.logoutRedirect))
-	mux.HandleFunc("GET /v1/me", s.authed(s.getMe))
-	mux.HandleFunc("PATCH /v1/me", s.authed(s.patchMe))
-	mux.HandleFunc("DELETE /v1/me", s.authed(s.deleteMe))
-	mux.HandleFunc("POST /v1/me/change-password", s.authed(s.changePassword))
-	mux.HandleFunc("GET /v1/me/sessions", s.authed(s.listSessions))
-	mux.HandleFunc("DELETE /v1/me/sessions/{id}", s.authed(s.revokeSession))
-	mux.HandleFunc("GET /v1/me/orgs", s.authed(s.listOrgs))
-	mux.HandleFunc("GET /v1/me/audit-events", s.authed(s.listAuditEvents))
+	rt.public("POST /v1/auth/register", s.serve(s.register))
+	rt.public("POST /v1/auth/login", s.serve(s.login))
+	rt.public("POST /v1/auth/logout", s.serve(s.logout))
+	rt.public("GET /v1/auth/logout", s.serve(s.logoutRedirect))
+	rt.authed("GET /v1/me", authz.Me, s.getMe)
+	rt.authed("PATCH /v1/me", authz.Profile, s.patchMe)
+	rt.authed("DELETE /v1/me", authz.SensitivePassword, s.deleteMe)
+	rt.authed("POST /v1/me/change-password", authz.SensitivePassword, s.changePassword)
+	rt.authed("GET /v1/me/sessions", authz.Read, s.listSessions)
+	rt.authed("DELETE /v1/me/sessions/{id}", authz.Write, s.revokeSession)
+	rt.authed("GET /v1/me/orgs", authz.Read, s.listOrgs)
+	rt.authed("GET /v1/me/audit-events", authz.Read, s.listAuditEvents)
 
-	s.credentialRoutes(mux) // tokens.go: personal access tokens and /v1/verify
-	s.orgRoutes(mux)        // orgs.go: organizations, members, API keys, org audit events
-	s.agentRoutes(mux)      // agents.go: agents, the agent exchange, leaked-token reports
-	s.passkeyRoutes(mux)    // passkeys.go: WebAuthn registration, sign-in, list, rename, delete
-	s.googleRoutes(mux)     // google.go: Google (OIDC) sign-in, linking, /v1/me/account
-	s.recoveryRoutes(mux)   // recovery.go: email verification, password reset, magic links
+	s.credentialRoutes(rt) // tokens.go: personal access tokens and /v1/verify
+	s.orgRoutes(rt)        // orgs.go: organizations, members, API keys, org audit events
+	s.agentRoutes(rt)      // agents.go: agents, the agent exchange, leaked-token reports
+	s.passkeyRoutes(rt)    // passkeys.go: WebAuthn registration, sign-in, list, rename, delete
+	s.googleRoutes(rt)     // google.go: Google (OIDC) sign-in, linking, /v1/me/account
+	s.recoveryRoutes(rt)   // recovery.go: email verification, password reset, magic links
+	s.reauthRoutes(rt)     // reauth.go: re-authentication for sensitive actions
 
-	mux.HandleFunc("GET /.well-known/jwks.json", s.jwks) // jwks.go
+	rt.public("GET /.well-known/jwks.json", s.jwks) // jwks.go
 	if s.OAuth != nil {
-		s.oauthRoutes(mux) // oauth_routes.go: /oauth2, discovery, /v1/device, consents, /device
+		s.oauthRoutes(rt) // oauth_routes.go: /oauth2, discovery, /v1/device, consents, /device
 	}
 
 	if s.Pages != nil {
-		s.pageRoutes(mux)
+		s.pageRoutes(rt)
 	}
 }
 

@@ -22,7 +22,9 @@ type Server struct {
 	AuthRate gatehouse.Rate // per-IP limit on credential endpoints
 	ClientIP func(*http.Request) netip.Addr
 	Metrics  *Metrics
-	Logger   *slog.Logger
+
+	routeTable []Route // set by Handler: every route and its permission (routes.go)
+	Logger     *slog.Logger
 	// Ready reports whether the server can serve (the database answers); /readyz calls it.
 	Ready func(ctx context.Context) error
 	// PublicURL is the external base URL; https there means Secure, __Host- cookies.

@@ -8,15 +8,16 @@ import (
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/apiwire"
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/authz"
 )
 
 // credentialRoutes registers personal access tokens and /v1/verify (API.md, "Developer
 // credentials").
-func (s *Server) credentialRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/auth/tokens", s.authed(s.createPAT))
-	mux.HandleFunc("GET /v1/auth/tokens", s.authed(s.listPATs))
-	mux.HandleFunc("DELETE /v1/auth/tokens/{id}", s.authed(s.revokePAT))
-	mux.HandleFunc("POST /v1/verify", s.serve(s.verify))
+func (s *Server) credentialRoutes(rt *router) {
+	rt.authed("POST /v1/auth/tokens", authz.Mint, s.createPAT)
+	rt.authed("GET /v1/auth/tokens", authz.Read, s.listPATs)
+	rt.authed("DELETE /v1/auth/tokens/{id}", authz.Write, s.revokePAT)
+	rt.authed("POST /v1/verify", authz.Verify, s.verify)
 }
 
 // toPATJSON is a personal access token as lists show it: never the token itself.
@@ -95,10 +96,7 @@ var verifyFailures = map[gatehouse.Code]bool{
 // scope gatehouse:verify; no credential or an invalid one → 401, a valid one without that
 // right → 403. The checked token is never logged: it travels only in the body, which nothing
 // logs, and errors about it carry codes, not values.
-func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
-	if err := s.authorizeVerifier(r); err != nil {
-		return err
-	}
+func (s *Server) verify(w http.ResponseWriter, r *http.Request, _ *gatehouse.Principal) error {
 	var in apiwire.VerifyRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
@@ -142,15 +140,6 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// authorizeVerifier checks the caller of /v1/verify.
-func (s *Server) authorizeVerifier(r *http.Request) error {
-	tok, fromCookie := s.credential(r)
-	if tok == "" || fromCookie {
-		return &gatehouse.Error{Code: gatehouse.CodeInvalidToken, Message: "Authentication is required: an administrator's token or an API key with the gatehouse:verify scope."}
-	}
-	return s.Auth.AuthorizeVerifier(r.Context(), tok, s.meta(r))
-}
-
 // checkVerifyScopes bounds the scopes a resource server asks about: each "resource:action".
 func checkVerifyScopes(scopes []string) error {
 	if len(scopes) > maxVerifyScopes {
@@ -169,7 +158,7 @@ func checkVerifyScopes(scopes []string) error {
 // except for API keys; scopes is null when the credential is not limited by scopes (sessions,
 // PATs made without scopes); expires_at is null when it never expires.
 func toVerifyJSON(v *auth.Verification) apiwire.VerifyValid {
-	out := apiwire.VerifyValid{Valid: true, Kind: v.Kind, ExpiresAt: v.ExpiresAt}
+	out := apiwire.VerifyValid{Valid: true, Kind: v.Kind, ExpiresAt: v.ExpiresAt, ClientID: v.ClientID}
 	p := v.Principal
 	switch {
 	case p.APIKey != nil:
@@ -181,6 +170,10 @@ func toVerifyJSON(v *auth.Verification) apiwire.VerifyValid {
 		if p.Agent != nil {
 			out.Principal.AgentID, out.Principal.OwnerID = p.Agent.ID, p.Agent.OwnerID
 		}
+	}
+	if p.Access != nil && v.OrgID != "" { // an OAuth client's token: the client's organization
+		org := v.OrgID
+		out.Org = &org
 	}
 	if scopes, limited := p.Scopes(); limited {
 		out.Scopes = append([]string{}, scopes...)

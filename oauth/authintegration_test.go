@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/authz"
 )
 
 // These tests cover package auth's side of OAuth access tokens (auth/accesstoken.go): it needs a
@@ -19,9 +20,14 @@ func TestAuthAcceptsAccessTokens(t *testing.T) {
 		app := f.codeTokens(t, alice, web, ca, "openid calls:read").AccessToken
 		cli := f.cliLogin(t, alice).AccessToken
 
-		// Gatehouse's own API refuses an application's token; resource servers accept it.
-		_, err := f.svc.Authenticate(ctx, app, auth.Meta{})
-		wantCode(t, err, gatehouse.CodeInsufficientPerms)
+		// Gatehouse's own API refuses an application's token (but GET /v1/me); resource servers
+		// accept it.
+		appPr, err := f.svc.Authenticate(ctx, app, auth.Meta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, f.svc.Authorize(appPr, authz.Read), gatehouse.CodeInsufficientPerms)
+		wantCode(t, f.svc.Authorize(appPr, authz.Me), "")
 		pr := f.appPrincipal(t, app)
 		if pr.User == nil || pr.User.ID != alice.user.ID || pr.Access == nil || pr.Access.ClientID != web.ID ||
 			pr.Credential != gatehouse.CredentialAccessToken || pr.Session != nil {

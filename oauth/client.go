@@ -130,6 +130,12 @@ func truncate(s string, n int) string {
 
 // isPerson reports whether pr is a person (not an agent, not an API key) acting as themself: with
 // a session, or with an access token of the built-in CLI client (which acts as the user).
+// isAccount reports whether pr acts for a person's enabled account, by any credential (what the
+// credential may do there is the authorization layer's decision: package authz).
+func isAccount(pr *gatehouse.Principal) bool {
+	return pr != nil && pr.User != nil && pr.APIKey == nil && pr.Agent == nil && pr.User.Kind == gatehouse.KindUser && !pr.User.Disabled()
+}
+
 func isPerson(pr *gatehouse.Principal) bool {
 	if pr == nil || pr.User == nil || pr.APIKey != nil || pr.Agent != nil || pr.User.Kind != gatehouse.KindUser || pr.User.Disabled() {
 		return false

@@ -22,7 +22,7 @@ var errConsentsOfPersons = gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "On
 // ListConsents returns the person's remembered consents, newest first. A client deleted since
 // is listed with an empty name.
 func (p *Provider) ListConsents(ctx context.Context, pr *gatehouse.Principal) ([]ConsentView, error) {
-	if !isPerson(pr) {
+	if !isAccount(pr) {
 		return nil, errConsentsOfPersons
 	}
 	consents, err := p.store.ListConsents(ctx, pr.User.ID)
@@ -46,7 +46,7 @@ func (p *Provider) ListConsents(ctx context.Context, pr *gatehouse.Principal) ([
 
 // RevokeConsent forgets a consent and revokes the client's refresh families of the user.
 func (p *Provider) RevokeConsent(ctx context.Context, pr *gatehouse.Principal, clientID string, meta auth.Meta) error {
-	if !isPerson(pr) {
+	if !isAccount(pr) {
 		return errConsentsOfPersons
 	}
 	err := p.store.RevokeConsent(ctx, pr.User.ID, clientID, p.now())

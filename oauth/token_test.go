@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/authz"
 )
 
 // jwtParts decodes a JWT's header and claims without verifying it.
@@ -297,11 +298,15 @@ func TestClientCredentials(t *testing.T) {
 				if err != nil || at.Subject != svcClient.ID || at.ClientID != svcClient.ID {
 					t.Fatalf("token %+v, %v", at, err)
 				}
-				// A token without a user: Authenticate refuses it, Verify describes it.
-				_, err = f.svc.Authenticate(ctx, resp.AccessToken, auth.Meta{})
-				wantCode(t, err, gatehouse.CodeInvalidToken)
+				// A token without a user: Gatehouse's own API refuses it, Verify describes it as
+				// kind client with the client's organization.
+				pr, err := f.svc.Authenticate(ctx, resp.AccessToken, auth.Meta{})
+				if err != nil || pr.User != nil {
+					t.Fatalf("Authenticate = %+v, %v", pr, err)
+				}
+				wantCode(t, f.svc.Authorize(pr, authz.Me), gatehouse.CodeInsufficientPerms)
 				v, err := f.svc.Verify(ctx, auth.VerifyInput{Token: resp.AccessToken, Scopes: []string{"agents:write"}}, auth.Meta{})
-				if err != nil || v.Kind != gatehouse.CredentialAccessToken {
+				if err != nil || v.Kind != gatehouse.CredentialClient || v.ClientID != svcClient.ID || v.OrgID != svcClient.OrgID || v.OrgID == "" {
 					t.Fatalf("Verify = %+v, %v", v, err)
 				}
 			})

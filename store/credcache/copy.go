@@ -27,6 +27,7 @@ func copySession(s *gatehouse.Session) *gatehouse.Session {
 	c := *s
 	c.TokenHash = bytes.Clone(s.TokenHash)
 	c.RevokedAt = copyTime(s.RevokedAt)
+	c.AMR = slices.Clone(s.AMR)
 	return &c
 }
 

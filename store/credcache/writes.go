@@ -48,6 +48,13 @@ func (s *Store) TouchSession(ctx context.Context, id string, at time.Time, ip st
 	return s.Store.TouchSession(ctx, id, at, ip)
 }
 
+// ReauthenticateSession is the wrapped store's; it invalidates the cache (the session's
+// authentication time decides sensitive actions).
+func (s *Store) ReauthenticateSession(ctx context.Context, id string, at time.Time, amr []string) error {
+	defer s.invalidate(ctx)
+	return s.Store.ReauthenticateSession(ctx, id, at, amr)
+}
+
 // RevokeSession is the wrapped store's; it invalidates the cache.
 func (s *Store) RevokeSession(ctx context.Context, userID, sessionID string, at time.Time, reason string) error {
 	defer s.invalidate(ctx)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
@@ -10,7 +11,7 @@ import (
 
 // sessionColumns is the column list scanSession reads, in order.
 const sessionColumns = `id, user_id, token_hash, token_prefix, created_at, expires_at, last_seen_at,
-	ip, user_agent, revoked_at, revoke_reason`
+	ip, user_agent, revoked_at, revoke_reason, authenticated_at, amr`
 
 // sessionByHashSQL is the hot path: one lookup on the unique token_hash index joined to the
 // user by primary key. pgx prepares it once per connection (its statement cache). The user's
@@ -19,20 +20,39 @@ const sessionByHashSQL = `SELECT u.id, u.kind, u.username, u.email, u.email_veri
 	u.display_name, u.avatar_url, u.banner_url, u.description, u.theme, u.font, u.password_hash,
 	u.is_admin, u.disabled_at, u.created_at, u.updated_at,
 	s.id, s.user_id, s.token_hash, s.token_prefix, s.created_at, s.expires_at, s.last_seen_at,
-	s.ip, s.user_agent, s.revoked_at, s.revoke_reason
+	s.ip, s.user_agent, s.revoked_at, s.revoke_reason, s.authenticated_at, s.amr
 	FROM sessions s JOIN users u ON u.id = s.user_id
 	WHERE s.token_hash = $1`
 
 // sessionTargets returns the scan targets of the sessionColumns of x.
 func sessionTargets(x *gatehouse.Session) []any {
 	return []any{&x.ID, &x.UserID, &x.TokenHash, &x.TokenPrefix, &x.CreatedAt, &x.ExpiresAt,
-		&x.LastSeenAt, &x.IP, &x.UserAgent, &x.RevokedAt, &x.RevokeReason}
+		&x.LastSeenAt, &x.IP, &x.UserAgent, &x.RevokedAt, &x.RevokeReason, &x.AuthenticatedAt, (*amrColumn)(&x.AMR)}
 }
 
 // sessionUTC converts the times of a scanned session to UTC.
 func sessionUTC(x *gatehouse.Session) {
 	x.CreatedAt, x.ExpiresAt, x.LastSeenAt = x.CreatedAt.UTC(), x.ExpiresAt.UTC(), x.LastSeenAt.UTC()
 	x.RevokedAt = utcPtr(x.RevokedAt)
+	x.AuthenticatedAt = x.AuthenticatedAt.UTC()
+}
+
+// amrColumn scans the space-separated amr column into a list.
+type amrColumn []string
+
+// Scan implements sql.Scanner (pgx scans a text column into it).
+func (a *amrColumn) Scan(src any) error {
+	switch v := src.(type) {
+	case string:
+		*a = gatehouse.ParseAMR(v)
+	case []byte:
+		*a = gatehouse.ParseAMR(string(v))
+	case nil:
+		*a = nil
+	default:
+		return fmt.Errorf("amr: cannot scan %T", src)
+	}
+	return nil
 }
 
 // CreateSession inserts x. It fills an empty ID, a zero CreatedAt (now) and LastSeenAt
@@ -45,14 +65,18 @@ func (s *Store) CreateSession(ctx context.Context, x *gatehouse.Session) error {
 	if x.LastSeenAt.IsZero() {
 		x.LastSeenAt = x.CreatedAt
 	}
+	if x.AuthenticatedAt.IsZero() {
+		x.AuthenticatedAt = x.CreatedAt
+	}
 	x.ExpiresAt, x.LastSeenAt, x.RevokedAt = ts(x.ExpiresAt), ts(x.LastSeenAt), tsPtr(x.RevokedAt)
+	x.AuthenticatedAt = ts(x.AuthenticatedAt)
 	if x.ID == "" {
 		x.ID = gatehouse.NewID(gatehouse.PrefixSession, x.CreatedAt, nil)
 	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (`+sessionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		x.ID, x.UserID, x.TokenHash, x.TokenPrefix, x.CreatedAt, x.ExpiresAt, x.LastSeenAt,
-		x.IP, x.UserAgent, x.RevokedAt, x.RevokeReason)
+		x.IP, x.UserAgent, x.RevokedAt, x.RevokeReason, x.AuthenticatedAt, gatehouse.FormatAMR(x.AMR))
 	return mapError(err, "User") // the one foreign key is the user
 }
 
@@ -95,6 +119,20 @@ func (s *Store) ListSessions(ctx context.Context, userID string, now time.Time) 
 // TouchSession records the last use of the session.
 func (s *Store) TouchSession(ctx context.Context, id string, at time.Time, ip string) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = $1, ip = $2 WHERE id = $3`, ts(at), ip, id)
+	if err != nil {
+		return mapError(err, "Session")
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound("Session")
+	}
+	return nil
+}
+
+// ReauthenticateSession records that the person behind the session proved who they are again
+// at at, by the methods amr.
+func (s *Store) ReauthenticateSession(ctx context.Context, id string, at time.Time, amr []string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE sessions SET authenticated_at = $1, amr = $2 WHERE id = $3 AND revoked_at IS NULL`,
+		ts(at), gatehouse.FormatAMR(amr), id)
 	if err != nil {
 		return mapError(err, "Session")
 	}

@@ -304,13 +304,14 @@ func (c *lookupConn) scanUser(i int32) *gatehouse.User {
 	}
 }
 
-// scanSession reads the 11 session columns from column i on (the order of sessionColumns).
+// scanSession reads the 13 session columns from column i on (the order of sessionColumns).
 func (c *lookupConn) scanSession(i int32) *gatehouse.Session {
 	return &gatehouse.Session{
 		ID: c.text(i), UserID: c.text(i + 1), TokenHash: c.blob(i + 2), TokenPrefix: c.text(i + 3),
 		CreatedAt: fromMillis(c.integer(i + 4)), ExpiresAt: fromMillis(c.integer(i + 5)),
 		LastSeenAt: fromMillis(c.integer(i + 6)), IP: c.text(i + 7), UserAgent: c.text(i + 8),
 		RevokedAt: c.nullTime(i + 9), RevokeReason: c.text(i + 10),
+		AuthenticatedAt: fromMillis(c.integer(i + 11)), AMR: gatehouse.ParseAMR(c.text(i + 12)),
 	}
 }
 

@@ -14,7 +14,7 @@ const maxTokenHash = record.MaxTokenHash
 
 // sessionColumns is the column list scanSession reads, in order.
 const sessionColumns = `id, user_id, token_hash, token_prefix, created_at, expires_at, last_seen_at,
-	ip, user_agent, revoked_at, revoke_reason`
+	ip, user_agent, revoked_at, revoke_reason, authenticated_at, amr`
 
 // sessionByHashSQL is the hot path: one lookup on the unique token_hash index joined to the
 // user by primary key, prepared once per connection of the lookup pool (lookup.go). The
@@ -23,7 +23,7 @@ const sessionByHashSQL = `SELECT u.id, u.kind, u.username, u.email, u.email_veri
 	u.display_name, u.avatar_url, u.banner_url, u.description, u.theme, u.font, u.password_hash,
 	u.is_admin, u.disabled_at, u.created_at, u.updated_at,
 	s.id, s.user_id, s.token_hash, s.token_prefix, s.created_at, s.expires_at, s.last_seen_at,
-	s.ip, s.user_agent, s.revoked_at, s.revoke_reason
+	s.ip, s.user_agent, s.revoked_at, s.revoke_reason, s.authenticated_at, s.amr
 	FROM sessions s JOIN users u ON u.id = s.user_id
 	WHERE s.token_hash = ?`
 
@@ -32,16 +32,19 @@ type sessionDest struct {
 	s                          gatehouse.Session
 	created, expires, lastSeen int64
 	revoked                    sql.NullInt64
+	authAt                     int64
+	amr                        string
 }
 
 func (d *sessionDest) targets() []any {
 	return []any{&d.s.ID, &d.s.UserID, &d.s.TokenHash, &d.s.TokenPrefix, &d.created, &d.expires,
-		&d.lastSeen, &d.s.IP, &d.s.UserAgent, &d.revoked, &d.s.RevokeReason}
+		&d.lastSeen, &d.s.IP, &d.s.UserAgent, &d.revoked, &d.s.RevokeReason, &d.authAt, &d.amr}
 }
 
 func (d *sessionDest) session() *gatehouse.Session {
 	d.s.CreatedAt, d.s.ExpiresAt, d.s.LastSeenAt = fromMillis(d.created), fromMillis(d.expires), fromMillis(d.lastSeen)
 	d.s.RevokedAt = fromNullMillis(d.revoked)
+	d.s.AuthenticatedAt, d.s.AMR = fromMillis(d.authAt), gatehouse.ParseAMR(d.amr)
 	return &d.s
 }
 
@@ -55,14 +58,19 @@ func (s *Store) CreateSession(ctx context.Context, x *gatehouse.Session) error {
 	if x.LastSeenAt.IsZero() {
 		x.LastSeenAt = x.CreatedAt
 	}
+	if x.AuthenticatedAt.IsZero() {
+		x.AuthenticatedAt = x.CreatedAt
+	}
 	x.ExpiresAt, x.LastSeenAt, x.RevokedAt = norm(x.ExpiresAt), norm(x.LastSeenAt), normPtr(x.RevokedAt)
+	x.AuthenticatedAt = norm(x.AuthenticatedAt)
 	if x.ID == "" {
 		x.ID = gatehouse.NewID(gatehouse.PrefixSession, x.CreatedAt, nil)
 	}
 	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		x.ID, x.UserID, x.TokenHash, x.TokenPrefix, millis(x.CreatedAt), millis(x.ExpiresAt),
-		millis(x.LastSeenAt), x.IP, x.UserAgent, nullMillis(x.RevokedAt), x.RevokeReason)
+		millis(x.LastSeenAt), x.IP, x.UserAgent, nullMillis(x.RevokedAt), x.RevokeReason,
+		millis(x.AuthenticatedAt), gatehouse.FormatAMR(x.AMR))
 	return mapError(err, "User")
 }
 
@@ -98,6 +106,14 @@ func (s *Store) ListSessions(ctx context.Context, userID string, now time.Time) 
 // TouchSession records the last use of the session.
 func (s *Store) TouchSession(ctx context.Context, id string, at time.Time, ip string) error {
 	res, err := s.w.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, ip = ? WHERE id = ?`, millis(at), ip, id)
+	return affectedOne(res, err, "Session")
+}
+
+// ReauthenticateSession records that the person behind the session proved who they are again
+// at at, by the methods amr.
+func (s *Store) ReauthenticateSession(ctx context.Context, id string, at time.Time, amr []string) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE sessions SET authenticated_at = ?, amr = ? WHERE id = ? AND revoked_at IS NULL`,
+		millis(norm(at)), gatehouse.FormatAMR(amr), id)
 	return affectedOne(res, err, "Session")
 }
 

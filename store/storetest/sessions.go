@@ -16,6 +16,7 @@ func sessionTests() []test {
 		{"AssignsIDAndTimes", testSessionDefaults},
 		{"List", testListSessions},
 		{"Touch", testTouchSession},
+		{"Reauthenticate", testReauthenticateSession},
 		{"Revoke", testRevokeSession},
 		{"RevokeUserSessions", testRevokeUserSessions},
 	}
@@ -309,4 +310,51 @@ func testRevokeUserSessions(t *testing.T, s gatehouse.Store) {
 		}
 		checkSession(t, w.name, got, w.want)
 	}
+}
+
+func testReauthenticateSession(t *testing.T, s gatehouse.Store) {
+	ctx := t.Context()
+	u := mustCreateUser(t, s, "reauth")
+	x := newSession(u.ID, base, time.Hour)
+	x.AMR = []string{"pwd"}
+	if err := s.CreateSession(ctx, x); err != nil {
+		t.Fatalf("CreateSession: %v", err)
+	}
+	other := mustCreateSession(t, s, u.ID, base, time.Hour)
+	cases := []struct {
+		name string
+		at   time.Time
+		amr  []string
+	}{
+		{"password", at(3 * time.Minute), []string{"pwd"}},
+		{"passkey", at(9 * time.Minute), []string{"hwk", "user"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := s.ReauthenticateSession(ctx, x.ID, c.at, c.amr); err != nil {
+				t.Fatalf("ReauthenticateSession: %v", err)
+			}
+			got, _, err := s.SessionByTokenHash(ctx, x.TokenHash)
+			if err != nil {
+				t.Fatalf("SessionByTokenHash: %v", err)
+			}
+			want := *x
+			want.AuthenticatedAt, want.AMR = c.at, c.amr
+			checkSession(t, "re-authenticated session", got, &want)
+		})
+	}
+	untouched, _, err := s.SessionByTokenHash(ctx, other.TokenHash)
+	if err != nil {
+		t.Fatalf("SessionByTokenHash: %v", err)
+	}
+	checkSession(t, "other session", untouched, other)
+	t.Run("revoked", func(t *testing.T) {
+		if err := s.RevokeSession(ctx, u.ID, other.ID, at(time.Minute), "logout"); err != nil {
+			t.Fatalf("RevokeSession: %v", err)
+		}
+		wantNotFound(t, "ReauthenticateSession of a revoked session", s.ReauthenticateSession(ctx, other.ID, at(2*time.Minute), nil))
+	})
+	t.Run("unknown", func(t *testing.T) {
+		wantNotFound(t, "ReauthenticateSession of an unknown session", s.ReauthenticateSession(ctx, "ses_unknown", at(2*time.Minute), nil))
+	})
 }

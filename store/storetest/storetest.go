@@ -222,6 +222,7 @@ type sessionView struct {
 	ID, UserID, TokenHash, TokenPrefix     string
 	CreatedAt, ExpiresAt, LastSeenAt       string
 	IP, UserAgent, RevokedAt, RevokeReason string
+	AuthenticatedAt, AMR                   string
 }
 
 func viewSession(s *gatehouse.Session) sessionView {
@@ -229,6 +230,7 @@ func viewSession(s *gatehouse.Session) sessionView {
 		ID: s.ID, UserID: s.UserID, TokenHash: fmt.Sprintf("%x", s.TokenHash), TokenPrefix: s.TokenPrefix,
 		CreatedAt: stamp(s.CreatedAt), ExpiresAt: stamp(s.ExpiresAt), LastSeenAt: stamp(s.LastSeenAt),
 		IP: s.IP, UserAgent: s.UserAgent, RevokedAt: stampPtr(s.RevokedAt), RevokeReason: s.RevokeReason,
+		AuthenticatedAt: stamp(s.AuthenticatedAt), AMR: gatehouse.FormatAMR(s.AMR),
 	}
 }
 
@@ -236,6 +238,10 @@ func expectSession(want *gatehouse.Session) *gatehouse.Session {
 	w := *want
 	w.CreatedAt, w.ExpiresAt, w.LastSeenAt = utc(w.CreatedAt), utc(w.ExpiresAt), utc(w.LastSeenAt)
 	w.RevokedAt = utcPtr(w.RevokedAt)
+	if w.AuthenticatedAt.IsZero() {
+		w.AuthenticatedAt = w.CreatedAt
+	}
+	w.AuthenticatedAt = utc(w.AuthenticatedAt)
 	return &w
 }
 
