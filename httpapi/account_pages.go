@@ -67,6 +67,10 @@ type AccountPageData struct {
 
 	// Sessions tab.
 	Sessions []AccountSession
+
+	// Reauth, when set, opens the re-authentication dialog: the form just sent was a
+	// sensitive action and the session is not recent (account_reauth.go).
+	Reauth *AccountReauth
 }
 
 // AccountToken is one active personal access token in the list: never the token itself.
@@ -135,6 +139,7 @@ func (s *Server) accountRoutes(rt *router) {
 	rt.page("POST /account/tokens", s.accountForm(tabTokens, s.accountTokenCreate))
 	rt.page("POST /account/tokens/{id}/revoke", s.accountForm(tabTokens, s.accountTokenRevoke))
 	rt.page("POST /account/sessions/{id}/revoke", s.accountForm(tabSessions, s.accountSessionRevoke))
+	rt.page("POST /account/reauth", s.accountReauthSubmit) // account_reauth.go
 }
 
 // accountSignedIn returns the visitor signed in by the session cookie. When there is none it
@@ -223,6 +228,9 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, p *gateho
 func (s *Server) renderAccountError(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, data AccountPageData, err error) {
 	status, message := s.pageFailure(w, r, err)
 	data.Error, data.Status, data.RequestID = message, status, RequestID(r.Context())
+	if data.Reauth == nil {
+		data.Reauth = reauthDialog(r, err)
+	}
 	s.renderAccount(w, r, p, status, data)
 }
 
