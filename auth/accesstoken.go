@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/authz"
 )
 
 // AccessTokenVerifier verifies OAuth JWT access tokens: package oauth's Provider. Authenticate
@@ -55,21 +56,9 @@ func (s *Service) authenticateAccessToken(ctx context.Context, bearer string, al
 
 // thirdPartyApp reports whether p is an OAuth access token of a third-party application (any
 // client but the built-in CLI): such a token acts only within the scopes the user granted and
-// never manages the user's credentials or account.
+// never manages the user's credentials or account (authz's KindAppToken).
 func thirdPartyApp(p *gatehouse.Principal) bool {
-	return p != nil && p.Access != nil && p.Access.ClientID != gatehouse.BuiltInCLIClientID
-}
-
-// sessionLike reports whether p is a session or an access token of the built-in CLI, which the
-// CLI's `gatehouse tokens create` uses like a session.
-func sessionLike(p *gatehouse.Principal) bool {
-	switch p.Credential {
-	case gatehouse.CredentialSession:
-		return true
-	case gatehouse.CredentialAccessToken:
-		return p.Access != nil && p.Access.ClientID == gatehouse.BuiltInCLIClientID
-	}
-	return false
+	return p != nil && credentialKind(p) == authz.KindAppToken
 }
 
 var errThirdPartyApp = gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "An application's access token cannot manage the account or its credentials.")

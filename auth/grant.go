@@ -32,34 +32,14 @@ func (s *Service) reauthWindow() time.Duration {
 // Grant is what p's credential may do: its kind, scopes, recency and methods, for
 // authz.Decide. It reads nothing from the store.
 func (s *Service) Grant(p *gatehouse.Principal) authz.Grant {
-	var g authz.Grant
-	switch p.Credential {
-	case gatehouse.CredentialSession:
-		g.Kind = authz.KindSession
-		if p.Session != nil {
-			at := p.Session.AuthenticatedAt
-			if at.IsZero() {
-				at = p.Session.CreatedAt
-			}
-			g.Recent = s.now().Sub(at) <= s.reauthWindow()
-			g.AMR = p.Session.AMR
+	g := authz.Grant{Kind: credentialKind(p)}
+	if g.Kind == authz.KindSession && p.Session != nil {
+		at := p.Session.AuthenticatedAt
+		if at.IsZero() {
+			at = p.Session.CreatedAt
 		}
-	case gatehouse.CredentialAgentSession:
-		g.Kind = authz.KindAgentSession
-	case gatehouse.CredentialPAT:
-		g.Kind = authz.KindPAT
-	case gatehouse.CredentialAPIKey:
-		g.Kind = authz.KindAPIKey
-	case gatehouse.CredentialAccessToken:
-		switch {
-		case p.Access == nil:
-		case p.User == nil:
-			g.Kind = authz.KindClient
-		case p.Access.ClientID == gatehouse.BuiltInCLIClientID:
-			g.Kind = authz.KindCLIToken
-		default:
-			g.Kind = authz.KindAppToken
-		}
+		g.Recent = s.now().Sub(at) <= s.reauthWindow()
+		g.AMR = p.Session.AMR
 	}
 	g.Scopes, g.Limited = p.Scopes()
 	if g.Kind == authz.KindClient || g.Kind == authz.KindAppToken || g.Kind == authz.KindAPIKey {
@@ -67,6 +47,31 @@ func (s *Service) Grant(p *gatehouse.Principal) authz.Grant {
 	}
 	g.Admin = p.User != nil && p.User.Kind == gatehouse.KindUser && s.IsAdmin(p.User)
 	return g
+}
+
+// credentialKind is the authorization kind of p's credential ("" for none known).
+func credentialKind(p *gatehouse.Principal) authz.Kind {
+	switch p.Credential {
+	case gatehouse.CredentialSession:
+		return authz.KindSession
+	case gatehouse.CredentialAgentSession:
+		return authz.KindAgentSession
+	case gatehouse.CredentialPAT:
+		return authz.KindPAT
+	case gatehouse.CredentialAPIKey:
+		return authz.KindAPIKey
+	case gatehouse.CredentialAccessToken:
+		switch {
+		case p.Access == nil:
+		case p.User == nil:
+			return authz.KindClient
+		case p.Access.ClientID == gatehouse.BuiltInCLIClientID:
+			return authz.KindCLIToken
+		default:
+			return authz.KindAppToken
+		}
+	}
+	return ""
 }
 
 // Authorize is authz.Decide over p's grant: nil, or insufficient_permissions or

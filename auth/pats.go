@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/authz"
 	"github.com/gatehouse-auth/gatehouse/token"
 )
 
@@ -71,8 +72,8 @@ func (s *Service) CreatePAT(ctx context.Context, p *gatehouse.Principal, in PATI
 	if err := canManagePATs(p); err != nil {
 		return nil, err
 	}
-	if !sessionLike(p) {
-		return nil, gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "A personal access token cannot create personal access tokens; sign in to create one.")
+	if err := s.Authorize(p, authz.Mint); err != nil { // a PAT never mints a PAT
+		return nil, err
 	}
 	name := strings.TrimSpace(in.Name)
 	if name == "" {

@@ -80,7 +80,6 @@ type Service struct {
 // bounds the writes of the idle timeout to one per session per interval.
 const touchEvery = time.Minute
 
-
 // New returns a Service. Call Init once before serving.
 func New(store gatehouse.Store, hasher PasswordHasher, cfg Config, opts Options) *Service {
 	if opts.Now == nil {

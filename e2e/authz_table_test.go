@@ -85,6 +85,21 @@ func TestAuthorizationTable(t *testing.T) {
 			{"api key", key, authz.Grant{Kind: authz.KindAPIKey, Limited: true, Scopes: []string{"calls:read", "*:write"}}},
 			{"api key gatehouse:verify", verifier, authz.Grant{Kind: authz.KindAPIKey, Limited: true, Scopes: []string{"gatehouse:verify"}}},
 		}
+		// /v1/verify names an OAuth client's tokens by kind, client_id and the client's org.
+		for _, c := range []struct {
+			name, tok, kind, clientID string
+		}{
+			{"client_credentials", creds[9].token, "client", backend["client_id"].(string)},
+			{"third-party app", app, "access_token", tv["client_id"].(string)},
+		} {
+			v := s.verifyRaw(verifier, map[string]any{"token": c.tok})
+			mustStatus(t, v, http.StatusOK)
+			got := v.json(t)
+			if got["valid"] != true || got["kind"] != c.kind || got["client_id"] != c.clientID || got["org"] != orgID {
+				t.Fatalf("verify of a %s token: %s", c.name, v.body)
+			}
+		}
+
 		seen := map[authz.Kind]bool{}
 		for _, c := range creds {
 			seen[c.grant.Kind] = true
