@@ -112,7 +112,9 @@ func TestAuthorizationTable(t *testing.T) {
 
 		routes := s.m.Routes()
 		// DELETE /v1/me last: an allowed deletion ends alice's account.
-		sort.SliceStable(routes, func(i, j int) bool { return routes[j].Pattern == "DELETE /v1/me" && routes[i].Pattern != "DELETE /v1/me" })
+		sort.SliceStable(routes, func(i, j int) bool {
+			return routes[j].Pattern == "DELETE /v1/me" && routes[i].Pattern != "DELETE /v1/me"
+		})
 		checked := 0
 		for _, rt := range routes {
 			if rt.Permission == 0 {
