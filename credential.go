@@ -90,9 +90,17 @@ func Active(revokedAt, expiresAt *time.Time, now time.Time) bool {
 	return revokedAt == nil && (expiresAt == nil || now.Before(*expiresAt))
 }
 
-// ReservedScopeVerify lets an API key call /v1/verify and introspection; only instance
-// administrators may grant it.
-const ReservedScopeVerify = "gatehouse:verify"
+// The reserved scopes: only an instance administrator with a recent session grants them.
+// ReservedScopeVerify lets an API key call /v1/verify and introspection; ReservedScopeIntrospect
+// lets an OAuth client (or an API key) introspect every token, not only those issued to it.
+// Neither is ever put on a token: they are grants of the client or key itself.
+const (
+	ReservedScopeVerify     = "gatehouse:verify"
+	ReservedScopeIntrospect = "gatehouse:introspect"
+)
+
+// IsReservedScope reports whether s is one of the reserved scopes.
+func IsReservedScope(s string) bool { return s == ReservedScopeVerify || s == ReservedScopeIntrospect }
 
 // ScopeAllows reports whether the granted scopes allow the required "resource:action" scope.
 // "*:read" and "*:write" match every resource; "write" does not imply "read". The reserved
@@ -122,13 +130,13 @@ const (
 
 // ValidateScopes checks that every scope is "resource:action" with a resource from resources
 // (or "*") and an action of read or write, or gatehouse:read or gatehouse:write; the reserved
-// scope is allowed only with reserved.
+// scopes are allowed only with reserved.
 func ValidateScopes(scopes, resources []string, reserved bool) error {
 	for _, s := range scopes {
 		if s == ScopeGatehouseRead || s == ScopeGatehouseWrite {
 			continue
 		}
-		if s == ReservedScopeVerify {
+		if IsReservedScope(s) {
 			if !reserved {
 				return Errorf(CodeInsufficientPerms, "Only instance administrators may grant %s.", s)
 			}

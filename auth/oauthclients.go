@@ -109,6 +109,11 @@ func (s *Service) CreateOAuthClient(ctx context.Context, p *gatehouse.Principal,
 	if err != nil {
 		return nil, err
 	}
+	if slices.Contains(c.Scopes, gatehouse.ReservedScopeIntrospect) {
+		if err := s.grantsReserved(p, []string{gatehouse.ReservedScopeIntrospect}); err != nil {
+			return nil, err
+		}
+	}
 	now := s.now()
 	c.ID = s.newID(gatehouse.PrefixOAuthClient)
 	c.OrgID, c.CreatedBy, c.CreatedAt, c.UpdatedAt = orgID, p.User.ID, now, now
@@ -273,7 +278,8 @@ func (s *Service) AuthenticateOAuthClient(ctx context.Context, id, secret string
 //     redirectURIProblem;
 //   - scopes: non-empty; openid, profile, email, offline_access (only with refresh_token) and
 //     resource scopes (Config.APIResources); the reserved gatehouse:verify is never an OAuth
-//     client's.
+//     client's; gatehouse:introspect (administrators only, checked by CreateOAuthClient) needs
+//     the client_credentials grant and is never put on a token.
 func (s *Service) checkOAuthClientInput(in OAuthClientInput) (*gatehouse.OAuthClient, error) {
 	name := strings.TrimSpace(in.Name)
 	if name == "" {
@@ -416,6 +422,11 @@ func (s *Service) checkClientScopes(in []string, grants []string) ([]string, err
 		switch {
 		case sc == gatehouse.ReservedScopeVerify:
 			return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "%s cannot be given to an OAuth client.", sc)
+		case sc == gatehouse.ReservedScopeIntrospect:
+			if !slices.Contains(grants, GrantClientCredentials) {
+				return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "%s is for confidential service clients: it needs the client_credentials grant.", sc)
+			}
+			// a grant of the client itself, checked by CreateOAuthClient (administrators only)
 		case sc == ScopeOfflineAccess && !slices.Contains(grants, GrantRefreshToken):
 			return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "offline_access needs the refresh_token grant.")
 		case slices.Contains(oidcScopes, sc):

@@ -28,7 +28,7 @@ const (
 	ScopeRead       = gatehouse.ScopeGatehouseRead  // GET of the caller's own resources
 	ScopeWrite      = gatehouse.ScopeGatehouseWrite // create, change, revoke credentials, agents, orgs, members, keys, clients
 	ScopeVerify     = gatehouse.ReservedScopeVerify // /v1/verify (API keys); granted by administrators only
-	ScopeIntrospect = "gatehouse:introspect"        // introspection of every client's tokens; administrators only
+	ScopeIntrospect = gatehouse.ReservedScopeIntrospect // introspection of every client's tokens; administrators only
 )
 
 // Grant is what a verified credential may do: the facts Decide needs, and nothing else.

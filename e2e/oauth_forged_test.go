@@ -89,7 +89,7 @@ func TestForgedAccessTokensRefusedEverywhere(t *testing.T) {
 		alice, _ := s.register("alice", goodPassword, "alice@example.com")
 		orgID := s.createOrg(root, "resource-servers")
 		rs := s.createOAuthClient(root, orgID, map[string]any{
-			"name": "API gateway", "grant_types": []string{"client_credentials"}, "scopes": []string{"calls:read"},
+			"name": "API gateway", "grant_types": []string{"client_credentials"}, "scopes": []string{"calls:read", "gatehouse:introspect"},
 		})
 		rsID, rsSecret := rs["client_id"].(string), rs["client_secret"].(string)
 

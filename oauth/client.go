@@ -79,9 +79,10 @@ func requestedScopes(param string, allowed []string) ([]string, error) {
 	if len(param) > maxScopeParam {
 		return nil, gatehouse.Errorf(gatehouse.CodeInvalidScope, "The scope parameter is too long.")
 	}
+	allowed = slices.DeleteFunc(slices.Clone(allowed), gatehouse.IsReservedScope) // grants of the client, never of a token
 	scopes := splitScope(param)
 	if len(scopes) == 0 {
-		return slices.Clone(allowed), nil
+		return allowed, nil
 	}
 	for _, sc := range scopes {
 		if !scopeAllowed(allowed, sc) {
@@ -97,7 +98,7 @@ func scopeAllowed(allowed []string, sc string) bool {
 	if slices.Contains(allowed, sc) {
 		return true
 	}
-	if isOIDCScope(sc) || sc == gatehouse.ReservedScopeVerify {
+	if isOIDCScope(sc) || gatehouse.IsReservedScope(sc) {
 		return false
 	}
 	return gatehouse.ScopeAllows(allowed, sc)

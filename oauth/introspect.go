@@ -3,10 +3,12 @@ package oauth
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/authz"
 	"github.com/gatehouse-auth/gatehouse/token"
 )
 
@@ -25,14 +27,19 @@ func inactive() map[string]any { return map[string]any{"active": false} }
 //
 // Callers: a confidential client (its secret checked), or a bearer that auth.Service accepts
 // under the rule of /v1/verify (AuthorizeVerifier: an API key holding gatehouse:verify, or an
-// instance administrator). The token: a JWT is an access token (VerifyAccessToken); a
-// `<brand>_rt_` token is a refresh token (active while unused, unexpired, and its family not
-// revoked); every other Gatehouse token goes through auth.Service.Verify with no scopes and no
-// address. Active answers carry active, scope, client_id (access and refresh tokens), sub,
-// username, token_type, exp, iat, iss, jti (access tokens) and gatehouse_kind (the credential
-// kind). The hint is only a hint: every token is recognised by its form.
+// instance administrator), or an API key holding gatehouse:introspect. A client sees only the
+// access and refresh tokens issued to it, unless an administrator gave it gatehouse:introspect;
+// every other token is {"active": false} to it (API.md "Introspection"). Bearer callers see
+// every token: /v1/verify shows them every credential anyway. The token: a JWT is an access
+// token (VerifyAccessToken); a `<brand>_rt_` token is a refresh token (active while unused,
+// unexpired, and its family not revoked); every other Gatehouse token goes through
+// auth.Service.Verify with no scopes and no address. Active answers carry active, scope,
+// client_id (access and refresh tokens), sub, username, token_type, exp, iat, iss, jti (access
+// tokens) and gatehouse_kind (the credential kind). The hint is only a hint: every token is
+// recognised by its form.
 func (p *Provider) Introspect(ctx context.Context, caller IntrospectionCaller, tok, hint string, meta auth.Meta) (map[string]any, error) {
-	if err := p.authenticateIntrospector(ctx, caller, meta); err != nil {
+	onlyClient, err := p.authenticateIntrospector(ctx, caller, meta)
+	if err != nil {
 		return nil, err
 	}
 	_ = hint
@@ -40,12 +47,13 @@ func (p *Provider) Introspect(ctx context.Context, caller IntrospectionCaller, t
 		return inactive(), nil
 	}
 	var out map[string]any
-	var err error
 	switch {
 	case looksLikeJWT(tok):
 		out, err = p.introspectAccessToken(ctx, tok)
 	case isRefreshToken(tok, p.cfg.Brand):
 		out, err = p.introspectRefreshToken(ctx, tok)
+	case onlyClient != "":
+		return inactive(), nil // no client was issued a session, PAT or key
 	default:
 		out, err = p.introspectCredential(ctx, tok, meta)
 	}
@@ -55,35 +63,47 @@ func (p *Provider) Introspect(ctx context.Context, caller IntrospectionCaller, t
 	if err != nil || out == nil {
 		return inactive(), nil
 	}
+	if onlyClient != "" && out["client_id"] != onlyClient {
+		return inactive(), nil // another client's token: nothing to say about it
+	}
 	out["active"] = true
 	out["iss"] = p.cfg.Issuer
 	return out, nil
 }
 
-// authenticateIntrospector checks the caller; every failure is invalid_client.
-func (p *Provider) authenticateIntrospector(ctx context.Context, caller IntrospectionCaller, meta auth.Meta) error {
+// authenticateIntrospector checks the caller; every failure is invalid_client. It returns the
+// client_id whose tokens alone the caller may see, or "" when it may see every token.
+func (p *Provider) authenticateIntrospector(ctx context.Context, caller IntrospectionCaller, meta auth.Meta) (onlyClient string, err error) {
 	switch {
 	case caller.Client != nil && caller.Bearer == "":
 		if caller.Client.Secret == "" {
-			return errInvalidClient // public clients may not introspect
+			return "", errInvalidClient // public clients may not introspect
 		}
-		if _, err := p.svc.AuthenticateOAuthClient(ctx, caller.Client.ClientID, caller.Client.Secret); err != nil {
+		c, err := p.svc.AuthenticateOAuthClient(ctx, caller.Client.ClientID, caller.Client.Secret)
+		if err != nil {
 			if isDomainError(err) {
-				return errInvalidClient
+				return "", errInvalidClient
 			}
-			return err
+			return "", err
 		}
-		return nil
+		if slices.Contains(c.Scopes, gatehouse.ReservedScopeIntrospect) {
+			return "", nil
+		}
+		return c.ID, nil
 	case caller.Bearer != "" && caller.Client == nil:
-		if err := p.svc.AuthorizeVerifier(ctx, caller.Bearer, meta); err != nil {
-			if isDomainError(err) {
-				return errInvalidClient
-			}
-			return err
+		pr, err := p.svc.Authenticate(ctx, caller.Bearer, meta)
+		if err == nil && (pr.APIKey == nil || !slices.Contains(pr.APIKey.Scopes, gatehouse.ReservedScopeIntrospect)) {
+			err = p.svc.Authorize(pr, authz.Verify)
 		}
-		return nil
+		if err != nil {
+			if isDomainError(err) {
+				return "", errInvalidClient
+			}
+			return "", err
+		}
+		return "", nil
 	}
-	return errInvalidClient
+	return "", errInvalidClient
 }
 
 func isRefreshToken(s, brand string) bool {

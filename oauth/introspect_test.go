@@ -23,6 +23,24 @@ func (f *fixture) admin(t *testing.T) *person {
 	return f.signIn(t, g.Token)
 }
 
+// auditor is a confidential client that an administrator gave gatehouse:introspect.
+func (f *fixture) auditor(t *testing.T) ClientAuth {
+	t.Helper()
+	ctx := context.Background()
+	root := f.admin(t)
+	o, err := f.svc.CreateOrg(ctx, root.pr, "platform", auth.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := f.svc.CreateOAuthClient(ctx, root.pr, o.ID, auth.OAuthClientInput{
+		Name: "auditor", GrantTypes: []string{auth.GrantClientCredentials}, Scopes: []string{"calls:read", gatehouse.ReservedScopeIntrospect},
+	}, auth.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ClientAuth{ClientID: g.Client.ID, Secret: g.Secret, Method: MethodSecretBasic}
+}
+
 // apiKey creates an API key in a new org of who.
 func (f *fixture) apiKey(t *testing.T, who *person, org string, scopes ...string) string {
 	t.Helper()
@@ -45,6 +63,7 @@ func TestIntrospectionCallers(t *testing.T) {
 		alice := f.register(t, "alice")
 		verifierKey := f.apiKey(t, root, "ops", gatehouse.ReservedScopeVerify)
 		plainKey := f.apiKey(t, root, "ops2", "calls:read")
+		introspectorKey := f.apiKey(t, root, "ops3", gatehouse.ReservedScopeIntrospect)
 		_, confidential := f.webApp(t)
 		_, public := f.client(t, auth.OAuthClientInput{Public: true, RedirectURIs: []string{"http://127.0.0.1/cb"}, GrantTypes: []string{auth.GrantAuthorizationCode}, Scopes: []string{"openid"}})
 		wrong := confidential
@@ -57,8 +76,9 @@ func TestIntrospectionCallers(t *testing.T) {
 			caller IntrospectionCaller
 			want   gatehouse.Code
 		}{
-			{"confidential client", IntrospectionCaller{Client: &confidential}, ""},
+			{"confidential client (accepted; the session is not its token)", IntrospectionCaller{Client: &confidential}, ""},
 			{"API key with gatehouse:verify", IntrospectionCaller{Bearer: verifierKey}, ""},
+			{"API key with gatehouse:introspect", IntrospectionCaller{Bearer: introspectorKey}, ""},
 			{"administrator's session", IntrospectionCaller{Bearer: root.token}, ""},
 			{"administrator's CLI token", IntrospectionCaller{Bearer: rootCLI}, ""},
 			{"administrator's token at a third-party app", IntrospectionCaller{Bearer: rootApp}, gatehouse.CodeInvalidClient},
@@ -74,7 +94,7 @@ func TestIntrospectionCallers(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				out, err := f.p.Introspect(ctx, c.caller, alice.token, "", auth.Meta{})
 				wantCode(t, err, c.want)
-				if err == nil && out["active"] != true {
+				if err == nil && out["active"] != (c.caller.Client == nil) {
 					t.Fatalf("answer %v", out)
 				}
 			})
@@ -87,7 +107,8 @@ func TestIntrospectEveryKind(t *testing.T) {
 		ctx := context.Background()
 		alice := f.register(t, "alice")
 		web, ca := f.webApp(t)
-		_, caller := f.webApp(t)
+		caller := f.auditor(t)
+		_, stranger := f.webApp(t)
 		tokens := f.codeTokens(t, alice, web, ca, "openid offline_access calls:read")
 		svcClient, svcCA := f.client(t, auth.OAuthClientInput{GrantTypes: []string{auth.GrantClientCredentials}, Scopes: []string{"calls:read"}})
 		cc, err := f.p.Token(ctx, TokenRequest{GrantType: auth.GrantClientCredentials, Client: svcCA}, auth.Meta{})
@@ -125,6 +146,20 @@ func TestIntrospectEveryKind(t *testing.T) {
 			{"agent session", agentSession.Token, gatehouse.CredentialAgentSession, "Bearer", agent.User.ID, "", ""},
 		}
 		for _, c := range cases {
+			t.Run("another client's view of "+c.name, func(t *testing.T) {
+				out, err := f.p.Introspect(ctx, IntrospectionCaller{Client: &stranger}, c.tok, "access_token", auth.Meta{})
+				if err != nil || len(out) != 1 || out["active"] != false {
+					t.Fatalf("a client without gatehouse:introspect saw %v (%v)", out, err)
+				}
+			})
+			if c.clientID == web.ID {
+				t.Run("the issuing client's view of "+c.name, func(t *testing.T) {
+					out, err := f.p.Introspect(ctx, IntrospectionCaller{Client: &ca}, c.tok, "", auth.Meta{})
+					if err != nil || out["active"] != true || out["client_id"] != web.ID {
+						t.Fatalf("the client does not see its own token: %v (%v)", out, err)
+					}
+				})
+			}
 			t.Run(c.name, func(t *testing.T) {
 				out, err := f.p.Introspect(ctx, IntrospectionCaller{Client: &caller}, c.tok, "access_token", auth.Meta{})
 				if err != nil {
