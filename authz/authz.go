@@ -25,9 +25,9 @@ var Kinds = []Kind{KindSession, KindPAT, KindCLIToken, KindAppToken, KindClient,
 
 // The reserved scopes of Gatehouse's own API (gatehouse:*): no wildcard reaches them.
 const (
-	ScopeRead       = gatehouse.ScopeGatehouseRead  // GET of the caller's own resources
-	ScopeWrite      = gatehouse.ScopeGatehouseWrite // create, change, revoke credentials, agents, orgs, members, keys, clients
-	ScopeVerify     = gatehouse.ReservedScopeVerify // /v1/verify (API keys); granted by administrators only
+	ScopeRead       = gatehouse.ScopeGatehouseRead      // GET of the caller's own resources
+	ScopeWrite      = gatehouse.ScopeGatehouseWrite     // create, change, revoke credentials, agents, orgs, members, keys, clients
+	ScopeVerify     = gatehouse.ReservedScopeVerify     // /v1/verify (API keys); granted by administrators only
 	ScopeIntrospect = gatehouse.ReservedScopeIntrospect // introspection of every client's tokens; administrators only
 )
 
