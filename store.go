@@ -269,6 +269,9 @@ type OAuthClientStore interface {
 	CreateOAuthClient(ctx context.Context, c *OAuthClient) error // ID taken → CodeConflict
 	// OAuthClientByID returns any client by its client_id (for the token endpoint).
 	OAuthClientByID(ctx context.Context, id string) (*OAuthClient, error)
+	// OAuthClientBySecretHash returns the confidential client whose current secret has that
+	// SHA-256 (for leaked-secret reports: rare, not a hot path); ErrNotFound otherwise.
+	OAuthClientBySecretHash(ctx context.Context, hash []byte) (*OAuthClient, error)
 	// ListOAuthClients returns the organization's clients, oldest first.
 	ListOAuthClients(ctx context.Context, orgID string) ([]OAuthClient, error)
 	// DeleteOAuthClient deletes one of the organization's clients and, in the same transaction,

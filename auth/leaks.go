@@ -44,14 +44,16 @@ type LeakVerdict struct {
 type leakedCredential struct {
 	kind    string // a gatehouse.Credential* kind, or "agent_token"
 	id      string
-	ownerID string // the user who owns it (for API keys: the user who created it)
-	orgID   string // for API keys
+	ownerID string         // the user who owns it (for API keys: the user who created it)
+	orgID   string         // for API keys and client secrets
+	extra   map[string]any // more details of the audit event (a refresh token's client_id)
 	revoke  func(ctx context.Context) error
 	active  bool // usable until this report
 }
 
 // ReportLeaks handles a verified leaked-token report: every token of ours in it (sessions, PATs,
-// API keys, agent tokens) is revoked at once, an audit event credential.leaked is written and
+// API keys, agent tokens, OAuth client secrets — rotated out — and refresh tokens — their
+// family revoked) is revoked at once, an audit event credential.leaked is written and
 // the owner is told (today: that event and a log line; never the token). Tokens that are
 // malformed, of another brand, of kinds Gatehouse does not store, or unknown are false
 // positives. The verdicts are in the order of the reports.
@@ -118,7 +120,22 @@ func (s *Service) findLeaked(ctx context.Context, raw string) (*leakedCredential
 			c = &leakedCredential{kind: "agent_token", id: a.ID, ownerID: a.OwnerID, active: true}
 			c.revoke = func(ctx context.Context) error { return s.replaceAgentToken(ctx, a.ID) }
 		}
-	default: // refresh tokens, client secrets: not stored by this version
+	case token.KindClientSecret:
+		cl, e := s.store.OAuthClientBySecretHash(ctx, hash)
+		if err = e; e == nil {
+			c = &leakedCredential{kind: "client_secret", id: cl.ID, ownerID: cl.CreatedBy, orgID: cl.OrgID, active: true}
+			c.revoke = func(ctx context.Context) error { return s.replaceClientSecret(ctx, cl) }
+		}
+	case token.KindRefresh:
+		rt, e := s.store.RefreshTokenByHash(ctx, hash)
+		if err = e; e == nil {
+			c = &leakedCredential{kind: "refresh_token", id: rt.FamilyID, ownerID: rt.UserID,
+				extra: map[string]any{"client_id": rt.ClientID}, active: rt.FamilyRevokedAt == nil}
+			c.revoke = func(ctx context.Context) error {
+				return s.store.RevokeRefreshFamily(ctx, rt.FamilyID, s.now(), revokeReasonLeaked)
+			}
+		}
+	default: // kinds Gatehouse does not keep (ID tokens are JWTs, never reported by prefix)
 		return nil, nil
 	}
 	if errors.Is(err, gatehouse.ErrNotFound) {
@@ -133,16 +150,36 @@ func (s *Service) findLeaked(ctx context.Context, raw string) (*leakedCredential
 // replaceAgentToken makes an agent's token unusable: its hash becomes that of 32 random bytes no
 // one holds, and its sessions end. The owner rotates to get a working token again.
 func (s *Service) replaceAgentToken(ctx context.Context, agentID string) error {
+	hash, err := s.unknownHash()
+	if err != nil {
+		return err
+	}
+	return s.store.RotateAgentToken(ctx, agentID, "", hash, "", s.now()) // any owner: a leak is revoked whoever owns it
+}
+
+// replaceClientSecret rotates a leaked client secret out: the stored hash becomes that of 32
+// random bytes no one holds, so the secret stops working at once; the display prefix stays, so
+// the organization sees which secret leaked. An owner or admin rotates to get a working one.
+func (s *Service) replaceClientSecret(ctx context.Context, c *gatehouse.OAuthClient) error {
+	hash, err := s.unknownHash()
+	if err != nil {
+		return err
+	}
+	return s.store.RotateOAuthClientSecret(ctx, c.OrgID, c.ID, hash, c.SecretPrefix, s.now())
+}
+
+// unknownHash is the SHA-256 of 32 random bytes: a stored hash that no token matches.
+func (s *Service) unknownHash() ([]byte, error) {
 	r := s.random
 	if r == nil {
 		r = rand.Reader
 	}
 	var secret [32]byte
 	if _, err := io.ReadFull(r, secret[:]); err != nil {
-		return fmt.Errorf("reading randomness: %w", err)
+		return nil, fmt.Errorf("reading randomness: %w", err)
 	}
 	hash := sha256.Sum256(secret[:])
-	return s.store.RotateAgentToken(ctx, agentID, "", hash[:], "", s.now()) // any owner: a leak is revoked whoever owns it
+	return hash[:], nil
 }
 
 // revokeLeaked revokes c (when still active), audits the leak and logs it for the owner. A
@@ -172,6 +209,9 @@ func (s *Service) revokeLeaked(ctx context.Context, c *leakedCredential, r LeakR
 		"source":        truncate(r.Source, 64),
 		"type":          truncate(r.Type, 128),
 		"revoked":       revoked,
+	}
+	for k, v := range c.extra {
+		details[k] = v
 	}
 	e := &gatehouse.AuditEvent{
 		ID:        s.newID(gatehouse.PrefixEvent),

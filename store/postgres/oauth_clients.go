@@ -61,6 +61,21 @@ func (s *Store) OAuthClientByID(ctx context.Context, id string) (*gatehouse.OAut
 	return d.client(), nil
 }
 
+// OAuthClientBySecretHash returns the confidential client whose secret hash is hash (a scan
+// of the organizations' clients: only leaked-secret reports ask).
+func (s *Store) OAuthClientBySecretHash(ctx context.Context, hash []byte) (*gatehouse.OAuthClient, error) {
+	if len(hash) == 0 {
+		return nil, gatehouse.ErrNotFound
+	}
+	var d oauthClientDest
+	err := s.pool.QueryRow(ctx, `SELECT `+oauthClientColumns+` FROM oauth_clients WHERE public = false AND secret_hash = $1`, hash).
+		Scan(d.targets()...)
+	if err != nil {
+		return nil, mapError(err, "OAuth client")
+	}
+	return d.client(), nil
+}
+
 // ListOAuthClients returns the organization's clients, oldest first (ties by ID).
 func (s *Store) ListOAuthClients(ctx context.Context, orgID string) ([]gatehouse.OAuthClient, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+oauthClientColumns+` FROM oauth_clients

@@ -19,6 +19,7 @@ func oauthClientTests() []test {
 		{"Delete", testDeleteOAuthClient},
 		{"RotateSecret", testRotateOAuthClientSecret},
 		{"RotateSecretErrors", testRotateOAuthClientSecretErrors},
+		{"BySecretHash", testOAuthClientBySecretHash},
 	}
 }
 
@@ -349,5 +350,28 @@ func testRotateOAuthClientSecretErrors(t *testing.T, s gatehouse.Store) {
 			t.Fatalf("OAuthClientByID: %v", err)
 		}
 		checkOAuthClient(t, "a client after failed rotations", got, want)
+	}
+}
+
+func testOAuthClientBySecretHash(t *testing.T, s gatehouse.Store) {
+	ctx := t.Context()
+	org := mustCreateOrg(t, s, "acme", base)
+	c := mustCreateOAuthClient(t, s, newOAuthClient(org.ID, base))
+	mustCreateOAuthClient(t, s, newOAuthClient(org.ID, at(time.Minute)))
+	pub := newOAuthClient(org.ID, at(2*time.Minute))
+	pub.Public, pub.SecretHash, pub.SecretPrefix = true, nil, ""
+	mustCreateOAuthClient(t, s, pub)
+	got, err := s.OAuthClientBySecretHash(ctx, c.SecretHash)
+	if err != nil {
+		t.Fatalf("OAuthClientBySecretHash: %v", err)
+	}
+	checkOAuthClient(t, "the client found by its secret", got, c)
+	old := c.SecretHash
+	if err := s.RotateOAuthClientSecret(ctx, org.ID, c.ID, randomHash(), "gth_cs_new…", at(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for name, hash := range map[string][]byte{"a rotated-out secret": old, "an unknown hash": randomHash(), "no hash": nil, "an empty hash": {}} {
+		_, err := s.OAuthClientBySecretHash(ctx, hash)
+		wantNotFound(t, "OAuthClientBySecretHash of "+name, err)
 	}
 }
