@@ -272,15 +272,19 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, p *gatehouse.Pr
 	return pk, nil
 }
 
-// BeginPasskeyLogin starts a sign-in. With no username the request is discoverable: the
-// authenticator offers the passkeys it holds for this site. With a username the options list that
-// user's passkeys, unless the name is unknown or has none: then the answer is the discoverable one.
+// BeginPasskeyLogin starts a sign-in. The request is always discoverable: the authenticator
+// offers the passkeys it holds for this site, and the options are the same for every username
+// (unknown, without passkeys, with passkeys), so they tell nothing about the account. A username
+// of an active account binds the ceremony to that account (another's passkey is refused).
 func (s *Service) BeginPasskeyLogin(ctx context.Context, username string) (*PasskeyCeremony, error) {
 	rp, err := s.relyingParty()
 	if err != nil {
 		return nil, err
 	}
-	var pu *passkeyUser
+	// One shape for every username (API.md "Enumeration"): always a discoverable request, with no
+	// allowCredentials (every Gatehouse passkey is a resident key). A username that names an
+	// active account binds the ceremony to it, so that another account's passkey is refused.
+	var userID string
 	if login := strings.TrimSpace(username); login != "" {
 		u, err := s.lookupLogin(ctx, login)
 		switch {
@@ -288,23 +292,10 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, username string) (*Pass
 		case err != nil:
 			return nil, err
 		case !u.Disabled():
-			if pu, err = s.loadPasskeyUser(ctx, u); err != nil {
-				return nil, err
-			}
+			userID = u.ID
 		}
 	}
-	uv := webauthn.WithUserVerification(protocol.VerificationPreferred)
-	var (
-		opts   *protocol.CredentialAssertion
-		sd     *webauthn.SessionData
-		userID string
-	)
-	if pu != nil && len(pu.creds) > 0 {
-		opts, sd, err = rp.BeginLogin(pu, uv)
-		userID = pu.u.ID
-	} else {
-		opts, sd, err = rp.BeginDiscoverableLogin(uv)
-	}
+	opts, sd, err := rp.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationPreferred))
 	if err != nil {
 		return nil, fmt.Errorf("begin login: %w", err)
 	}
@@ -367,7 +358,7 @@ func (s *Service) checkAssertion(ctx context.Context, purpose, challengeID strin
 		return nil, nil, err
 	}
 	var cred *webauthn.Credential
-	if c.UserID != "" {
+	if len(sd.UserID) > 0 { // a request naming the user's credentials (re-authentication)
 		cred, err = rp.ValidateLogin(pu, *sd, parsed)
 	} else {
 		cred, err = rp.ValidateDiscoverableLogin(func(rawID, userHandle []byte) (webauthn.User, error) {
