@@ -113,3 +113,26 @@ func parseAddr(s string) (netip.Addr, bool) {
 func normalize(a netip.Addr) netip.Addr {
 	return a.WithZone("").Unmap()
 }
+
+// RateKey is the form of a client address that per-address rate limits count by: an IPv4
+// address as is, an IPv6 address by its /64 (one host, or one customer's network, holds a whole
+// /64 and could otherwise spread its requests over 2^64 addresses). The zero address is "".
+func RateKey(ip netip.Addr) string {
+	if !ip.IsValid() {
+		return ""
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.Is4() {
+		return ip.String()
+	}
+	return netip.PrefixFrom(ip, 64).Masked().String()
+}
+
+// RateKeyString is RateKey for an address in text form (an unparsable string is kept as is).
+func RateKeyString(s string) string {
+	ip, err := netip.ParseAddr(s)
+	if err != nil {
+		return s
+	}
+	return RateKey(ip)
+}

@@ -123,3 +123,75 @@ func TestOperationsEndpoints(t *testing.T) {
 		mustStatus(t, r, http.StatusServiceUnavailable)
 	})
 }
+
+// TestPerIPLimitsKeyIPv6ByPrefix reproduces the review's finding that an IPv6 client escaped the
+// per-IP limits by changing the low 64 bits of its address (every host gets a /64): now the
+// addresses of one /64 share one budget, and another /64 has its own.
+func TestPerIPLimitsKeyIPv6ByPrefix(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dbURL string) {
+		s := start(t, dbURL, func(c *configT) {
+			c.AuthRateLimit, _ = gatehouseRate("3/m")
+			c.TrustedProxies = mustPrefixes(t, "127.0.0.1/32")
+		})
+		login := func(ip string) int {
+			return s.do("POST", "/v1/auth/login", "", map[string]string{"username": "x", "password": "whatever1"}, "X-Forwarded-For", ip).status
+		}
+		for i := 1; i <= 3; i++ {
+			if st := login("2001:db8:1:2::" + strconv.Itoa(i)); st != http.StatusUnauthorized {
+				t.Fatalf("attempt %d: status %d", i, st)
+			}
+		}
+		if st := login("2001:db8:1:2:ffff:ffff:ffff:ffff"); st != http.StatusTooManyRequests {
+			t.Fatalf("another address of the same /64: status %d, want 429", st)
+		}
+		if st := login("2001:db8:1:3::1"); st != http.StatusUnauthorized {
+			t.Fatalf("the next /64: status %d, want its own budget", st)
+		}
+		if st := login("198.51.100.7"); st != http.StatusUnauthorized {
+			t.Fatalf("an IPv4 client: status %d", st)
+		}
+	})
+}
+
+// TestPerIPLimitsOnDeviceAuthorizationAndClientRegistration reproduces the review's finding that
+// anyone could start device flows and register OAuth clients without bound: both are limited
+// per client address now, each with its own budget (the credential endpoints' rate).
+func TestPerIPLimitsOnDeviceAuthorizationAndClientRegistration(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dbURL string) {
+		s := start(t, dbURL, func(c *configT) {
+			c.AuthRateLimit, _ = gatehouseRate("3/m")
+			c.TrustedProxies = mustPrefixes(t, "127.0.0.1/32")
+		})
+		owner, _ := s.register("owner", goodPassword, "")
+		orgID := s.createOrg(owner, "Acme")
+		endpoints := []struct {
+			name string
+			send func(ip string) response
+			ok   int
+		}{
+			{"device authorization", func(ip string) response {
+				return s.do("POST", "/oauth2/device_authorization", "", "client_id=gatehouse-cli&scope=openid",
+					"Content-Type", "application/x-www-form-urlencoded", "X-Forwarded-For", ip)
+			}, http.StatusOK},
+			{"OAuth client registration", func(ip string) response {
+				return s.do("POST", "/v1/orgs/"+orgID+"/oauth-clients", owner, map[string]any{
+					"name": "svc", "grant_types": []string{"client_credentials"}, "scopes": []string{"calls:read"},
+				}, "X-Forwarded-For", ip)
+			}, http.StatusCreated},
+		}
+		for i, e := range endpoints {
+			t.Run(e.name, func(t *testing.T) {
+				ip := "203.0.113." + strconv.Itoa(10+i)
+				for n := 1; n <= 3; n++ {
+					mustStatus(t, e.send(ip), e.ok)
+				}
+				r := e.send(ip)
+				mustStatus(t, r, http.StatusTooManyRequests)
+				if r.header.Get("Retry-After") == "" {
+					t.Error("no Retry-After")
+				}
+				mustStatus(t, e.send("203.0.113.99"), e.ok) // another client has its own budget
+			})
+		}
+	})
+}

@@ -13,6 +13,9 @@ import (
 // public one by its client_id alone) starts a device flow. 200 with device_code, user_code,
 // verification_uri(_complete), expires_in and interval, no-store.
 func (s *Server) oauthDeviceAuthorization(w http.ResponseWriter, r *http.Request) error {
+	if err := s.rateLimit(r, "device"); err != nil { // anyone may start one: bounded per address
+		return err
+	}
 	form, err := oauthForm(r)
 	if err != nil {
 		return err

@@ -54,6 +54,9 @@ type newOAuthClientJSON struct {
 }
 
 func (s *Server) createOAuthClient(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	if err := s.rateLimit(r, "oauth-clients"); err != nil { // client registration: bounded per address
+		return err
+	}
 	var in struct {
 		Name         string   `json:"name"`
 		RedirectURIs []string `json:"redirect_uris"`

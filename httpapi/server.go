@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/clientip"
 	"github.com/gatehouse-auth/gatehouse/oauth"
 )
 
@@ -129,12 +130,13 @@ func (s *Server) credential(r *http.Request) (tok string, fromCookie bool) {
 	return "", false
 }
 
-// rateLimit applies the per-IP limit of the credential endpoints.
+// rateLimit applies the per-IP limit of the credential endpoints (GATEHOUSE_AUTH_RATE_LIMIT),
+// one budget per bucket and client address (IPv6 by its /64: clientip.RateKey).
 func (s *Server) rateLimit(r *http.Request, bucket string) error {
 	if s.Limiter == nil || s.AuthRate.Limit == 0 {
 		return nil
 	}
-	d, err := s.Limiter.Allow(r.Context(), bucket+":"+s.clientIP(r).String(), s.AuthRate)
+	d, err := s.Limiter.Allow(r.Context(), bucket+":"+clientip.RateKey(s.clientIP(r)), s.AuthRate)
 	if err != nil {
 		// Fail closed would lock everyone out when Redis is down; the login throttle in the
 		// store still holds, so log and let the request through.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/clientip"
 	"github.com/gatehouse-auth/gatehouse/token"
 )
 
@@ -239,7 +240,7 @@ func (p *Provider) limitUserCodeAttempts(ctx context.Context, userID, ip string)
 	}
 	keys := []string{"device-user-code:user:" + userID}
 	if ip != "" {
-		keys = append(keys, "device-user-code:ip:"+ip)
+		keys = append(keys, "device-user-code:ip:"+clientip.RateKeyString(ip))
 	}
 	var retry time.Duration
 	for _, k := range keys {
