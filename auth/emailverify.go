@@ -46,11 +46,15 @@ func (s *Service) MailEnabled() bool { return s.mail != nil }
 //
 // Every try is counted against the code before it is compared (atomically in the store), so
 // that even concurrent guesses get at most verifyMaxTries comparisons; after that the code is dead,
-// the right one included, until a new code is sent.
+// the right one included, until a new code is sent. Tries are also counted per account across
+// all codes (5 an hour, then 429: emailcodes.go).
 func (s *Service) VerifyEmail(ctx context.Context, p *gatehouse.Principal, code string, meta Meta) (*gatehouse.User, error) {
 	code = strings.TrimSpace(code)
 	if !isDigits(code, verifyCodeLen) || p.User.Email == "" {
 		return nil, errInvalidCode
+	}
+	if err := s.limitCodeTries(ctx, p.User.ID); err != nil { // emailcodes.go
+		return nil, err
 	}
 	now := s.now()
 	t, err := s.store.ActiveOneTimeToken(ctx, p.User.ID, gatehouse.PurposeEmailVerify, now)
@@ -121,6 +125,10 @@ func (s *Service) mailVerificationCode(ctx context.Context, u *gatehouse.User) {
 // the mail that carries it. Without a mail composer (or an address) it does nothing.
 func (s *Service) sendVerificationCode(ctx context.Context, u *gatehouse.User) error {
 	if s.mail == nil || u.Email == "" {
+		return nil
+	}
+	if !s.codeMailAllowed(ctx, u.Email) { // emailcodes.go: one new code a minute per address
+		s.log.InfoContext(ctx, "verification code mail throttled", "user_id", u.ID)
 		return nil
 	}
 	code, err := randomDigits(s.random, verifyCodeLen)
