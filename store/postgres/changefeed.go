@@ -21,8 +21,8 @@ const CredentialsChannel = "gatehouse_credentials"
 
 // Tuning of the listener.
 const (
-	feedHeartbeat   = 5 * time.Second        // a silent connection is pinged this often
-	feedPingTimeout = 3 * time.Second        // a ping slower than this counts as a lost connection
+	feedHeartbeat   = time.Second            // a silent connection is pinged this often
+	feedPingTimeout = time.Second            // a ping slower than this counts as a lost connection
 	feedMinBackoff  = 50 * time.Millisecond  // first wait before reconnecting
 	feedMaxBackoff  = 5 * time.Second        // longest wait between reconnections
 	feedDialTimeout = 10 * time.Second       // bound of one connection attempt
@@ -42,10 +42,12 @@ const fencePrefix = "fence:"
 //
 // Failing closed: as soon as the connection fails (an error from the wait, a heartbeat ping
 // that fails or takes longer than feedPingTimeout) Generation answers ok=false, and the cache
-// is bypassed. The listener reconnects with exponential backoff; once LISTEN has succeeded again
-// it moves the generation (notifications may have been missed meanwhile) and only then answers
-// ok=true again. A connection that dies silently is noticed within feedHeartbeat +
-// feedPingTimeout; the cache's TTL bounds the rest.
+// is bypassed; the generation moves then too. The listener reconnects with exponential backoff;
+// once LISTEN has succeeded again it moves the generation (notifications may have been missed
+// meanwhile) and only then answers ok=true again. Generation reads ok before the generation, so
+// a request that saw the feed up never pairs that with a generation from before an outage: no
+// entry cached before an outage is served after it. A connection that dies silently is noticed
+// within feedHeartbeat + feedPingTimeout (2 s); the cache's TTL bounds the rest.
 //
 // Other instances' commits arrive asynchronously, within PostgreSQL's delivery time
 // (sub-millisecond on one host); see store/credcache for the residual window.
@@ -91,12 +93,21 @@ func (s *Store) changeFeed(ctx context.Context, minBackoff time.Duration) *Chang
 }
 
 // Generation returns the current generation, ok=false while the listener is not connected.
+// It reads ok first: the listener moves the generation when it goes down (after clearing ok)
+// and when it is up again (before setting ok), so a generation read after ok=true is never the
+// one of entries cached before an outage that ended in between.
 func (f *ChangeFeed) Generation(context.Context) (gen uint64, ok bool, err error) {
-	gen = f.gen.Load()
 	if !f.ok.Load() {
 		return 0, false, nil
 	}
-	return gen, true, nil
+	return f.gen.Load(), true, nil
+}
+
+// down marks the feed unavailable, then moves the generation: whatever was cached until now
+// may miss notifications lost with the connection.
+func (f *ChangeFeed) down() {
+	f.ok.Store(false)
+	f.gen.Add(1)
 }
 
 // Close stops the listener and closes its connection. It is safe to call more than once.
@@ -162,9 +173,9 @@ func (f *ChangeFeed) listen(ctx context.Context) (*pgx.Conn, error) {
 }
 
 // wait moves the generation for each notification until the connection fails or ctx ends,
-// pinging a silent connection every feedHeartbeat. It sets ok=false before it returns.
+// pinging a silent connection every feedHeartbeat. It marks the feed down before it returns.
 func (f *ChangeFeed) wait(ctx context.Context, conn *pgx.Conn) {
-	defer f.ok.Store(false)
+	defer f.down()
 	for {
 		waitCtx, cancel := context.WithTimeout(ctx, feedHeartbeat)
 		n, err := conn.WaitForNotification(waitCtx)
@@ -181,7 +192,6 @@ func (f *ChangeFeed) wait(ctx context.Context, conn *pgx.Conn) {
 		case ctx.Err() != nil:
 			return
 		case !pgconn.Timeout(err) && !errors.Is(err, context.DeadlineExceeded):
-			f.ok.Store(false)
 			return
 		}
 		// Silent for feedHeartbeat: make sure the connection is alive.
@@ -189,7 +199,6 @@ func (f *ChangeFeed) wait(ctx context.Context, conn *pgx.Conn) {
 		err = conn.Ping(pingCtx)
 		cancel()
 		if err != nil {
-			f.ok.Store(false)
 			return
 		}
 	}
