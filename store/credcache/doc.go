@@ -61,9 +61,11 @@
 //     personal_access_tokens, api_keys and agents, and (migration 0010) on every UPDATE, DELETE
 //     and TRUNCATE of oauth_clients (an organization's deletion reaches it by cascade) and on
 //     every INSERT, UPDATE, DELETE and TRUNCATE of oauth_access_denylist; a listener on a
-//     dedicated connection bumps the generation for each notification. While the listener is disconnected the feed says
-//     ok=false (bypass); after LISTEN succeeds again it bumps the generation before it says
-//     ok=true, so entries from before the outage are never served. Residual window, accepted by
+//     dedicated connection bumps the generation for each notification. While the listener is
+//     disconnected the feed says ok=false (bypass); it bumps the generation when it goes down
+//     and again after LISTEN succeeds, before it says ok=true, and Generation reads ok before
+//     the generation, so entries from before the outage are never served. A silent connection
+//     (no error, no notification) is noticed by a heartbeat ping within 2 s. Residual window, accepted by
 //     the design: another instance's commit reaches this one asynchronously, within the time
 //     PostgreSQL takes to deliver the notification (sub-millisecond on one host); this
 //     instance's own writes are exact (write epoch above). Write-then-observe narrows the
