@@ -80,4 +80,3 @@ func (s *Server) logoutRedirect(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, redirect.Target(r.URL.Query().Get("redirect_to"), s.LogoutRedirectOrigins), http.StatusSeeOther)
 	return nil
 }
-
