@@ -105,3 +105,30 @@ func TestOpenRedirects(t *testing.T) {
 		}
 	})
 }
+
+// TestGoogleSignInNextStaysLocal: the next of Google sign-in travels through the issuer in the
+// flow's state and is checked by the same function on the way back.
+func TestGoogleSignInNextStaysLocal(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dbURL string) {
+		s, _, idp := startWithGoogle(t, dbURL)
+		idp.signInAs(googlePerson{sub: "g-redir", email: "redir@example.com", verified: true})
+		self := strings.TrimPrefix(s.base, "http://")
+		for _, c := range hostileTargets[:8] {
+			t.Run(c.name, func(t *testing.T) {
+				b := browser(t)
+				r := s.getPage(b, "/v1/auth/google/start?next="+url.QueryEscape(c.target))
+				mustStatus(t, r, http.StatusFound)
+				res, err := b.Get(r.header.Get("Location"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				r = s.getPage(b, followToServer(t, res.Header.Get("Location")))
+				mustStatus(t, r, http.StatusSeeOther)
+				if loc := r.header.Get("Location"); landsOn(t, s.base, loc) != self {
+					t.Errorf("Google sign-in with next=%q went to %q", c.target, loc)
+				}
+			})
+		}
+	})
+}
