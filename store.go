@@ -137,9 +137,11 @@ type AgentStore interface {
 	// RotateAgentToken stores a new token hash and prefix and, in the same transaction, revokes
 	// every session of the agent's account (reason "agent_rotated").
 	RotateAgentToken(ctx context.Context, id, ownerID string, hash []byte, prefix string, at time.Time) error
-	// TransferAgent gives the agent to newOwnerID, clears its verification and revokes its
-	// sessions (reason "agent_transferred"), in one transaction.
-	TransferAgent(ctx context.Context, id, ownerID, newOwnerID string, at time.Time) error
+	// TransferAgent gives the agent to newOwnerID with a new token (hash and prefix), clears its
+	// verification, revokes its account's sessions and removes the account from every
+	// organization, in one transaction; an agent that is the only owner of an organization is
+	// CodeConflict and nothing changes.
+	TransferAgent(ctx context.Context, id, ownerID, newOwnerID string, hash []byte, prefix string, at time.Time) error
 	// DeleteAgent deletes the agent and its account (with the account's sessions and
 	// memberships).
 	DeleteAgent(ctx context.Context, id, ownerID string) error

@@ -224,8 +224,11 @@ func (s *Service) RotateAgent(ctx context.Context, p *gatehouse.Principal, id st
 	return &AgentGrant{Agent: a, Token: tok}, nil
 }
 
-// TransferAgent gives the caller's agent to another person, named by username or user ID. The
-// agent's sessions end and it stays unverified until the new owner verifies it.
+// TransferAgent gives the caller's agent to another person, named by username or user ID.
+// Atomically, the agent's token is replaced by a new one that nobody is shown (the previous
+// owner knows the old one: it fails at once), its sessions end, it leaves every organization,
+// and it stays unverified until the new owner verifies it; the new owner gets a token with
+// RotateAgent. An agent that is the only owner of an organization is not transferred (conflict).
 func (s *Service) TransferAgent(ctx context.Context, p *gatehouse.Principal, id, newOwner string, meta Meta) (*gatehouse.Agent, error) {
 	a, err := s.ownedAgent(ctx, p, id)
 	if err != nil {
@@ -251,12 +254,19 @@ func (s *Service) TransferAgent(ctx context.Context, p *gatehouse.Principal, id,
 	case to.ID == a.OwnerID:
 		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The agent already belongs to this account.")
 	}
+	// Nobody is shown this token: it only replaces the one the previous owner knows.
+	tok, err := s.tokens.New(token.KindAgent)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
-	if err := s.store.TransferAgent(ctx, a.ID, p.User.ID, to.ID, now); err != nil {
+	hash, prefix := token.Hash(tok), token.DisplayPrefix(tok)
+	if err := s.store.TransferAgent(ctx, a.ID, p.User.ID, to.ID, hash, prefix, now); err != nil {
 		return nil, fmt.Errorf("transfer agent: %w", err)
 	}
 	from := a.OwnerID
 	a.OwnerID, a.VerifiedAt, a.UpdatedAt = to.ID, nil, now
+	a.TokenHash, a.TokenPrefix = hash, prefix
 	s.audit(ctx, EventAgentTransferred, p.User.ID, a.ID, meta, map[string]any{"from": from, "to": to.ID})
 	return a, nil
 }

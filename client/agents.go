@@ -51,7 +51,8 @@ func (c *Client) RotateAgent(ctx context.Context, id string) (*AgentWithToken, e
 }
 
 // TransferAgent gives an agent to another person, named by username or user ID
-// (POST /v1/agents/{id}/transfer); it is unverified until the new owner verifies it.
+// (POST /v1/agents/{id}/transfer): its token stops working, it leaves every organization, and
+// it is unverified until the new owner verifies it; the new owner gets a token with RotateAgent.
 func (c *Client) TransferAgent(ctx context.Context, id, newOwner string) (*Agent, error) {
 	in := apiwire.TransferAgentRequest{NewOwner: newOwner}
 	var out Agent

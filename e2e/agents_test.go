@@ -151,7 +151,8 @@ func TestAgentLifecycle(t *testing.T) {
 		agentSession = s.agentMustExchange(newToken)
 		mustStatus(t, s.do("GET", me, agentSession, nil), http.StatusOK)
 
-		// Transfer to the other user (by username): unverified again until the new owner verifies.
+		// Transfer to the other user (by username): the token the previous owner knows dies, and
+		// the agent is unverified until the new owner verifies it and rotates to get a token.
 		otherName := s.do("GET", me, other, nil).json(t)["username"].(string)
 		r = s.do("POST", "/v1/agents/"+id+"/transfer", owner, map[string]string{"new_owner": otherName})
 		mustStatus(t, r, http.StatusOK)
@@ -160,13 +161,17 @@ func TestAgentLifecycle(t *testing.T) {
 		}
 		mustStatus(t, s.do("GET", me, agentSession, nil), http.StatusUnauthorized)
 		r = s.agentExchange(newToken)
-		mustStatus(t, r, http.StatusForbidden)
-		if c := r.errorCode(t); c != "agent_not_verified" {
+		mustStatus(t, r, http.StatusUnauthorized)
+		if c := r.errorCode(t); c != "invalid_token" {
 			t.Fatalf("exchange after transfer: %s", c)
 		}
 		mustStatus(t, s.do("GET", "/v1/agents/"+id, owner, nil), http.StatusNotFound) // no longer the owner's
 		mustStatus(t, s.do("POST", "/v1/agents/"+id+"/verify", other, nil), http.StatusOK)
-		agentSession = s.agentMustExchange(newToken)
+		mustStatus(t, s.agentExchange(newToken), http.StatusUnauthorized)
+		r = s.do("POST", "/v1/agents/"+id+"/rotate", other, nil)
+		mustStatus(t, r, http.StatusOK)
+		transferredToken, _ := r.json(t)["agent_token"].(string)
+		agentSession = s.agentMustExchange(transferredToken)
 		r = s.do("GET", me, agentSession, nil)
 		mustStatus(t, r, http.StatusOK)
 		if o, _ := r.json(t)["owner"].(map[string]any); o["id"] != otherID || o["username"] != otherName {
@@ -192,11 +197,11 @@ func TestAgentLifecycle(t *testing.T) {
 		// Delete: its sessions fail, its token fails, it is gone.
 		mustStatus(t, s.do("DELETE", "/v1/agents/"+id, other, nil), http.StatusNoContent)
 		mustStatus(t, s.do("GET", me, agentSession, nil), http.StatusUnauthorized)
-		mustStatus(t, s.agentExchange(newToken), http.StatusUnauthorized)
+		mustStatus(t, s.agentExchange(transferredToken), http.StatusUnauthorized)
 		mustStatus(t, s.do("GET", "/v1/agents/"+id, other, nil), http.StatusNotFound)
 
 		// Audit trail of the agent.
-		want := []string{"agent.created", "agent.verified", "agent.rotated", "agent.transferred", "agent.verified", "agent.deleted"}
+		want := []string{"agent.created", "agent.verified", "agent.rotated", "agent.transferred", "agent.verified", "agent.rotated", "agent.deleted"}
 		if got := s.agentAuditTypes(id); !slices.Equal(got, want) {
 			t.Fatalf("agent audit events %v, want %v", got, want)
 		}
@@ -205,7 +210,7 @@ func TestAgentLifecycle(t *testing.T) {
 		}
 
 		// The token never reached a log line.
-		for _, tok := range []string{agentToken, newToken} {
+		for _, tok := range []string{agentToken, newToken, transferredToken} {
 			if strings.Contains(s.logText(), tok) {
 				t.Fatal("an agent token was logged")
 			}

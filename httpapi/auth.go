@@ -2,12 +2,10 @@ package httpapi
 
 import (
 	"net/http"
-	"net/url"
-	"slices"
-	"strings"
 
 	"github.com/gatehouse-auth/gatehouse/apiwire"
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/redirect"
 )
 
 // sessionResponse is the answer of every endpoint that signs someone in.
@@ -79,31 +77,6 @@ func (s *Server) logoutRedirect(w http.ResponseWriter, r *http.Request) error {
 	if err := s.endSession(w, r); err != nil {
 		return err
 	}
-	http.Redirect(w, r, s.safeRedirect(r.URL.Query().Get("redirect_to")), http.StatusSeeOther)
+	http.Redirect(w, r, redirect.Target(r.URL.Query().Get("redirect_to"), s.LogoutRedirectOrigins), http.StatusSeeOther)
 	return nil
-}
-
-// safeRedirect returns target when it is a local path or an absolute URL on an allowed origin,
-// else "/". It refuses scheme-relative ("//evil") and backslash tricks.
-func (s *Server) safeRedirect(target string) string {
-	// 8 KiB: an authorization request (/oauth2/authorize?…) with a long state must survive the
-	// trip through /login.
-	if target == "" || len(target) > 8192 {
-		return "/"
-	}
-	if strings.HasPrefix(target, "/") {
-		if strings.HasPrefix(target, "//") || strings.HasPrefix(target, "/\\") || strings.ContainsAny(target, "\r\n\t") {
-			return "/"
-		}
-		return target
-	}
-	u, err := url.Parse(target)
-	if err != nil || u.Scheme == "" || u.Host == "" || u.User != nil {
-		return "/"
-	}
-	origin := strings.ToLower(u.Scheme + "://" + u.Host)
-	if slices.Contains(s.LogoutRedirectOrigins, origin) {
-		return u.String()
-	}
-	return "/"
 }

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/redirect"
 )
 
 // PageData is what the page handlers give Pages.Render. The templates of package web use these
@@ -223,12 +223,9 @@ func formError(err error) error {
 	return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The form could not be read.")
 }
 
-// localRedirect returns target when it is a safe path on this server, else "/". Unlike the
-// logout redirect it never allows another origin: the sign-in forms carry it from a URL anyone
-// can craft.
+// localRedirect is where a sign-in form's next may lead: a path on this server (redirect.Target
+// with no origin), else "/". Unlike the logout redirect it never allows another origin: the
+// sign-in forms carry it from a URL anyone can craft.
 func (s *Server) localRedirect(target string) string {
-	if !strings.HasPrefix(target, "/") {
-		return "/"
-	}
-	return s.safeRedirect(target)
+	return redirect.Target(target, nil)
 }

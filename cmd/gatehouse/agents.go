@@ -138,7 +138,7 @@ func newAgentsTransferCommand(f *apiFlags) *cobra.Command {
 	var to string
 	cmd := &cobra.Command{
 		Use:   "transfer ID --to USER",
-		Short: "Give an agent to another person (unverified until they verify it)",
+		Short: "Give an agent to another person (its token dies; they verify it and rotate for a new one)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := f.client()
@@ -153,7 +153,7 @@ func newAgentsTransferCommand(f *apiFlags) *cobra.Command {
 			if f.json {
 				return printJSON(out, a)
 			}
-			fmt.Fprintf(out, "Transferred agent %q (%s) to %s; it is unverified until its new owner verifies it.\n", a.Name, a.ID, to)
+			fmt.Fprintf(out, "Transferred agent %q (%s) to %s; its token no longer works and it left every organization. The new owner verifies it (agents verify) and gets a token with agents rotate.\n", a.Name, a.ID, to)
 			return nil
 		},
 	}

@@ -124,6 +124,12 @@ func TestChangesAreSeenOnTheNextLookup(t *testing.T) {
 		{"agent token rotated by another process", lookAgentToken, false, func(ctx context.Context, s gatehouse.Store, c credentials) error {
 			return s.RotateAgentToken(ctx, c.agent.ID, c.user.ID, randomHash(), "p", now)
 		}},
+		{"agent transferred by this store (old token)", lookAgentToken, true, func(ctx context.Context, s gatehouse.Store, c credentials) error {
+			return transferAgent(ctx, s, c, now)
+		}},
+		{"agent transferred by another process (old token)", lookAgentToken, false, func(ctx context.Context, s gatehouse.Store, c credentials) error {
+			return transferAgent(ctx, s, c, now)
+		}},
 		{"agent deleted by this store", lookAgentByUser, true, func(ctx context.Context, s gatehouse.Store, c credentials) error {
 			return s.DeleteAgent(ctx, c.agent.ID, c.user.ID)
 		}},
@@ -346,4 +352,14 @@ func BenchmarkCachedPATByTokenHash(b *testing.B) {
 	if st := cached.Stats(); st.Misses != 1 {
 		b.Errorf("stats %+v, want a single miss", st)
 	}
+}
+
+// transferAgent gives c's agent to a new person, with a new token.
+func transferAgent(ctx context.Context, s gatehouse.Store, c credentials, at time.Time) error {
+	heir := &gatehouse.User{ID: gatehouse.NewID(gatehouse.PrefixUser, at, nil), Kind: gatehouse.KindUser,
+		Username: c.user.Username + "-heir", CreatedAt: at, UpdatedAt: at}
+	if err := s.CreateUser(ctx, heir); err != nil {
+		return err
+	}
+	return s.TransferAgent(ctx, c.agent.ID, c.user.ID, heir.ID, randomHash(), "p", at)
 }

@@ -97,10 +97,11 @@ func (s *Store) RotateAgentToken(ctx context.Context, id, ownerID string, hash [
 	return s.Store.RotateAgentToken(ctx, id, ownerID, hash, prefix, at)
 }
 
-// TransferAgent is the wrapped store's; it invalidates the cache.
-func (s *Store) TransferAgent(ctx context.Context, id, ownerID, newOwnerID string, at time.Time) error {
+// TransferAgent is the wrapped store's; it invalidates the cache (the old token's entry and the
+// agent's sessions must not be served again).
+func (s *Store) TransferAgent(ctx context.Context, id, ownerID, newOwnerID string, hash []byte, prefix string, at time.Time) error {
 	defer s.invalidate(ctx)
-	return s.Store.TransferAgent(ctx, id, ownerID, newOwnerID, at)
+	return s.Store.TransferAgent(ctx, id, ownerID, newOwnerID, hash, prefix, at)
 }
 
 // DeleteAgent is the wrapped store's; it invalidates the cache.

@@ -155,21 +155,50 @@ func (s *Store) RotateAgentToken(ctx context.Context, id, ownerID string, hash [
 	})
 }
 
-// TransferAgent gives the agent to newOwnerID, clears VerifiedAt and revokes the sessions of
-// the agent's account active at at (reason "agent_transferred"), in one transaction. An unknown
-// agent or new owner is not found.
-func (s *Store) TransferAgent(ctx context.Context, id, ownerID, newOwnerID string, at time.Time) error {
+// TransferAgent gives the agent to newOwnerID with a new token hash and prefix, clears
+// VerifiedAt, revokes the sessions of the agent's account active at at (reason
+// "agent_transferred") and removes the account from every organization, in one transaction. The
+// organizations' rows are locked first (as SetMemberRole does), so their owner count cannot
+// change before the memberships go. An unknown agent or new owner is not found; a hash in use,
+// or an agent that is the only owner of an organization, is CodeConflict (and nothing changes).
+func (s *Store) TransferAgent(ctx context.Context, id, ownerID, newOwnerID string, hash []byte, prefix string, at time.Time) error {
+	if err := record.CheckTokenHash(hash, "agent"); err != nil {
+		return err
+	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var userID string
-		err := tx.QueryRow(ctx, `UPDATE agents SET owner_id = $1, verified_at = NULL, updated_at = $2
-			WHERE id = $3 AND ($4 = '' OR owner_id = $4) RETURNING user_id`, newOwnerID, ts(at), id, ownerID).Scan(&userID)
+		err := tx.QueryRow(ctx, `UPDATE agents SET owner_id = $1, token_hash = $2, token_prefix = $3,
+			verified_at = NULL, updated_at = $4
+			WHERE id = $5 AND ($6 = '' OR owner_id = $6) RETURNING user_id`,
+			newOwnerID, hash, prefix, ts(at), id, ownerID).Scan(&userID)
 		if err != nil {
 			return mapError(err, "Agent or new owner")
+		}
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM orgs WHERE id IN (SELECT org_id FROM memberships WHERE user_id = $1)
+			ORDER BY id FOR NO KEY UPDATE`, userID); err != nil {
+			return mapError(err, "Member")
+		}
+		var soleOwner int
+		err = tx.QueryRow(ctx, `SELECT count(*) FROM memberships m
+			WHERE m.user_id = $1 AND m.role = 'owner' AND NOT EXISTS (SELECT 1 FROM memberships o
+				WHERE o.org_id = m.org_id AND o.role = 'owner' AND o.user_id <> m.user_id)`, userID).Scan(&soleOwner)
+		if err != nil {
+			return mapError(err, "Member")
+		}
+		if soleOwner > 0 {
+			return errAgentSoleOwner
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM memberships WHERE user_id = $1`, userID); err != nil {
+			return mapError(err, "Member")
 		}
 		_, err = revokeActive(ctx, tx, userID, "", at, "agent_transferred")
 		return err
 	})
 }
+
+// errAgentSoleOwner refuses to transfer an agent that an organization would be left without
+// an owner by.
+var errAgentSoleOwner = gatehouse.Errorf(gatehouse.CodeConflict, "The agent is the only owner of an organization; make someone else owner first.")
 
 // DeleteAgent deletes the agent's account (and so the agent, the account's sessions,
 // memberships and tokens, and the accounts of agents it owns) in one statement.

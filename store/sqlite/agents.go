@@ -154,21 +154,45 @@ func (s *Store) RotateAgentToken(ctx context.Context, id, ownerID string, hash [
 	})
 }
 
-// TransferAgent gives the agent to newOwnerID, clears VerifiedAt and revokes the sessions of
-// the agent's account active at at (reason "agent_transferred"), in one transaction. An unknown
-// agent or new owner is not found.
-func (s *Store) TransferAgent(ctx context.Context, id, ownerID, newOwnerID string, at time.Time) error {
+// TransferAgent gives the agent to newOwnerID with a new token hash and prefix, clears
+// VerifiedAt, revokes the sessions of the agent's account active at at (reason
+// "agent_transferred") and removes the account from every organization, in one transaction. An
+// unknown agent or new owner is not found; a hash in use, or an agent that is the only owner of
+// an organization, is CodeConflict (and nothing changes).
+func (s *Store) TransferAgent(ctx context.Context, id, ownerID, newOwnerID string, hash []byte, prefix string, at time.Time) error {
+	if err := record.CheckTokenHash(hash, "agent"); err != nil {
+		return err
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var userID string
-		err := tx.QueryRowContext(ctx, `UPDATE agents SET owner_id = ?, verified_at = NULL, updated_at = ?
-			WHERE id = ? AND (? = '' OR owner_id = ?) RETURNING user_id`, newOwnerID, millis(at), id, ownerID, ownerID).Scan(&userID)
+		err := tx.QueryRowContext(ctx, `UPDATE agents SET owner_id = ?, token_hash = ?, token_prefix = ?,
+			verified_at = NULL, updated_at = ?
+			WHERE id = ? AND (? = '' OR owner_id = ?) RETURNING user_id`,
+			newOwnerID, hash, prefix, millis(at), id, ownerID, ownerID).Scan(&userID)
 		if err != nil {
 			return mapError(err, "Agent or new owner")
+		}
+		var soleOwner int
+		err = tx.QueryRowContext(ctx, `SELECT count(*) FROM memberships m
+			WHERE m.user_id = ? AND m.role = 'owner' AND NOT EXISTS (SELECT 1 FROM memberships o
+				WHERE o.org_id = m.org_id AND o.role = 'owner' AND o.user_id <> m.user_id)`, userID).Scan(&soleOwner)
+		if err != nil {
+			return mapError(err, "Member")
+		}
+		if soleOwner > 0 {
+			return errAgentSoleOwner
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE user_id = ?`, userID); err != nil {
+			return mapError(err, "Member")
 		}
 		_, err = revokeActive(ctx, tx, userID, "", at, "agent_transferred")
 		return err
 	})
 }
+
+// errAgentSoleOwner refuses to transfer an agent that an organization would be left without
+// an owner by.
+var errAgentSoleOwner = gatehouse.Errorf(gatehouse.CodeConflict, "The agent is the only owner of an organization; make someone else owner first.")
 
 // DeleteAgent deletes the agent's account (and so the agent, the account's sessions,
 // memberships and tokens, and the accounts of agents it owns) in one statement.

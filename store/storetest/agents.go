@@ -19,6 +19,8 @@ func agentTests() []test {
 		{"Verify", testVerifyAgent},
 		{"RotateToken", testRotateAgentToken},
 		{"Transfer", testTransferAgent},
+		{"TransferLeavesOrganizations", testTransferAgentLeavesOrgs},
+		{"TransferOfASoleOwner", testTransferAgentSoleOwner},
 		{"Delete", testDeleteAgent},
 		{"DeletedWithOwner", testAgentsDeletedWithOwner},
 		{"OnlyTheOwnerChanges", testAgentOwnerGuard},
@@ -38,7 +40,9 @@ func testAgentOwnerGuard(t *testing.T, s gatehouse.Store) {
 	}{
 		{"VerifyAgent", func(o string) error { return s.VerifyAgent(ctx, a.ID, o, at(time.Minute)) }},
 		{"RotateAgentToken", func(o string) error { return s.RotateAgentToken(ctx, a.ID, o, randomHash(), "p", at(time.Minute)) }},
-		{"TransferAgent", func(o string) error { return s.TransferAgent(ctx, a.ID, o, other.ID, at(time.Minute)) }},
+		{"TransferAgent", func(o string) error {
+			return s.TransferAgent(ctx, a.ID, o, other.ID, randomHash(), "p", at(time.Minute))
+		}},
 		{"DeleteAgent", func(o string) error { return s.DeleteAgent(ctx, a.ID, o) }},
 	}
 	for _, c := range cases {

@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"slices"
 	"testing"
 	"time"
 
@@ -73,74 +72,6 @@ func testRotateAgentToken(t *testing.T, s gatehouse.Store) {
 				t.Errorf("revoked at %s (%q), want %s (%q)", at, reason, c.wantAt, c.wantReason)
 			}
 		})
-	}
-}
-
-func testTransferAgent(t *testing.T, s gatehouse.Store) {
-	ctx := t.Context()
-	from := mustCreateUser(t, s, "giver")
-	to := mustCreateUser(t, s, "taker")
-	a, u := mustCreateAgent(t, s, from.ID, "movebot", base)
-	stays, _ := mustCreateAgent(t, s, from.ID, "staybot", base)
-	for _, id := range []string{a.ID, stays.ID} {
-		if err := s.VerifyAgent(ctx, id, "", at(time.Minute)); err != nil {
-			t.Fatalf("VerifyAgent: %v", err)
-		}
-	}
-	sess := mustCreateSession(t, s, u.ID, base, 48*time.Hour)
-	moved := at(time.Hour)
-
-	errCases := []struct {
-		name, id, newOwner string
-	}{
-		{"unknown agent", "agt_00000000000000000000000000", to.ID},
-		{"unknown new owner", a.ID, "usr_00000000000000000000000000"},
-	}
-	for _, c := range errCases {
-		t.Run(c.name, func(t *testing.T) {
-			err := s.TransferAgent(ctx, c.id, "", c.newOwner, moved)
-			wantNotFound(t, "TransferAgent", err)
-			noLeak(t, err)
-		})
-	}
-	if at, _ := sessionRevocation(t, s, sess); at != "nil" {
-		t.Fatalf("a failed transfer revoked the agent's session (at %s)", at)
-	}
-	if got, _ := s.AgentByID(ctx, a.ID); got == nil || got.OwnerID != from.ID || got.VerifiedAt == nil {
-		t.Fatalf("a failed transfer changed the agent: %+v", got)
-	}
-
-	if err := s.TransferAgent(ctx, a.ID, "", to.ID, moved); err != nil {
-		t.Fatalf("TransferAgent: %v", err)
-	}
-	got, err := s.AgentByID(ctx, a.ID)
-	if err != nil {
-		t.Fatalf("AgentByID: %v", err)
-	}
-	want := *a
-	want.OwnerID, want.VerifiedAt, want.UpdatedAt = to.ID, nil, moved
-	checkAgent(t, "transferred agent (unverified)", got, &want)
-	if at, reason := sessionRevocation(t, s, sess); at != stamp(moved) || reason != "agent_transferred" {
-		t.Errorf("agent's session revoked at %s (%q), want %s (agent_transferred)", at, reason, stamp(moved))
-	}
-	lists := []struct {
-		name  string
-		owner string
-		want  []string
-	}{
-		{"old owner's agents", from.ID, []string{stays.ID}},
-		{"new owner's agents", to.ID, []string{a.ID}},
-	}
-	for _, l := range lists {
-		t.Run(l.name, func(t *testing.T) {
-			got, err := s.ListAgents(ctx, l.owner)
-			if err != nil || !slices.Equal(agentIDs(got), l.want) {
-				t.Errorf("ListAgents = %v, %v; want %v", agentIDs(got), err, l.want)
-			}
-		})
-	}
-	if got, _ := s.AgentByID(ctx, stays.ID); got == nil || got.VerifiedAt == nil {
-		t.Errorf("the other agent lost its verification: %+v", got)
 	}
 }
 
