@@ -159,16 +159,30 @@ func (s *Service) checkPassword(ctx context.Context, u *gatehouse.User, pw strin
 }
 
 // DeleteAccount deletes the caller's account: a sensitive action, so the session must be recent
-// or pw the account's password (RequireRecent). Every session goes with it; the
-// username and email become free.
+// or pw the account's password (RequireRecent). Every session goes with it; the username and
+// email become free. The last owner of an organization with other members is refused
+// (CodeConflict naming the organizations); an organization whose only member is the caller (or
+// the caller's agents) goes with the account, its API keys and OAuth clients at once.
 func (s *Service) DeleteAccount(ctx context.Context, p *gatehouse.Principal, pw string, meta Meta) error {
 	if err := s.RequireRecent(ctx, p, pw); err != nil {
+		return err
+	}
+	orgs, err := s.store.ListUserOrgs(ctx, p.User.ID)
+	if err != nil {
 		return err
 	}
 	if err := s.store.DeleteUser(ctx, p.User.ID); err != nil {
 		return err
 	}
 	s.audit(ctx, gatehouse.EventAccountDeleted, p.User.ID, p.User.ID, meta, map[string]any{"username": p.User.Username})
+	for _, m := range orgs {
+		if m.Role != gatehouse.RoleOwner {
+			continue
+		}
+		if _, err := s.store.OrgByID(ctx, m.Org.ID); errors.Is(err, gatehouse.ErrNotFound) {
+			s.auditOrg(ctx, EventOrgDeleted, m.Org.ID, p.User.ID, m.Org.ID, meta, map[string]any{"name": m.Org.Name})
+		}
+	}
 	return nil
 }
 
