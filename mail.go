@@ -33,6 +33,7 @@ const (
 	PurposeEmailVerify   = "email_verify"   // a six-digit code mailed to the address being verified
 	PurposePasswordReset = "password_reset" // a link token, 1 hour
 	PurposeMagicLink     = "magic_link"     // a link token, 15 minutes
+	PurposeEmailChange   = "email_change"   // a six-digit code mailed to the new address (Email); the account's address until then stays
 )
 
 // OneTimeToken is a single-use secret mailed to a user: a verification code or a link token. Only
@@ -41,7 +42,7 @@ type OneTimeToken struct {
 	ID        string // ott_...
 	Purpose   string
 	UserID    string
-	Email     string // the address it was sent to (for email_verify: the address being verified)
+	Email     string // the address it was sent to (for email_verify: the address being verified; for email_change: the pending address)
 	TokenHash []byte
 	CreatedAt time.Time
 	ExpiresAt time.Time

@@ -70,6 +70,13 @@ type ProfileUpdate struct {
 	Font        *string `json:"font,omitempty"`
 }
 
+// EmailChange is the 202 answer of PATCH /v1/me when it asks for a new email address: the address
+// waits for the code mailed to it (POST /v1/auth/verify-email); the account keeps its address
+// until then. The answer is the same whether or not another account holds the address.
+type EmailChange struct {
+	PendingEmail string `json:"pending_email"`
+}
+
 // LoginRequest is the body of POST /v1/auth/login.
 type LoginRequest struct {
 	Username string `json:"username"` // a username or an email address

@@ -21,21 +21,28 @@ type ProfileInput struct {
 	Font        *string
 }
 
-// UpdateProfile changes the caller's profile. Changing the email clears email_verified and mails a
-// verification code to the new address.
-func (s *Service) UpdateProfile(ctx context.Context, p *gatehouse.Principal, in ProfileInput, meta Meta) (*gatehouse.User, error) {
+// UpdateProfile changes the caller's profile and returns it. A new email address is not applied:
+// it is the pending address returned (emailchange.go), confirmed by the code mailed there, while
+// the other fields apply at once. Removing the address ("") applies at once, the address told.
+func (s *Service) UpdateProfile(ctx context.Context, p *gatehouse.Principal, in ProfileInput, meta Meta) (u *gatehouse.User, pending string, err error) {
 	upd := gatehouse.UserUpdate{UpdatedAt: s.now()}
 	if in.Email != nil {
 		email, err := normalizeEmail(*in.Email)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if !strings.EqualFold(email, p.User.Email) {
 			// Changing the address is a sensitive action: it decides where resets go.
 			if err := s.Authorize(p, authz.Sensitive); err != nil {
-				return nil, err
+				return nil, "", err
 			}
-			upd.Email = &email
+			if email == "" {
+				upd.Email = &email
+			} else if err := s.checkEmailChange(ctx, p.User); err != nil {
+				return nil, "", err
+			} else {
+				pending = email
+			}
 		}
 	}
 	texts := []struct {
@@ -55,7 +62,7 @@ func (s *Service) UpdateProfile(ctx context.Context, p *gatehouse.Principal, in 
 		}
 		v := strings.TrimSpace(*t.in)
 		if err := checkProfileText(t.field, v, t.max); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		*t.out = &v
 	}
@@ -73,19 +80,24 @@ func (s *Service) UpdateProfile(ctx context.Context, p *gatehouse.Principal, in 
 		}
 		v, err := checkImageURL(f.field, *f.in)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		*f.out = &v
 	}
-	u, err := s.store.UpdateUser(ctx, p.User.ID, upd)
+	u, err = s.store.UpdateUser(ctx, p.User.ID, upd)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	s.audit(ctx, gatehouse.EventProfileUpdated, u.ID, u.ID, meta, nil)
-	if upd.Email != nil {
-		s.mailVerificationCode(ctx, u) // emailverify.go: the new address must be verified
+	if upd.Email != nil && p.User.Email != "" { // the address was removed: tell it
+		s.mailEmailRemoved(ctx, u, p.User.Email)
 	}
-	return u, nil
+	if pending != "" {
+		if err := s.requestEmailChange(ctx, u, pending, meta); err != nil {
+			return nil, "", err
+		}
+	}
+	return u, pending, nil
 }
 
 // checkImageURL accepts "" (clear) or an absolute https (or http) URL of at most 2048 bytes.
@@ -147,16 +159,30 @@ func (s *Service) checkPassword(ctx context.Context, u *gatehouse.User, pw strin
 }
 
 // DeleteAccount deletes the caller's account: a sensitive action, so the session must be recent
-// or pw the account's password (RequireRecent). Every session goes with it; the
-// username and email become free.
+// or pw the account's password (RequireRecent). Every session goes with it; the username and
+// email become free. The last owner of an organization with other members is refused
+// (CodeConflict naming the organizations); an organization whose only member is the caller (or
+// the caller's agents) goes with the account, its API keys and OAuth clients at once.
 func (s *Service) DeleteAccount(ctx context.Context, p *gatehouse.Principal, pw string, meta Meta) error {
 	if err := s.RequireRecent(ctx, p, pw); err != nil {
+		return err
+	}
+	orgs, err := s.store.ListUserOrgs(ctx, p.User.ID)
+	if err != nil {
 		return err
 	}
 	if err := s.store.DeleteUser(ctx, p.User.ID); err != nil {
 		return err
 	}
 	s.audit(ctx, gatehouse.EventAccountDeleted, p.User.ID, p.User.ID, meta, map[string]any{"username": p.User.Username})
+	for _, m := range orgs {
+		if m.Role != gatehouse.RoleOwner {
+			continue
+		}
+		if _, err := s.store.OrgByID(ctx, m.Org.ID); errors.Is(err, gatehouse.ErrNotFound) {
+			s.auditOrg(ctx, EventOrgDeleted, m.Org.ID, p.User.ID, m.Org.ID, meta, map[string]any{"name": m.Org.Name})
+		}
+	}
 	return nil
 }
 

@@ -42,7 +42,8 @@ var errInvalidCode = gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The code is
 // no verification codes or links go out.
 func (s *Service) MailEnabled() bool { return s.mail != nil }
 
-// VerifyEmail checks a code mailed to the caller's address and marks the address verified.
+// VerifyEmail checks a code mailed to the caller's address and marks the address verified, or
+// the code of a pending email change, which makes the new address the account's (emailchange.go).
 //
 // Every try is counted against the code before it is compared (atomically in the store), so
 // that even concurrent guesses get at most verifyMaxTries comparisons; after that the code is dead,
@@ -50,6 +51,9 @@ func (s *Service) MailEnabled() bool { return s.mail != nil }
 // all codes (5 an hour, then 429: emailcodes.go).
 func (s *Service) VerifyEmail(ctx context.Context, p *gatehouse.Principal, code string, meta Meta) (*gatehouse.User, error) {
 	code = strings.TrimSpace(code)
+	if u, handled, err := s.confirmEmailChange(ctx, p, code, meta); handled { // emailchange.go
+		return u, err
+	}
 	if !isDigits(code, verifyCodeLen) || p.User.Email == "" {
 		return nil, errInvalidCode
 	}

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,22 +116,40 @@ func TestNewAddressNeedsItsOwnCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := "ann@new.example.com"
-	u, err := f.svc.UpdateProfile(ctx, p, ProfileInput{Email: &addr}, Meta{})
-	if err != nil || u.Email != addr || u.EmailVerified {
-		t.Fatalf("update: %v, user %+v; want the new address, unverified", err, u)
+	u, pending, err := f.svc.UpdateProfile(ctx, p, ProfileInput{Email: &addr}, Meta{})
+	if err != nil || pending != addr || u.Email != "ann@example.com" {
+		t.Fatalf("update: %v, pending %q, user %+v; want the old address in force and the new one pending", err, pending, u)
 	}
-	newCode := codeIn(t, f.onlyMail(t, addr))
-	p, err = f.svc.Authenticate(ctx, g.Token, Meta{})
-	if err != nil {
-		t.Fatal(err)
+	var newCode string
+	for _, m := range f.outbox(t) {
+		switch m.To {
+		case addr:
+			newCode = codeIn(t, m)
+		case "ann@example.com":
+			if mailedCode.MatchString(m.Text) || !strings.Contains(m.Text, addr) {
+				t.Fatalf("the notice to the address in force:\n%s", m.Text)
+			}
+		default:
+			t.Fatalf("mail to %s", m.To)
+		}
+	}
+	if newCode == "" {
+		t.Fatal("no code mailed to the new address")
+	}
+	if got, err := f.svc.PendingEmail(ctx, p); err != nil || got != addr {
+		t.Fatalf("PendingEmail = %q, %v", got, err)
 	}
 	if oldCode != newCode {
-		if _, err := f.svc.VerifyEmail(ctx, p, oldCode, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
-			t.Fatalf("the old address's code: %v, want invalid_request", err)
+		// The old address's code verifies the old address, never the new one.
+		if u, err := f.svc.VerifyEmail(ctx, p, oldCode, Meta{}); err != nil || u.Email != "ann@example.com" || !u.EmailVerified {
+			t.Fatalf("the old address's code: %v, user %+v", err, u)
 		}
 	}
 	if u, err := f.svc.VerifyEmail(ctx, p, newCode, Meta{}); err != nil || !u.EmailVerified || u.Email != addr {
 		t.Fatalf("verify the new address: %v, user %+v", err, u)
+	}
+	if got, err := f.svc.PendingEmail(ctx, p); err != nil || got != "" {
+		t.Fatalf("PendingEmail after the change = %q, %v", got, err)
 	}
 }
 

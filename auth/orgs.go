@@ -16,6 +16,7 @@ const (
 	EventOrgMemberAdded       = "org.member_added"
 	EventOrgMemberRemoved     = "org.member_removed"
 	EventOrgMemberRoleChanged = "org.member_role_changed"
+	EventOrgDeleted           = "org.deleted" // with its owner's account, its only member
 )
 
 // Organization names have 2 to 64 characters.

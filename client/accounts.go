@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/gatehouse-auth/gatehouse/apiwire"
@@ -72,9 +73,36 @@ func (c *Client) Me(ctx context.Context) (*User, error) {
 }
 
 // UpdateProfile changes the fields of upd that are set (PATCH /v1/me) and returns the profile.
+// It does not change the email address (a confirmed change): use ChangeEmail; an upd with Email
+// set is refused without a request.
 func (c *Client) UpdateProfile(ctx context.Context, upd ProfileUpdate) (*User, error) {
+	if upd.Email != nil {
+		return nil, errors.New("gatehouse: UpdateProfile does not change the email address; use ChangeEmail")
+	}
 	var out User
 	if err := c.do(ctx, http.MethodPatch, "/v1/me", upd, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// ChangeEmail asks to move the account to a new address (PATCH /v1/me {email}; the session must
+// be recent, else CodeReauthRequired). Nothing changes yet: a code goes to the new address and the
+// account keeps its address until VerifyEmail takes the code.
+func (c *Client) ChangeEmail(ctx context.Context, email string) (*EmailChange, error) {
+	var out EmailChange
+	if err := c.do(ctx, http.MethodPatch, "/v1/me", ProfileUpdate{Email: &email}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// VerifyEmail types a mailed six-digit code (POST /v1/auth/verify-email): the code of the
+// account's address marks it verified; the code of a pending ChangeEmail makes the new address
+// the account's, verified. It returns the profile. A wrong or dead code is CodeInvalidRequest.
+func (c *Client) VerifyEmail(ctx context.Context, code string) (*User, error) {
+	var out User
+	if err := c.do(ctx, http.MethodPost, "/v1/auth/verify-email", map[string]string{"code": code}, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

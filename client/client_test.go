@@ -61,6 +61,20 @@ func TestAccountsAndSessions(t *testing.T) {
 	if err != nil || upd.Description != desc || upd.DisplayName != "Ada" {
 		t.Fatalf("UpdateProfile: %+v %v", upd, err)
 	}
+	// The email address is a confirmed change: ChangeEmail, then VerifyEmail with the mailed code.
+	newAddr := "ada." + name + "@example.com"
+	if _, err := c.UpdateProfile(ctx, client.ProfileUpdate{Email: &newAddr}); err == nil {
+		t.Fatal("UpdateProfile sent an email change")
+	}
+	pending, err := c.ChangeEmail(ctx, newAddr)
+	if err != nil || pending.PendingEmail != newAddr {
+		t.Fatalf("ChangeEmail: %+v %v", pending, err)
+	}
+	if me, err := c.Me(ctx); err != nil || me.Email == newAddr {
+		t.Fatalf("Me after ChangeEmail: %+v %v; want the address unchanged", me, err)
+	}
+	_, err = c.VerifyEmail(ctx, "12345x")
+	wantCode(t, err, 400, client.CodeInvalidRequest)
 
 	sessions, err := c.ListSessions(ctx)
 	if err != nil || len(sessions) != 2 {

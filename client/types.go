@@ -30,6 +30,10 @@ type RegisterRequest = apiwire.RegisterRequest
 // ProfileUpdate is the body of PATCH /v1/me: nil fields are left unchanged.
 type ProfileUpdate = apiwire.ProfileUpdate
 
+// EmailChange is the answer of ChangeEmail: the new address, waiting for the code mailed to it
+// (VerifyEmail). The answer is the same whether or not another account holds the address.
+type EmailChange = apiwire.EmailChange
+
 // Token lifetimes accepted by CreateToken.
 const (
 	Expires30Days = "30d"

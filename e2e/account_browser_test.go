@@ -194,7 +194,7 @@ func TestAccountBrowser(t *testing.T) {
 // and cross-site refusal that creates nothing.
 func TestAccountPagesOverHTTP(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dbURL string) {
-		s := start(t, dbURL, nil)
+		s, in := startWithMail(t, dbURL, nil)
 		c := browser(t)
 		submit := func(path string, form url.Values, headers ...string) response {
 			t.Helper()
@@ -259,12 +259,27 @@ func TestAccountPagesOverHTTP(t *testing.T) {
 			t.Fatalf("Cache-Control %q, want no-store", cc)
 		}
 		mustContain(r, `aria-current="page">Profile`, "acct_http")
-		r = submit("/account/profile", url.Values{"display_name": {"Acct"}, "email": {"acct@example.com"}})
+		r = submit("/account/profile", url.Values{"display_name": {"Acct"}})
 		mustStatus(t, r, http.StatusSeeOther)
 		if loc := r.header.Get("Location"); loc != "/account?saved=1" {
 			t.Fatalf("profile saved went to %q", loc)
 		}
-		mustContain(get("/account?saved=1"), "Your profile was saved.", `value="Acct"`, "acct@example.com", "not verified")
+		mustContain(get("/account?saved=1"), "Your profile was saved.", `value="Acct"`)
+		// A new address waits for the code mailed to it: the page says so and shows it pending.
+		r = submit("/account/profile", url.Values{"display_name": {"Acct"}, "email": {"acct@example.com"}})
+		mustStatus(t, r, http.StatusSeeOther)
+		if loc := r.header.Get("Location"); loc != "/account?email=pending" {
+			t.Fatalf("email change went to %q", loc)
+		}
+		page := get("/account?email=pending")
+		mustContain(page, "type the code we mailed to the new address", `id="profile-pending-email">acct@example.com`, `href="/verify-email"`)
+		if !regexp.MustCompile(`id="profile-email"><span class="muted">none`).Match(page.body) {
+			t.Fatalf("the account shows an address before its code:\n%s", page.body)
+		}
+		mustContain(get("/verify-email"), `id="pending-email">acct@example.com`)
+		r = submit("/verify-email", url.Values{"code": {in.code("acct@example.com")}})
+		mustStatus(t, r, http.StatusOK)
+		mustContain(get("/account"), "acct@example.com", "verified")
 		r = submit("/account/profile", url.Values{"display_name": {"Acct"}, "email": {"not an email"}})
 		mustStatus(t, r, http.StatusBadRequest)
 		mustContain(r, `role="alert"`, `value="not an email"`)
@@ -284,7 +299,7 @@ func TestAccountPagesOverHTTP(t *testing.T) {
 			t.Fatalf("creation: token found %v, Location %q, Cache-Control %q", tok != "", r.header.Get("Location"), r.header.Get("Cache-Control"))
 		}
 		mustContain(r, "will not be shown again", "<code>calls:read</code>, <code>agents:write</code>")
-		page := get("/account/tokens")
+		page = get("/account/tokens")
 		mustStatus(t, page, http.StatusOK)
 		if contains(page.body, tok) {
 			t.Fatal("the token is in the tokens tab after its creation")

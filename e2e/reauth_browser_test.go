@@ -17,7 +17,7 @@ import (
 // the fields first sent. SQLite only: the page is the same on both backends.
 func TestReauthDialogBrowser(t *testing.T) {
 	ctx := headlessChromium(t)
-	s := start(t, backends()[0].dbURL(t), nil)
+	s, in := startWithMail(t, backends()[0].dbURL(t), nil)
 	base := s.base
 	browse(t, ctx, "register",
 		chromedp.Navigate(base+"/register"),
@@ -38,7 +38,8 @@ func TestReauthDialogBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var hint, failure, location, email string
+	in.code("rae@example.com") // the sign-up's code
+	var hint, failure, location, email, pending string
 	browse(t, ctx, "change the email: the dialog opens",
 		chromedp.Navigate(base+"/account"),
 		chromedp.WaitVisible(`#email`, chromedp.ByQuery),
@@ -65,19 +66,33 @@ func TestReauthDialogBrowser(t *testing.T) {
 	if failure == "" {
 		t.Fatal("no error shown for a wrong password")
 	}
-	browse(t, ctx, "the right password makes the change",
+	browse(t, ctx, "the right password asks for the change",
 		chromedp.SendKeys(`#reauth-password`, browserPassword, chromedp.ByQuery),
 		chromedp.Click(`#reauth-submit`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#notice`, chromedp.ByQuery),
 		chromedp.Location(&location),
 		chromedp.Text(`#profile-email`, &email, chromedp.ByQuery),
+		chromedp.Text(`#profile-pending-email`, &pending, chromedp.ByQuery),
 	)
-	if !strings.HasPrefix(location, base+"/account?saved=1") {
+	if location != base+"/account?email=pending" {
 		t.Fatalf("after re-authentication at %s", location)
 	}
+	// The change waits for the code mailed to the new address; the other field is saved.
 	u := s.me(cookie.Value)
-	if u["display_name"] != "Rae" || (u["email"] != "rae.new@example.com" && u["pending_email"] != "rae.new@example.com") {
-		t.Fatalf("after re-authentication: %v (page shows %q)", u, email)
+	if u["display_name"] != "Rae" || u["email"] != "rae@example.com" || !strings.Contains(email, "rae@example.com") || !strings.Contains(pending, "rae.new@example.com") {
+		t.Fatalf("after re-authentication: %v (page shows %q, pending %q)", u, email, pending)
+	}
+	saveScreenshot(t, ctx, "account-email-pending")
+	code := in.code("rae.new@example.com")
+	browse(t, ctx, "type the code",
+		chromedp.Click(`#profile-pending-email a[href="/verify-email"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#pending-email`, chromedp.ByQuery),
+		chromedp.SendKeys(`#code`, code, chromedp.ByQuery),
+		chromedp.Click(`form[action="/verify-email"] button[type="submit"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.notice`, chromedp.ByQuery),
+	)
+	if u := s.me(cookie.Value); u["email"] != "rae.new@example.com" || u["email_verified"] != true {
+		t.Fatalf("after the code: %v", u)
 	}
 	var dialogs int
 	browse(t, ctx, "no dialog any more", chromedp.Evaluate(`document.querySelectorAll("#reauth-dialog").length`, &dialogs))

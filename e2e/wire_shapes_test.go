@@ -116,6 +116,8 @@ func TestWireShapes(t *testing.T) {
 		record("me", s.do("GET", "/v1/me", alice, nil), http.StatusOK, shapeUser, &client.User{})
 		record("update profile", s.do("PATCH", "/v1/me", alice, map[string]string{"description": "wire shapes"}),
 			http.StatusOK, shapeUser, &client.User{})
+		record("change email", s.do("PATCH", "/v1/me", alice, map[string]string{"email": "alice.new@example.com"}),
+			http.StatusAccepted, `{pending_email:string}`, &client.EmailChange{})
 		record("list sessions", s.do("GET", "/v1/me/sessions", alice, nil),
 			http.StatusOK, listShape(shapeSessionInfo), &apiwire.List[client.SessionInfo]{})
 		// An audit event without an organization or details (omitted keys).

@@ -15,7 +15,7 @@ import (
 // The /account page (template web/templates/account.html): three tabs, each its own URL, all
 // server-rendered. A new personal access token is shown once, in the 200 answer to the POST that
 // made it, never in a URL, a redirect or a later page. Every other form answers 303 back to its
-// tab with a notice flag (?saved=1, ?revoked=1) that carries nothing secret.
+// tab with a notice flag (?saved=1, ?revoked=1, ?email=pending) that carries nothing secret.
 
 const pageAccount = "account"
 
@@ -57,6 +57,8 @@ type AccountPageData struct {
 	EmailVerified bool
 	// StoredEmail is the email address on the account (Email may hold a rejected new one).
 	StoredEmail string
+	// PendingEmail is the new address waiting for its mailed code ("" for none).
+	PendingEmail string
 
 	// Tokens tab.
 	Tokens        []AccountToken
@@ -168,12 +170,22 @@ func (s *Server) accountPage(tab string) http.HandlerFunc {
 		data := s.accountData(p, tab)
 		q := r.URL.Query()
 		switch {
+		case tab == tabProfile && q.Get("email") == "pending":
+			data.Notice = "Your profile was saved. To change your email address, type the code we mailed to the new address; until then your account keeps its current one."
 		case tab == tabProfile && q.Get("saved") == "1":
 			data.Notice = "Your profile was saved."
 		case tab == tabTokens && q.Get("revoked") == "1":
 			data.Notice = "The token was revoked. It no longer works."
 		case tab == tabSessions && q.Get("revoked") == "1":
 			data.Notice = "The session was revoked and signed out."
+		}
+		if tab == tabProfile {
+			pending, err := s.Auth.PendingEmail(r.Context(), p)
+			if err != nil {
+				s.renderPageError(w, r, pageError, PageData{}, err)
+				return
+			}
+			data.PendingEmail = pending
 		}
 		s.renderAccount(w, r, p, http.StatusOK, data)
 	}
@@ -298,8 +310,13 @@ func (s *Server) accountProfileSubmit(w http.ResponseWriter, r *http.Request, p 
 		v := r.PostForm.Get("email")
 		in.Email, data.Email = &v, v
 	}
-	if _, err := s.Auth.UpdateProfile(r.Context(), p, in, s.meta(r)); err != nil {
+	_, pending, err := s.Auth.UpdateProfile(r.Context(), p, in, s.meta(r))
+	if err != nil {
 		return err
+	}
+	if pending != "" {
+		http.Redirect(w, r, "/account?email=pending", http.StatusSeeOther)
+		return nil
 	}
 	http.Redirect(w, r, "/account?saved=1", http.StatusSeeOther)
 	return nil

@@ -33,14 +33,20 @@ func (s *Server) getMe(w http.ResponseWriter, r *http.Request, p *gatehouse.Prin
 	return nil
 }
 
+// patchMe is PATCH /v1/me: 200 with the profile, or 202 {pending_email} when it asked for a new
+// email address (API.md "Email change").
 func (s *Server) patchMe(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
 	var in apiwire.ProfileUpdate
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	u, err := s.Auth.UpdateProfile(r.Context(), p, auth.ProfileInput(in), s.meta(r))
+	u, pending, err := s.Auth.UpdateProfile(r.Context(), p, auth.ProfileInput(in), s.meta(r))
 	if err != nil {
 		return err
+	}
+	if pending != "" { // the new address waits for its code; the other fields are saved
+		WriteJSON(w, http.StatusAccepted, apiwire.EmailChange{PendingEmail: pending})
+		return nil
 	}
 	WriteJSON(w, http.StatusOK, s.userJSON(u))
 	return nil

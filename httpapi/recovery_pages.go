@@ -32,6 +32,9 @@ type RecoveryPageData struct {
 	Done bool
 	// EmailVerified tells whether the signed-in user's address is verified (verify-email page).
 	EmailVerified bool
+	// PendingEmail is the new address of the user's email change waiting for its code
+	// (verify-email page; "" for none).
+	PendingEmail string
 }
 
 // recoveryPageRoutes registers the pages; the POST forms are protected against cross-site
@@ -60,8 +63,17 @@ func (s *Server) verifyEmailPrincipal(w http.ResponseWriter, r *http.Request) *g
 	return p
 }
 
-func verifyEmailData(p *gatehouse.Principal) RecoveryPageData {
-	return RecoveryPageData{PageData: PageData{Username: p.User.Username, Email: p.User.Email}, EmailVerified: p.User.EmailVerified}
+// verifyEmailData is the verify-email page's data for p, with the address of a pending email
+// change; ok false when it could not be read (the error page is written).
+func (s *Server) verifyEmailData(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) (RecoveryPageData, bool) {
+	data := RecoveryPageData{PageData: PageData{Username: p.User.Username, Email: p.User.Email}, EmailVerified: p.User.EmailVerified}
+	pending, err := s.Auth.PendingEmail(r.Context(), p)
+	if err != nil {
+		s.renderPageError(w, r, pageError, PageData{}, err)
+		return data, false
+	}
+	data.PendingEmail = pending
+	return data, true
 }
 
 func (s *Server) verifyEmailPage(w http.ResponseWriter, r *http.Request) {
@@ -69,7 +81,9 @@ func (s *Server) verifyEmailPage(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	s.Pages.Render(w, r, http.StatusOK, pageVerifyEmail, verifyEmailData(p))
+	if data, ok := s.verifyEmailData(w, r, p); ok {
+		s.Pages.Render(w, r, http.StatusOK, pageVerifyEmail, data)
+	}
 }
 
 func (s *Server) verifyEmailSubmit(w http.ResponseWriter, r *http.Request) {
@@ -78,7 +92,10 @@ func (s *Server) verifyEmailSubmit(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	data := verifyEmailData(p)
+	data, ok := s.verifyEmailData(w, r, p)
+	if !ok {
+		return
+	}
 	if err != nil {
 		s.renderRecoveryError(w, r, pageVerifyEmail, data, formError(err))
 		return
@@ -101,7 +118,7 @@ func (s *Server) verifyEmailSubmit(w http.ResponseWriter, r *http.Request) {
 		s.renderRecoveryError(w, r, pageVerifyEmail, data, err)
 		return
 	}
-	data.Email, data.EmailVerified, data.Done = u.Email, true, true
+	data.Email, data.EmailVerified, data.Done, data.PendingEmail = u.Email, true, true, ""
 	data.Notice = "Your email address is verified."
 	s.Pages.Render(w, r, http.StatusOK, pageVerifyEmail, data)
 }

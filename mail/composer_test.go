@@ -57,6 +57,22 @@ func TestComposeKinds(t *testing.T) {
 			"One of your credentials was found in public and has been revoked",
 			[]string{"personal access token", "gth_pat_ab12", "https://github.com/o/r/blob/main/x.env"},
 			[]string{"<code>gth_pat_ab12</code>"}, nil},
+		{KindEmailChange, map[string]any{"Code": "042917", "Username": "ada", "ExpiresIn": 10 * time.Minute},
+			"Confirm your new email address: 042917",
+			[]string{"Hello ada,", "verification code", "042917", "expires in 10 minutes", "keeps its current address"},
+			[]string{"Hello ada,", "042917"}, nil},
+		{KindEmailInUse, map[string]any{"Email": "ada@example.com"},
+			"This email address is already in use",
+			[]string{"ada@example.com", "already in use", "nothing changed"},
+			[]string{"<strong>ada@example.com</strong>"}, []string{"verification code"}},
+		{KindEmailChangeNotice, map[string]any{"NewEmail": "eve@example.net", "Username": "ada"},
+			"A change of your account's email address was requested",
+			[]string{"Hello ada,", "eve@example.net", "stays in force"},
+			[]string{"<strong>eve@example.net</strong>"}, []string{"verification code"}},
+		{KindEmailChangeNotice, map[string]any{"Username": "ada"},
+			"The email address was removed from your account",
+			[]string{"Hello ada,", "removed this email address", "no longer come here"},
+			[]string{"removed this email address"}, []string{"<no value>", "stays in force"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind, func(t *testing.T) {

@@ -20,19 +20,27 @@ const (
 	KindPasswordReset    = "password_reset"    // data: Link, ExpiresIn; optional Username
 	KindMagicLink        = "magic_link"        // data: Link, ExpiresIn
 	KindCredentialLeaked = "credential_leaked" // data: Kind, Prefix, URL
+	// The three mails of an email change (API.md "Email change").
+	KindEmailChange       = "email_change"        // to the new address; data: Code, ExpiresIn; optional Username
+	KindEmailInUse        = "email_in_use"        // to a new address another account holds; data: Email
+	KindEmailChangeNotice = "email_change_notice" // to the address in force; data: optional NewEmail ("": the address was removed), Username
 )
 
 // required lists the data keys each kind needs; Compose refuses data without them.
 var required = map[string][]string{
-	KindVerifyEmail:      {"Code", "ExpiresIn"},
-	KindPasswordReset:    {"Link", "ExpiresIn"},
-	KindMagicLink:        {"Link", "ExpiresIn"},
-	KindCredentialLeaked: {"Kind", "Prefix", "URL"},
+	KindVerifyEmail:       {"Code", "ExpiresIn"},
+	KindPasswordReset:     {"Link", "ExpiresIn"},
+	KindMagicLink:         {"Link", "ExpiresIn"},
+	KindCredentialLeaked:  {"Kind", "Prefix", "URL"},
+	KindEmailChange:       {"Code", "ExpiresIn"},
+	KindEmailInUse:        {"Email"},
+	KindEmailChangeNotice: nil,
 }
 
 // Kinds lists the kinds of mail there are templates for.
 func Kinds() []string {
-	return []string{KindVerifyEmail, KindPasswordReset, KindMagicLink, KindCredentialLeaked}
+	return []string{KindVerifyEmail, KindPasswordReset, KindMagicLink, KindCredentialLeaked,
+		KindEmailChange, KindEmailInUse, KindEmailChangeNotice}
 }
 
 //go:embed templates/*.txt templates/*.html

@@ -117,3 +117,55 @@ func (s *Store) ListUserOrgs(ctx context.Context, userID string) ([]gatehouse.Or
 	}
 	return out, nil
 }
+
+// doomedSQL selects the accounts an account's deletion removes: the account ($1) and the
+// accounts of the agents it owns, recursively.
+const doomedSQL = `WITH RECURSIVE doomed(id) AS (
+		SELECT $1::text COLLATE "C"
+		UNION
+		SELECT a.user_id FROM agents a JOIN doomed d ON a.owner_id = d.id
+	)`
+
+// settleOwnedOrgs runs in DeleteUser's transaction, before the accounts go: it refuses the
+// deletion when an organization the accounts own would keep members but no owner, and deletes
+// the organizations that would keep no member, with their API keys and OAuth clients (ON DELETE
+// CASCADE, whose deletions fire the change feed's triggers). Every organization the accounts
+// belong to is locked first (as SetMemberRole and RemoveMember lock it), so a concurrent role
+// change or removal, or another owner's deletion, cannot leave one without an owner.
+func settleOwnedOrgs(ctx context.Context, tx pgx.Tx, userID string) error {
+	if _, err := tx.Exec(ctx, doomedSQL+`
+		SELECT o.id FROM orgs o
+		WHERE o.id IN (SELECT m.org_id FROM memberships m WHERE m.user_id IN (SELECT id FROM doomed))
+		ORDER BY o.id
+		FOR NO KEY UPDATE OF o`, userID); err != nil {
+		return mapError(err, "Org")
+	}
+	rows, err := tx.Query(ctx, doomedSQL+`
+		SELECT o.id, o.name,
+			(SELECT count(*) FROM memberships m WHERE m.org_id = o.id AND m.user_id NOT IN (SELECT id FROM doomed)),
+			(SELECT count(*) FROM memberships m WHERE m.org_id = o.id AND m.role = 'owner' AND m.user_id NOT IN (SELECT id FROM doomed))
+		FROM orgs o
+		WHERE o.id IN (SELECT m.org_id FROM memberships m WHERE m.role = 'owner' AND m.user_id IN (SELECT id FROM doomed))
+		ORDER BY o.id`, userID)
+	if err != nil {
+		return mapError(err, "Org")
+	}
+	owned, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (record.OwnedOrg, error) {
+		var o record.OwnedOrg
+		err := row.Scan(&o.ID, &o.Name, &o.Survivors, &o.SurvivingOwners)
+		return o, err
+	})
+	if err != nil {
+		return mapError(err, "Org")
+	}
+	deleted, err := record.SettleOwnedOrgs(owned)
+	if err != nil {
+		return err
+	}
+	if len(deleted) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM orgs WHERE id = ANY($1)`, deleted); err != nil {
+			return mapError(err, "Org")
+		}
+	}
+	return nil
+}

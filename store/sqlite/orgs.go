@@ -119,3 +119,53 @@ func (s *Store) ListUserOrgs(ctx context.Context, userID string) ([]gatehouse.Or
 	}
 	return out, nil
 }
+
+// doomedSQL selects the accounts an account's deletion removes: the account (the parameter) and
+// the accounts of the agents it owns, recursively.
+const doomedSQL = `WITH RECURSIVE doomed(id) AS (
+		SELECT ?
+		UNION
+		SELECT a.user_id FROM agents a JOIN doomed d ON a.owner_id = d.id
+	)`
+
+// settleOwnedOrgs runs in DeleteUser's transaction, before the accounts go: it refuses the
+// deletion when an organization the accounts own would keep members but no owner, and deletes
+// the organizations that would keep no member, with their API keys and OAuth clients (ON DELETE
+// CASCADE; the credential cache sees the commit like any other).
+func settleOwnedOrgs(ctx context.Context, tx *sql.Tx, userID string) error {
+	rows, err := tx.QueryContext(ctx, doomedSQL+`
+		SELECT o.id, o.name,
+			(SELECT count(*) FROM memberships m WHERE m.org_id = o.id AND m.user_id NOT IN (SELECT id FROM doomed)),
+			(SELECT count(*) FROM memberships m WHERE m.org_id = o.id AND m.role = 'owner' AND m.user_id NOT IN (SELECT id FROM doomed))
+		FROM orgs o
+		WHERE o.id IN (SELECT m.org_id FROM memberships m WHERE m.role = 'owner' AND m.user_id IN (SELECT id FROM doomed))
+		ORDER BY o.id`, userID)
+	if err != nil {
+		return mapError(err, "Org")
+	}
+	var owned []record.OwnedOrg
+	for rows.Next() {
+		var o record.OwnedOrg
+		if err := rows.Scan(&o.ID, &o.Name, &o.Survivors, &o.SurvivingOwners); err != nil {
+			rows.Close()
+			return mapError(err, "Org")
+		}
+		owned = append(owned, o)
+	}
+	if err := rows.Close(); err != nil {
+		return mapError(err, "Org")
+	}
+	if err := rows.Err(); err != nil {
+		return mapError(err, "Org")
+	}
+	deleted, err := record.SettleOwnedOrgs(owned)
+	if err != nil {
+		return err
+	}
+	for _, id := range deleted {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM orgs WHERE id = ?`, id); err != nil {
+			return mapError(err, "Org")
+		}
+	}
+	return nil
+}

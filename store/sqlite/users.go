@@ -151,12 +151,19 @@ func (s *Store) SetPassword(ctx context.Context, id, hash string, at time.Time, 
 	})
 }
 
-// DeleteUser removes the user and the accounts of the agents it owns (and of theirs, and so on),
-// in one statement; sessions, memberships, PATs and agent rows go with the accounts (ON DELETE
-// CASCADE). Audit events are not linked and stay.
+// DeleteUser removes the user and the accounts of the agents it owns (and of theirs, and so on);
+// sessions, memberships, PATs and agent rows go with the accounts (ON DELETE CASCADE). In the
+// same transaction the organizations they own are settled first (settleOwnedOrgs): one that would
+// keep members but no owner refuses the deletion (CodeConflict, nothing deleted); one that would
+// keep no member is deleted with its keys and clients. Audit events are not linked and stay.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
-	res, err := s.w.ExecContext(ctx, deleteAccountsSQL(`SELECT ?`), id)
-	return affectedOne(res, err, "User")
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := settleOwnedOrgs(ctx, tx, id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, deleteAccountsSQL(`SELECT ?`), id)
+		return affectedOne(res, err, "User")
+	})
 }
 
 // deleteAccountsSQL returns a statement that deletes the account root selects (a query of one

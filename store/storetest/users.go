@@ -24,6 +24,7 @@ func userTests() []test {
 		{"UpdateEmailTaken", testUpdateEmailTaken},
 		{"SetPassword", testSetPassword},
 		{"Delete", testDeleteUser},
+		{"DeleteOwnedOrgs", testDeleteUserOwnedOrgs},
 		{"ConcurrentCreateSameUsername", testConcurrentCreate},
 	}
 }

@@ -2,6 +2,7 @@ package record
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -446,4 +447,40 @@ func TestFillSigningKey(t *testing.T) {
 		}
 		wantStored(t, "CreatedAt", k.CreatedAt)
 	})
+}
+
+func TestSettleOwnedOrgs(t *testing.T) {
+	tests := []struct {
+		name        string
+		orgs        []OwnedOrg
+		wantDeleted []string
+		wantNamed   []string // in the conflict's message; none: no conflict
+	}{
+		{"none", nil, nil, nil},
+		{"sole member", []OwnedOrg{{ID: "org_a", Name: "A"}}, []string{"org_a"}, nil},
+		{"another owner stays", []OwnedOrg{{ID: "org_a", Name: "A", Survivors: 2, SurvivingOwners: 1}}, nil, nil},
+		{"members without an owner", []OwnedOrg{
+			{ID: "org_a", Name: "Alpha"}, {ID: "org_b", Name: "Beta", Survivors: 1}, {ID: "org_c", Name: "Gamma", Survivors: 3},
+		}, nil, []string{"Beta, Gamma"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			deleted, err := SettleOwnedOrgs(tt.orgs)
+			if len(tt.wantNamed) > 0 {
+				wantCode(t, err, gatehouse.CodeConflict)
+				for _, n := range tt.wantNamed {
+					if !strings.Contains(err.Error(), n) {
+						t.Fatalf("conflict %q does not name %q", err, n)
+					}
+				}
+				if strings.Contains(err.Error(), "Alpha") || deleted != nil {
+					t.Fatalf("conflict %q names the sole-member org, or deletes %v", err, deleted)
+				}
+				return
+			}
+			if err != nil || !slices.Equal(deleted, tt.wantDeleted) {
+				t.Fatalf("deleted %v, %v; want %v", deleted, err, tt.wantDeleted)
+			}
+		})
+	}
 }
