@@ -52,6 +52,10 @@ func (s *Service) checkEmailChange(ctx context.Context, u *gatehouse.User) error
 // email (or, when another account holds email, a mail saying so without the code) and a notice
 // to the address in force. It does the same work whether email is taken or not.
 func (s *Service) requestEmailChange(ctx context.Context, u *gatehouse.User, email string, meta Meta) error {
+	if !s.codeMailAllowed(ctx, gatehouse.PurposeEmailChange, email) { // emailcodes.go: one new code a minute per address
+		s.log.InfoContext(ctx, "email change code mail throttled", "user_id", u.ID)
+		return nil // the same 202: nothing new is stored or sent
+	}
 	other, err := s.store.UserByEmail(ctx, email)
 	taken := err == nil && other.ID != u.ID
 	if err != nil && !errors.Is(err, gatehouse.ErrNotFound) {

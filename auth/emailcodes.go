@@ -10,8 +10,8 @@ import (
 
 // Bounds of the six-digit email codes beyond each code's own verifyMaxTries (API.md "Limits"):
 // an account gets codeTriesPerHour tries an hour across all its codes, so that asking for new
-// codes does not buy more guesses; one address gets at most one new code a minute, whichever
-// account asks (sign-up, resend, a change of address), so that no one can flood a mailbox.
+// codes does not buy more guesses; one address gets at most one new code a minute per kind
+// (verification; change of address), whichever account asks, so that no one can flood a mailbox.
 var (
 	codeTriesPerHour    = gatehouse.Rate{Limit: 5, Period: time.Hour}
 	codeMailsPerAddress = gatehouse.Rate{Limit: 1, Period: time.Minute}
@@ -40,13 +40,14 @@ func (s *Service) limitCodeTries(ctx context.Context, userID string) error {
 	return nil
 }
 
-// codeMailAllowed reports whether a new code may be mailed to addr now (one a minute per
-// address). An unavailable limiter lets the mail go: the per-user resend throttle still holds.
-func (s *Service) codeMailAllowed(ctx context.Context, addr string) bool {
+// codeMailAllowed reports whether a new code of purpose (a gatehouse.Purpose*: a verification
+// code, or an email change's code or in-use mail) may be mailed to addr now: one a minute per
+// address and purpose. An unavailable limiter lets the mail go: the per-user throttles hold.
+func (s *Service) codeMailAllowed(ctx context.Context, purpose, addr string) bool {
 	if s.limiter == nil {
 		return true
 	}
-	d, err := s.limiter.Allow(ctx, "email-code-mail:"+strings.ToLower(addr), codeMailsPerAddress)
+	d, err := s.limiter.Allow(ctx, "email-code-mail:"+purpose+":"+strings.ToLower(addr), codeMailsPerAddress)
 	if err != nil {
 		s.log.WarnContext(ctx, "rate limiter unavailable", "err", err)
 		return true

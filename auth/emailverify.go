@@ -51,14 +51,16 @@ func (s *Service) MailEnabled() bool { return s.mail != nil }
 // all codes (5 an hour, then 429: emailcodes.go).
 func (s *Service) VerifyEmail(ctx context.Context, p *gatehouse.Principal, code string, meta Meta) (*gatehouse.User, error) {
 	code = strings.TrimSpace(code)
+	if isDigits(code, verifyCodeLen) {
+		if err := s.limitCodeTries(ctx, p.User.ID); err != nil { // emailcodes.go: across all codes
+			return nil, err
+		}
+	}
 	if u, handled, err := s.confirmEmailChange(ctx, p, code, meta); handled { // emailchange.go
 		return u, err
 	}
 	if !isDigits(code, verifyCodeLen) || p.User.Email == "" {
 		return nil, errInvalidCode
-	}
-	if err := s.limitCodeTries(ctx, p.User.ID); err != nil { // emailcodes.go
-		return nil, err
 	}
 	now := s.now()
 	t, err := s.store.ActiveOneTimeToken(ctx, p.User.ID, gatehouse.PurposeEmailVerify, now)
@@ -131,7 +133,7 @@ func (s *Service) sendVerificationCode(ctx context.Context, u *gatehouse.User) e
 	if s.mail == nil || u.Email == "" {
 		return nil
 	}
-	if !s.codeMailAllowed(ctx, u.Email) { // emailcodes.go: one new code a minute per address
+	if !s.codeMailAllowed(ctx, gatehouse.PurposeEmailVerify, u.Email) { // emailcodes.go: one new code a minute per address
 		s.log.InfoContext(ctx, "verification code mail throttled", "user_id", u.ID)
 		return nil
 	}

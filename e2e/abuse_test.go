@@ -154,8 +154,9 @@ func TestPerIPLimitsKeyIPv6ByPrefix(t *testing.T) {
 }
 
 // TestPerIPLimitsOnDeviceAuthorizationAndClientRegistration reproduces the review's finding that
-// anyone could start device flows and register OAuth clients without bound: both are limited
-// per client address now, each with its own budget (the credential endpoints' rate).
+// anyone could start device flows, register OAuth clients and have mail sent (a change of
+// address) without a per-address bound: each is limited per client address now, with its own
+// budget (the credential endpoints' rate).
 func TestPerIPLimitsOnDeviceAuthorizationAndClientRegistration(t *testing.T) {
 	eachBackend(t, func(t *testing.T, dbURL string) {
 		s := start(t, dbURL, func(c *configT) {
@@ -164,6 +165,7 @@ func TestPerIPLimitsOnDeviceAuthorizationAndClientRegistration(t *testing.T) {
 		})
 		owner, _ := s.register("owner", goodPassword, "")
 		orgID := s.createOrg(owner, "Acme")
+		mails := 0
 		endpoints := []struct {
 			name string
 			send func(ip string) response
@@ -173,6 +175,10 @@ func TestPerIPLimitsOnDeviceAuthorizationAndClientRegistration(t *testing.T) {
 				return s.do("POST", "/oauth2/device_authorization", "", "client_id=gatehouse-cli&scope=openid",
 					"Content-Type", "application/x-www-form-urlencoded", "X-Forwarded-For", ip)
 			}, http.StatusOK},
+			{"a change of address (it mails)", func(ip string) response {
+				mails++
+				return s.do("PATCH", "/v1/me", owner, map[string]string{"email": "owner" + strconv.Itoa(mails) + "@example.com"}, "X-Forwarded-For", ip)
+			}, http.StatusAccepted},
 			{"OAuth client registration", func(ip string) response {
 				return s.do("POST", "/v1/orgs/"+orgID+"/oauth-clients", owner, map[string]any{
 					"name": "svc", "grant_types": []string{"client_credentials"}, "scopes": []string{"calls:read"},

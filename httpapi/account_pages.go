@@ -310,6 +310,9 @@ func (s *Server) accountProfileSubmit(w http.ResponseWriter, r *http.Request, p 
 		v := r.PostForm.Get("email")
 		in.Email, data.Email = &v, v
 	}
+	if err := s.limitEmailChange(r, p, in.Email); err != nil {
+		return err
+	}
 	_, pending, err := s.Auth.UpdateProfile(r.Context(), p, in, s.meta(r))
 	if err != nil {
 		return err

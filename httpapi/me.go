@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/apiwire"
@@ -38,6 +39,9 @@ func (s *Server) getMe(w http.ResponseWriter, r *http.Request, p *gatehouse.Prin
 func (s *Server) patchMe(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
 	var in apiwire.ProfileUpdate
 	if err := DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.limitEmailChange(r, p, in.Email); err != nil {
 		return err
 	}
 	u, pending, err := s.Auth.UpdateProfile(r.Context(), p, auth.ProfileInput(in), s.meta(r))
@@ -78,4 +82,13 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *gateh
 	}
 	s.writeGrant(w, r, http.StatusOK, g)
 	return nil
+}
+
+// limitEmailChange applies the per-IP limit of the endpoints that send mail (API.md "Limits") to
+// a profile change that names a new address: it mails a code and a notice.
+func (s *Server) limitEmailChange(r *http.Request, p *gatehouse.Principal, email *string) error {
+	if email == nil || p.User == nil || strings.EqualFold(strings.TrimSpace(*email), p.User.Email) {
+		return nil
+	}
+	return s.rateLimit(r, "mail")
 }
