@@ -29,6 +29,10 @@ type User struct {
 	DisabledAt    *time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	// CredentialsChangedAt is when the account's credentials last changed wholesale (a password
+	// change or reset, an operator's revoke-sessions, a claim of the address): OAuth access
+	// tokens (JWTs, which are not stored) issued before it are refused. Zero: never.
+	CredentialsChangedAt time.Time
 }
 
 // Disabled reports whether the account may not sign in.
@@ -117,4 +121,41 @@ func (p *Principal) Scopes() ([]string, bool) {
 		return p.Access.Scopes, true
 	}
 	return nil, false
+}
+
+// Outstanding access tokens. A JWT's "iat" has whole seconds, so a credentials change counts
+// from the next whole second: CredentialsChangedAt rounded up. A token with an earlier iat was
+// issued before the change (or in its very second, which cannot be told apart) and is refused;
+// tokens issued after the change carry an iat no earlier than that second
+// (AccessTokenIssuedAt), so that they work at once.
+
+// credentialsChangedSecond is CredentialsChangedAt rounded up to the whole second.
+func (u *User) credentialsChangedSecond() time.Time {
+	t := u.CredentialsChangedAt
+	if r := t.Truncate(time.Second); r.Before(t) {
+		return r.Add(time.Second)
+	}
+	return t
+}
+
+// AccessTokenRevoked reports whether an access token of u with that iat was issued before u's
+// credentials last changed.
+func (u *User) AccessTokenRevoked(iat time.Time) bool {
+	return !u.CredentialsChangedAt.IsZero() && iat.Before(u.credentialsChangedSecond())
+}
+
+// AccessTokenIssuedAt is the iat of an access token of u issued at now: now in whole seconds,
+// or the second after a credentials change made within now's second (at most a second ahead).
+func (u *User) AccessTokenIssuedAt(now time.Time) time.Time {
+	iat := now.Truncate(time.Second)
+	if c := u.credentialsChangedSecond(); !u.CredentialsChangedAt.IsZero() && iat.Before(c) {
+		return c
+	}
+	return iat
+}
+
+// GrantRevoked reports whether an OAuth grant made at grantedAt (an authorization code, a
+// device approval, a refresh) predates u's last credentials change: tokens are not issued for it.
+func (u *User) GrantRevoked(grantedAt time.Time) bool {
+	return !u.CredentialsChangedAt.IsZero() && grantedAt.Before(u.CredentialsChangedAt)
 }
