@@ -7,9 +7,12 @@ import (
 
 // CredentialChangeStore ends a user's credentials wholesale.
 type CredentialChangeStore interface {
-	// SetCredentialsChangedAt records at as the user's CredentialsChangedAt (an earlier time
-	// than the stored one changes nothing): the user's access tokens issued before it are
-	// refused from then on. ErrNotFound for an unknown user.
+	// SetCredentialsChangedAt records a change of the user's credentials at at, in one
+	// transaction: CredentialsChangedAt becomes at rounded up to the whole second (CeilSecond),
+	// or one second past the stored value when that is later (every change moves it, several
+	// within one second too: see User.AccessTokenRevoked); the user's unused authorization
+	// codes expire at at and approved device authorizations not yet polled become denied (no
+	// token is issued for a grant made before the change). ErrNotFound for an unknown user.
 	SetCredentialsChangedAt(ctx context.Context, userID string, at time.Time) error
 	// ClaimAccount does, in one transaction, what proving an unverified address does (see
 	// AccountClaim) and returns what it revoked. When the account no longer has c.Email
@@ -21,7 +24,8 @@ type CredentialChangeStore interface {
 // AccountClaim is the proof of an account's unverified address (a password reset, a magic link,
 // an email code). Its account is taken over clean: the address becomes verified and every
 // credential made before the proof is revoked — sessions (but KeepSessionID), personal access
-// tokens, refresh families, outstanding access tokens (CredentialsChangedAt = At), the tokens and
+// tokens, refresh families, outstanding access tokens and pending grants (as
+// SetCredentialsChangedAt(At) does), the tokens and
 // sessions of the user's agents (which become unverified, their tokens replaced by ones nobody
 // holds: the owner rotates to get a new one), passkeys and linked identities.
 type AccountClaim struct {
@@ -52,3 +56,7 @@ func (c ClaimCounts) Map() map[string]any {
 		"access_tokens": true, // every outstanding one: CredentialsChangedAt
 	}
 }
+
+// EventAccountClaimed is the audit event of a claim: its details count what was revoked
+// (ClaimCounts.Map) and name the proof ("method": password_reset, magic_link, email_code).
+const EventAccountClaimed = "account.claimed"

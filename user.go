@@ -123,39 +123,33 @@ func (p *Principal) Scopes() ([]string, bool) {
 	return nil, false
 }
 
-// Outstanding access tokens. A JWT's "iat" has whole seconds, so a credentials change counts
-// from the next whole second: CredentialsChangedAt rounded up. A token with an earlier iat was
-// issued before the change (or in its very second, which cannot be told apart) and is refused;
-// tokens issued after the change carry an iat no earlier than that second
-// (AccessTokenIssuedAt), so that they work at once.
-
-// credentialsChangedSecond is CredentialsChangedAt rounded up to the whole second.
-func (u *User) credentialsChangedSecond() time.Time {
-	t := u.CredentialsChangedAt
-	if r := t.Truncate(time.Second); r.Before(t) {
-		return r.Add(time.Second)
-	}
-	return t
-}
+// Outstanding access tokens. A JWT's "iat" has whole seconds, and so has CredentialsChangedAt:
+// the store sets it to the change's time rounded up to the second, and at least a second past the
+// previous value (SetCredentialsChangedAt), so that every change ends the tokens issued before it,
+// even several changes within one second. A token whose iat is before CredentialsChangedAt is
+// refused; tokens issued after a change carry an iat no earlier than CredentialsChangedAt
+// (AccessTokenIssuedAt, at most a few seconds ahead of the clock), so that they work at once.
 
 // AccessTokenRevoked reports whether an access token of u with that iat was issued before u's
 // credentials last changed.
 func (u *User) AccessTokenRevoked(iat time.Time) bool {
-	return !u.CredentialsChangedAt.IsZero() && iat.Before(u.credentialsChangedSecond())
+	return !u.CredentialsChangedAt.IsZero() && iat.Before(u.CredentialsChangedAt)
 }
 
-// AccessTokenIssuedAt is the iat of an access token of u issued at now: now in whole seconds,
-// or the second after a credentials change made within now's second (at most a second ahead).
+// AccessTokenIssuedAt is the iat of an access token of u issued at now: now in whole seconds, or
+// CredentialsChangedAt when that is later (a change within now's second).
 func (u *User) AccessTokenIssuedAt(now time.Time) time.Time {
 	iat := now.Truncate(time.Second)
-	if c := u.credentialsChangedSecond(); !u.CredentialsChangedAt.IsZero() && iat.Before(c) {
-		return c
+	if iat.Before(u.CredentialsChangedAt) {
+		return u.CredentialsChangedAt
 	}
 	return iat
 }
 
-// GrantRevoked reports whether an OAuth grant made at grantedAt (an authorization code, a
-// device approval, a refresh) predates u's last credentials change: tokens are not issued for it.
-func (u *User) GrantRevoked(grantedAt time.Time) bool {
-	return !u.CredentialsChangedAt.IsZero() && grantedAt.Before(u.CredentialsChangedAt)
+// CeilSecond is t rounded up to the whole second: what SetCredentialsChangedAt stores at least.
+func CeilSecond(t time.Time) time.Time {
+	if r := t.Truncate(time.Second); r.Before(t) {
+		return r.Add(time.Second)
+	}
+	return t
 }

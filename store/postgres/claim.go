@@ -12,17 +12,29 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// SetCredentialsChangedAt moves the user's credentials_changed_at forward to at.
+// SetCredentialsChangedAt moves the user's credentials_changed_at forward and voids the user's
+// pending grants, in one transaction.
 func (s *Store) SetCredentialsChangedAt(ctx context.Context, userID string, at time.Time) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE users
-		SET credentials_changed_at = greatest(credentials_changed_at, $2) WHERE id = $1`, userID, ts(at))
+	return s.inTx(ctx, func(tx pgx.Tx) error { return setCredentialsChanged(ctx, tx, userID, at) })
+}
+
+// setCredentialsChanged is SetCredentialsChangedAt in tx.
+func setCredentialsChanged(ctx context.Context, tx pgx.Tx, userID string, at time.Time) error {
+	tag, err := tx.Exec(ctx, `UPDATE users SET credentials_changed_at =
+		greatest($2, credentials_changed_at + interval '1 second') WHERE id = $1`, userID, gatehouse.CeilSecond(at).UTC())
 	if err != nil {
 		return mapError(err, "User")
 	}
 	if tag.RowsAffected() == 0 {
 		return notFound("User")
 	}
-	return nil
+	if _, err := tx.Exec(ctx, `UPDATE oauth_authorization_codes SET expires_at = least(expires_at, $2)
+		WHERE user_id = $1 AND used_at IS NULL`, userID, ts(at)); err != nil {
+		return mapError(err, "Authorization code")
+	}
+	_, err = tx.Exec(ctx, `UPDATE oauth_device_authorizations SET state = 'denied'
+		WHERE user_id = $1 AND state = 'approved'`, userID)
+	return mapError(err, "Device authorization")
 }
 
 // ClaimAccount verifies the claimed address and revokes what came before, in one transaction.
@@ -58,7 +70,7 @@ func (s *Store) ClaimAccount(ctx context.Context, c gatehouse.AccountClaim) (gat
 }
 
 // claimUser marks the claimed address verified, sets the password when the claim says so and
-// moves credentials_changed_at forward; CodeConflict unless the address is still unverified.
+// does what SetCredentialsChangedAt does; CodeConflict unless the address is still unverified.
 // The row is locked first, so that concurrent claims of one account run one after the other.
 func claimUser(ctx context.Context, tx pgx.Tx, c gatehouse.AccountClaim) error {
 	var verified bool
@@ -75,10 +87,12 @@ func claimUser(ctx context.Context, tx pgx.Tx, c gatehouse.AccountClaim) error {
 		hash = *c.PasswordHash
 	}
 	_, err = tx.Exec(ctx, `UPDATE users SET email_verified = true, updated_at = $2,
-		password_hash = CASE WHEN $3 THEN $4 ELSE password_hash END,
-		credentials_changed_at = greatest(credentials_changed_at, $2)
-		WHERE id = $1`, c.UserID, ts(c.At), setHash, hash)
-	return mapError(err, "User")
+		password_hash = CASE WHEN $3 THEN $4 ELSE password_hash END WHERE id = $1`,
+		c.UserID, ts(c.At), setHash, hash)
+	if err != nil {
+		return mapError(err, "User")
+	}
+	return setCredentialsChanged(ctx, tx, c.UserID, c.At)
 }
 
 // errNothingToClaim is ClaimAccount's answer when the address is verified or no longer the

@@ -11,16 +11,27 @@ import (
 	"github.com/gatehouse-auth/gatehouse"
 )
 
-// SetCredentialsChangedAt moves the user's credentials_changed_at forward to at.
+// SetCredentialsChangedAt moves the user's credentials_changed_at forward and voids the user's
+// pending grants, in one transaction.
 func (s *Store) SetCredentialsChangedAt(ctx context.Context, userID string, at time.Time) error {
-	return setCredentialsChanged(ctx, s.w, userID, at)
+	return s.inTx(ctx, func(tx *sql.Tx) error { return setCredentialsChanged(ctx, tx, userID, at) })
 }
 
-// setCredentialsChanged is SetCredentialsChangedAt on db.
-func setCredentialsChanged(ctx context.Context, db execer, userID string, at time.Time) error {
-	res, err := db.ExecContext(ctx, `UPDATE users
-		SET credentials_changed_at = max(coalesce(credentials_changed_at, 0), ?) WHERE id = ?`, millis(at), userID)
-	return affectedOne(res, err, "User")
+// setCredentialsChanged is SetCredentialsChangedAt in tx.
+func setCredentialsChanged(ctx context.Context, tx *sql.Tx, userID string, at time.Time) error {
+	res, err := tx.ExecContext(ctx, `UPDATE users
+		SET credentials_changed_at = max(?, coalesce(credentials_changed_at, 0) + 1000) WHERE id = ?`,
+		millis(gatehouse.CeilSecond(at)), userID)
+	if err := affectedOne(res, err, "User"); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE oauth_authorization_codes SET expires_at = min(expires_at, ?)
+		WHERE user_id = ? AND used_at IS NULL`, millis(at), userID); err != nil {
+		return mapError(err, "Authorization code")
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE oauth_device_authorizations SET state = 'denied'
+		WHERE user_id = ? AND state = 'approved'`, userID)
+	return mapError(err, "Device authorization")
 }
 
 // ClaimAccount verifies the claimed address and revokes what came before, in one transaction.
@@ -56,7 +67,7 @@ func (s *Store) ClaimAccount(ctx context.Context, c gatehouse.AccountClaim) (gat
 }
 
 // claimUser marks the claimed address verified, sets the password when the claim says so and
-// moves credentials_changed_at forward; CodeConflict unless the address is still unverified.
+// does what SetCredentialsChangedAt does; CodeConflict unless the address is still unverified.
 func claimUser(ctx context.Context, tx *sql.Tx, c gatehouse.AccountClaim) error {
 	var verified bool
 	var email string
@@ -72,10 +83,12 @@ func claimUser(ctx context.Context, tx *sql.Tx, c gatehouse.AccountClaim) error 
 		hash = *c.PasswordHash
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE users SET email_verified = 1, updated_at = ?,
-		password_hash = CASE WHEN ? THEN ? ELSE password_hash END,
-		credentials_changed_at = max(coalesce(credentials_changed_at, 0), ?)
-		WHERE id = ?`, millis(c.At), setHash, hash, millis(c.At), c.UserID)
-	return mapError(err, "User")
+		password_hash = CASE WHEN ? THEN ? ELSE password_hash END WHERE id = ?`,
+		millis(c.At), setHash, hash, c.UserID)
+	if err != nil {
+		return mapError(err, "User")
+	}
+	return setCredentialsChanged(ctx, tx, c.UserID, c.At)
 }
 
 // errNothingToClaim is ClaimAccount's answer when the address is verified or no longer the

@@ -54,15 +54,26 @@ func testSetCredentialsChangedAt(t *testing.T, s gatehouse.Store) {
 	if err := s.SetCredentialsChangedAt(ctx, u.ID, at(time.Minute)); err != nil {
 		t.Fatalf("SetCredentialsChangedAt: %v", err)
 	}
-	expect("set", at(time.Minute))
+	// Whole seconds, rounded up (base has milliseconds).
+	first := gatehouse.CeilSecond(at(time.Minute))
+	if first.Equal(at(time.Minute)) {
+		t.Fatal("base has no fraction of a second: this test proves nothing")
+	}
+	expect("set", first)
+	// A second change within the same second (or with an earlier time) still moves it: by a
+	// second past the stored value, so that tokens issued between the two changes end too.
+	if err := s.SetCredentialsChangedAt(ctx, u.ID, at(time.Minute+time.Millisecond)); err != nil {
+		t.Fatalf("SetCredentialsChangedAt again: %v", err)
+	}
+	expect("a second change in the same second", first.Add(time.Second))
 	if err := s.SetCredentialsChangedAt(ctx, u.ID, at(time.Second)); err != nil {
 		t.Fatalf("SetCredentialsChangedAt earlier: %v", err)
 	}
-	expect("an earlier time", at(time.Minute))
+	expect("an earlier time", first.Add(2*time.Second))
 	if err := s.SetCredentialsChangedAt(ctx, u.ID, at(time.Hour)); err != nil {
 		t.Fatalf("SetCredentialsChangedAt later: %v", err)
 	}
-	expect("a later time", at(time.Hour))
+	expect("a later time", gatehouse.CeilSecond(at(time.Hour)))
 	if err := s.SetCredentialsChangedAt(ctx, "usr_nobody", at(time.Hour)); !errors.Is(err, gatehouse.ErrNotFound) {
 		t.Errorf("SetCredentialsChangedAt of an unknown user: %v, want ErrNotFound", err)
 	}
@@ -134,7 +145,7 @@ func testClaimAccount(t *testing.T, s gatehouse.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !u.EmailVerified || u.PasswordHash != hash || !u.CredentialsChangedAt.Equal(when) {
+	if !u.EmailVerified || u.PasswordHash != hash || !u.CredentialsChangedAt.Equal(gatehouse.CeilSecond(when)) {
 		t.Errorf("claimed user: verified %v, hash %q, credentials changed %s", u.EmailVerified, u.PasswordHash, stamp(u.CredentialsChangedAt))
 	}
 	checkClaimed(t, s, f, true)
