@@ -361,3 +361,30 @@ func TestAccessTokenRevocationSeenByASecondInstance(t *testing.T) {
 		f.mustRefuse(t, b, "the token on the second instance after revoke-sessions", access)
 	})
 }
+
+// A grant made before the change yields no token after it: a device flow approved before a
+// password change is refused when polled afterwards (else a thief's pending approval would mint
+// fresh tokens past the change).
+func TestDeviceApprovalBeforeAPasswordChangeYieldsNothing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dbURL string) {
+		s := start(t, dbURL, nil)
+		ses, _ := s.register("dora", goodPassword, "")
+		startResp := formWith(t, s, "/oauth2/device_authorization", url.Values{"client_id": {"gatehouse-cli"}, "scope": {"openid profile"}}, "", "", "")
+		mustStatus(t, startResp, http.StatusOK)
+		d := startResp.json(t)
+		mustStatus(t, s.do("POST", "/v1/device/approve", ses, map[string]any{"user_code": d["user_code"]}), http.StatusOK)
+
+		mustStatus(t, s.do("POST", "/v1/me/change-password", ses, map[string]string{"current_password": goodPassword, "new_password": "a changed passphrase"}), http.StatusOK)
+
+		poll := formWith(t, s, "/oauth2/token", url.Values{
+			"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {d["device_code"].(string)},
+			"client_id": {"gatehouse-cli"},
+		}, "", "", "")
+		if poll.status == http.StatusOK {
+			t.Fatalf("a device approval made before the password change yielded tokens: %s", poll.body)
+		}
+		if code := poll.errorCode(t); code != "access_denied" {
+			t.Errorf("poll after the change: %d %s, want access_denied", poll.status, poll.body)
+		}
+	})
+}
