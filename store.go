@@ -31,6 +31,7 @@ type Store interface {
 	OAuthClientStore
 	SigningKeyStore
 	OAuthGrantStore
+	CredentialChangeStore
 
 	// Ping reports whether the database answers (used by /readyz).
 	Ping(ctx context.Context) error

@@ -29,6 +29,10 @@ type User struct {
 	DisabledAt    *time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	// CredentialsChangedAt is when the account's credentials last changed wholesale (a password
+	// change or reset, an operator's revoke-sessions, a claim of the address): OAuth access
+	// tokens (JWTs, which are not stored) issued before it are refused. Zero: never.
+	CredentialsChangedAt time.Time
 }
 
 // Disabled reports whether the account may not sign in.
@@ -117,4 +121,35 @@ func (p *Principal) Scopes() ([]string, bool) {
 		return p.Access.Scopes, true
 	}
 	return nil, false
+}
+
+// Outstanding access tokens. A JWT's "iat" has whole seconds, and so has CredentialsChangedAt:
+// the store sets it to the change's time rounded up to the second, and at least a second past the
+// previous value (SetCredentialsChangedAt), so that every change ends the tokens issued before it,
+// even several changes within one second. A token whose iat is before CredentialsChangedAt is
+// refused; tokens issued after a change carry an iat no earlier than CredentialsChangedAt
+// (AccessTokenIssuedAt, at most a few seconds ahead of the clock), so that they work at once.
+
+// AccessTokenRevoked reports whether an access token of u with that iat was issued before u's
+// credentials last changed.
+func (u *User) AccessTokenRevoked(iat time.Time) bool {
+	return !u.CredentialsChangedAt.IsZero() && iat.Before(u.CredentialsChangedAt)
+}
+
+// AccessTokenIssuedAt is the iat of an access token of u issued at now: now in whole seconds, or
+// CredentialsChangedAt when that is later (a change within now's second).
+func (u *User) AccessTokenIssuedAt(now time.Time) time.Time {
+	iat := now.Truncate(time.Second)
+	if iat.Before(u.CredentialsChangedAt) {
+		return u.CredentialsChangedAt
+	}
+	return iat
+}
+
+// CeilSecond is t rounded up to the whole second: what SetCredentialsChangedAt stores at least.
+func CeilSecond(t time.Time) time.Time {
+	if r := t.Truncate(time.Second); r.Before(t) {
+		return r.Add(time.Second)
+	}
+	return t
 }

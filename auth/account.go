@@ -113,9 +113,9 @@ func checkImageURL(field, v string) (string, error) {
 	return v, nil
 }
 
-// ChangePassword checks the current password, stores the new one, revokes every session and
-// every OAuth refresh token of the user (the caller's too) and returns a new session for the
-// caller.
+// ChangePassword checks the current password, stores the new one, revokes every session, every
+// OAuth refresh token and every outstanding access token of the user (the caller's too) and
+// returns a new session for the caller.
 func (s *Service) ChangePassword(ctx context.Context, p *gatehouse.Principal, current, next string, meta Meta) (*SessionGrant, error) {
 	if err := s.RequireRecent(ctx, p, current); err != nil {
 		return nil, err
@@ -130,7 +130,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *gatehouse.Principal, cu
 	if err := s.store.SetPassword(ctx, p.User.ID, hash, s.now(), true); err != nil {
 		return nil, err
 	}
-	if err := s.revokeRefreshFamilies(ctx, p.User.ID, "password_changed"); err != nil {
+	if err := s.endOutstandingTokens(ctx, p.User.ID, "password_changed"); err != nil {
 		return nil, err
 	}
 	s.audit(ctx, gatehouse.EventPasswordChanged, p.User.ID, p.User.ID, meta, nil)

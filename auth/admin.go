@@ -23,8 +23,8 @@ func (s *Service) AdminCreateUser(ctx context.Context, in RegisterInput, admin b
 	return u, nil
 }
 
-// AdminResetPassword sets a user's password and revokes every session and OAuth refresh token of
-// the user.
+// AdminResetPassword sets a user's password and revokes every session, OAuth refresh token and
+// outstanding access token of the user.
 func (s *Service) AdminResetPassword(ctx context.Context, username, pw string) error {
 	u, err := s.userByUsername(ctx, username)
 	if err != nil {
@@ -40,15 +40,15 @@ func (s *Service) AdminResetPassword(ctx context.Context, username, pw string) e
 	if err := s.store.SetPassword(ctx, u.ID, hash, s.now(), true); err != nil {
 		return err
 	}
-	if err := s.revokeRefreshFamilies(ctx, u.ID, "password_reset_by_admin"); err != nil {
+	if err := s.endOutstandingTokens(ctx, u.ID, "password_reset_by_admin"); err != nil {
 		return err
 	}
 	s.audit(ctx, gatehouse.EventPasswordChanged, operator, u.ID, Meta{}, map[string]any{"by": "admin"})
 	return nil
 }
 
-// AdminRevokeSessions revokes every session (and every OAuth refresh token) of a user and returns
-// how many sessions were active.
+// AdminRevokeSessions revokes every session (and every OAuth refresh token and outstanding access
+// token) of a user and returns how many sessions were active.
 func (s *Service) AdminRevokeSessions(ctx context.Context, username string) (int, error) {
 	u, err := s.userByUsername(ctx, username)
 	if err != nil {
@@ -58,7 +58,7 @@ func (s *Service) AdminRevokeSessions(ctx context.Context, username string) (int
 	if err != nil {
 		return 0, err
 	}
-	if err := s.revokeRefreshFamilies(ctx, u.ID, "revoked_by_admin"); err != nil {
+	if err := s.endOutstandingTokens(ctx, u.ID, "revoked_by_admin"); err != nil {
 		return 0, err
 	}
 	s.audit(ctx, gatehouse.EventSessionRevoked, operator, u.ID, Meta{}, map[string]any{"count": n})

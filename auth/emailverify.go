@@ -87,6 +87,21 @@ func (s *Service) VerifyEmail(ctx context.Context, p *gatehouse.Principal, code 
 		}
 		return nil, err
 	}
+	if !p.User.EmailVerified {
+		// The code proved the unverified address: a claim (claim.go) that keeps the caller's
+		// session, the one the proof was made with.
+		keep := ""
+		if p.Session != nil {
+			keep = p.Session.ID
+		}
+		claimed, err := s.claimAccount(ctx, p.User, claimByEmailCode, keep, nil, meta)
+		if err != nil {
+			return nil, err
+		}
+		if claimed {
+			return s.store.UserByID(ctx, p.User.ID)
+		}
+	}
 	verified := true
 	u, err := s.store.UpdateUser(ctx, p.User.ID, gatehouse.UserUpdate{EmailVerified: &verified, UpdatedAt: now})
 	if err != nil {

@@ -117,8 +117,10 @@ func (s *Service) mailLink(ctx context.Context, addr string, kind linkKind) erro
 	return s.store.CreateOneTimeToken(ctx, t, m)
 }
 
-// ResetPassword sets a new password with a mailed reset token, which works once. Every session and
-// OAuth refresh token of the account is revoked (a thief's too); the person signs in again with the new password.
+// ResetPassword sets a new password with a mailed reset token, which works once. Every session,
+// OAuth refresh token and outstanding access token of the account is revoked (a thief's too); the
+// person signs in again with the new password. On an account whose address was unverified the
+// reset is a claim (claim.go): every other credential goes too, and the address is verified.
 func (s *Service) ResetPassword(ctx context.Context, tok, newPassword string, meta Meta) error {
 	if !isLinkToken(tok) {
 		return errInvalidLink
@@ -136,11 +138,22 @@ func (s *Service) ResetPassword(ctx context.Context, tok, newPassword string, me
 	if err != nil {
 		return err
 	}
-	if err := s.store.SetPassword(ctx, u.ID, hash, s.now(), true); err != nil {
-		return err
+	claimed := false
+	if !u.EmailVerified {
+		// The link proved the unverified address: a claim (claim.go) with the new password.
+		if claimed, err = s.claimAccount(ctx, u, claimByPasswordReset, "", &hash, meta); err != nil {
+			return err
+		}
 	}
-	if err := s.revokeRefreshFamilies(ctx, u.ID, "password_reset"); err != nil {
-		return err
+	if !claimed {
+		// A verified account: sessions, refresh families and outstanding access tokens end;
+		// personal access tokens stay (docs/security.md).
+		if err := s.store.SetPassword(ctx, u.ID, hash, s.now(), true); err != nil {
+			return err
+		}
+		if err := s.endOutstandingTokens(ctx, u.ID, "password_reset"); err != nil {
+			return err
+		}
 	}
 	// The failed-login throttle of the account starts over: its owner proved who they are.
 	if err := s.store.ResetLoginAttempts(ctx, "user:"+u.ID); err != nil {
@@ -161,23 +174,20 @@ func (s *Service) SignInWithMagicLink(ctx context.Context, tok string, meta Meta
 	}
 	if !u.EmailVerified {
 		// Following the link proved control of the address it was mailed to (consumeLink checked
-		// it is still the account's address): the address counts as verified from now on.
-		//
-		// Pre-hijacking defence: until now nobody had proven control of this address, so the
-		// account's password and sessions may belong to someone who registered with another
-		// person's address first. The person who now proves control takes the account over
-		// clean: every existing session ends and the password is cleared (they can set one
-		// through "forgot password").
-		hadPassword := u.PasswordHash != ""
-		if err := s.store.SetPassword(ctx, u.ID, "", s.now(), true); err != nil {
-			return nil, err
-		}
-		verified := true
-		u, err = s.store.UpdateUser(ctx, u.ID, gatehouse.UserUpdate{EmailVerified: &verified, UpdatedAt: s.now()})
+		// it is still the account's address): a claim (claim.go). The person who now proves
+		// control takes the account over clean: every credential made before ends and the
+		// password is cleared (they can set one through "forgot password"). The session below
+		// comes after the claim.
+		cleared := ""
+		claimed, err := s.claimAccount(ctx, u, claimByMagicLink, "", &cleared, meta)
 		if err != nil {
 			return nil, err
 		}
-		s.audit(ctx, eventEmailVerified, u.ID, u.ID, meta, map[string]any{"method": "magic_link", "password_cleared": hadPassword, "sessions_revoked": true})
+		if claimed {
+			if u, err = s.store.UserByID(ctx, u.ID); err != nil {
+				return nil, err
+			}
+		}
 	}
 	grant, err := s.startSession(ctx, u, meta, AMROneTime)
 	if err != nil {

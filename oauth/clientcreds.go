@@ -34,7 +34,7 @@ func (p *Provider) clientCredentials(ctx context.Context, client *gatehouse.OAut
 	if err != nil {
 		return nil, err
 	}
-	access, err := p.issueAccessToken(ctx, client.ID, client.ID, scopes, time.Time{})
+	access, err := p.issueAccessToken(ctx, client.ID, nil, scopes, time.Time{})
 	if err != nil {
 		return nil, err
 	}

@@ -115,14 +115,16 @@ func (p *Provider) sign(ctx context.Context, alg, typ string, claims any) (strin
 func (p *Provider) newJTI() (string, error) { return p.randomString(16) }
 
 // mintAccessToken signs an access token with the given jti and expiry (chosen by the caller, so
-// that a code redemption can record them before the token exists).
-func (p *Provider) mintAccessToken(ctx context.Context, jti, clientID, subject string, scopes []string, authTime time.Time, exp time.Time, now time.Time) (string, error) {
+// that a code redemption can record them before the token exists). nbf is now; iat is iat, which
+// is now or, for a user whose credentials changed within now's second, the next second
+// (gatehouse.User.AccessTokenIssuedAt: the token must outlive the change).
+func (p *Provider) mintAccessToken(ctx context.Context, jti, clientID, subject string, scopes []string, authTime time.Time, exp, now, iat time.Time) (string, error) {
 	c := accessClaims{
 		Issuer:    p.cfg.Issuer,
 		Subject:   subject,
 		Audience:  audience{p.cfg.Audience},
 		Expiry:    exp.Unix(),
-		IssuedAt:  now.Unix(),
+		IssuedAt:  iat.Unix(),
 		NotBefore: now.Unix(),
 		JTI:       jti,
 		ClientID:  clientID,
@@ -134,15 +136,20 @@ func (p *Provider) mintAccessToken(ctx context.Context, jti, clientID, subject s
 	return p.sign(ctx, p.cfg.AccessTokenAlg, typAccessToken, c)
 }
 
-// issueAccessToken mints a fresh access token.
-func (p *Provider) issueAccessToken(ctx context.Context, clientID, subject string, scopes []string, authTime time.Time) (*issuedAccess, error) {
+// issueAccessToken mints a fresh access token of the user u (nil: of the client itself, for
+// client_credentials).
+func (p *Provider) issueAccessToken(ctx context.Context, clientID string, u *gatehouse.User, scopes []string, authTime time.Time) (*issuedAccess, error) {
 	jti, err := p.newJTI()
 	if err != nil {
 		return nil, err
 	}
 	now := p.now()
 	exp := p.accessExpiry(now)
-	raw, err := p.mintAccessToken(ctx, jti, clientID, subject, scopes, authTime, exp, now)
+	subject, iat := clientID, now
+	if u != nil {
+		subject, iat = u.ID, u.AccessTokenIssuedAt(now)
+	}
+	raw, err := p.mintAccessToken(ctx, jti, clientID, subject, scopes, authTime, exp, now, iat)
 	if err != nil {
 		return nil, err
 	}
@@ -158,8 +165,9 @@ func (p *Provider) accessExpiry(now time.Time) time.Time {
 func looksLikeJWT(s string) bool { return strings.Count(s, ".") == 2 }
 
 // VerifyAccessToken verifies a JWT access token (signature with a published key, typ at+jwt,
-// iss, aud, nbf, iat, exp, denylist, and its client still registered: deleting a client ends
-// its access tokens at once). Failures are invalid_token or expired_token.
+// iss, aud, nbf, iat, exp, denylist, its client still registered: deleting a client ends
+// its access tokens at once, and its user's: the user must exist and the token must not predate
+// the user's CredentialsChangedAt). Failures are invalid_token or expired_token.
 //
 // Only RS256 and ES256 are accepted, and the key is the published key the header's kid names
 // with the algorithm that key was made for; "none", HMAC (e.g. HS256 keyed with the public
@@ -214,6 +222,13 @@ func (p *Provider) VerifyAccessToken(ctx context.Context, raw string) (*gatehous
 		}
 		return nil, fmt.Errorf("oauth: client: %w", err) // fail closed
 	}
+	if c.Subject != c.ClientID {
+		// The user's credentials may have changed since (a password change or reset, a claim,
+		// revoke-sessions): one more lookup, served by the credential cache like the others.
+		if err := p.checkNotRevoked(ctx, c.Subject, time.Unix(c.IssuedAt, 0)); err != nil {
+			return nil, err
+		}
+	}
 	if !ok {
 		p.verified.put(sum, v) // a valid token: remember its signature checked out
 	}
@@ -226,6 +241,22 @@ func (p *Provider) VerifyAccessToken(ctx context.Context, raw string) (*gatehous
 		IssuedAt:  time.Unix(c.IssuedAt, 0).UTC(),
 		ExpiresAt: time.Unix(c.Expiry, 0).UTC(),
 	}, nil
+}
+
+// checkNotRevoked refuses (invalid_token) an access token of userID issued at iat when the user
+// is gone or changed credentials after iat (gatehouse.User.AccessTokenRevoked).
+func (p *Provider) checkNotRevoked(ctx context.Context, userID string, iat time.Time) error {
+	u, err := p.store.UserByID(ctx, userID)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return errInvalidAccessToken
+	}
+	if err != nil {
+		return fmt.Errorf("oauth: user: %w", err) // fail closed
+	}
+	if u.AccessTokenRevoked(iat) {
+		return errInvalidAccessToken
+	}
+	return nil
 }
 
 // verifySignature parses raw and checks its signature: one signature, typ at+jwt, a kid naming a

@@ -59,8 +59,15 @@ func TestVerifyAccessTokenRejects(t *testing.T) {
 		}
 		pub := signer.Public()
 		now := f.clock.now()
+		sub := f.register(t, "subject").user.ID
+		// changed's credentials changed a millisecond after now: its tokens of now's second are
+		// refused, those with an iat of the next second work.
+		changed := f.register(t, "changed").user.ID
+		if err := f.store.SetCredentialsChangedAt(ctx, changed, now.Add(time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
 		valid := func() accessClaims {
-			return accessClaims{Issuer: testIssuer, Subject: "usr_x", Audience: audience{testIssuer}, Expiry: now.Add(time.Hour).Unix(),
+			return accessClaims{Issuer: testIssuer, Subject: sub, Audience: audience{testIssuer}, Expiry: now.Add(time.Hour).Unix(),
 				IssuedAt: now.Unix(), NotBefore: now.Unix(), JTI: "jti-" + t.Name(), ClientID: gatehouse.BuiltInCLIClientID, Scope: "openid"}
 		}
 		ours := func(typ string, change func(c *accessClaims)) string {
@@ -130,6 +137,12 @@ func TestVerifyAccessTokenRejects(t *testing.T) {
 			{"no jti", ours("at+jwt", func(c *accessClaims) { c.JTI = "" }), gatehouse.CodeInvalidToken},
 			// A client that is not registered (or was deleted): its tokens are refused.
 			{"unregistered client", ours("at+jwt", func(c *accessClaims) { c.ClientID = "cli_deleted" }), gatehouse.CodeInvalidToken},
+			// The user must exist, and must not have changed credentials since the token's iat.
+			{"unknown user", ours("at+jwt", func(c *accessClaims) { c.Subject = "usr_gone" }), gatehouse.CodeInvalidToken},
+			{"issued before the user's credentials changed", ours("at+jwt", func(c *accessClaims) { c.Subject = changed }), gatehouse.CodeInvalidToken},
+			{"issued after the user's credentials changed", ours("at+jwt", func(c *accessClaims) {
+				c.Subject, c.IssuedAt = changed, now.Add(time.Second).Unix()
+			}), ""},
 			{"not a JWT", "gth_pat_abc", gatehouse.CodeInvalidToken},
 			{"garbage with dots", "a.b.c", gatehouse.CodeInvalidToken},
 			{"huge", strings.Repeat("a", maxJWTLen) + "..", gatehouse.CodeInvalidToken},

@@ -87,7 +87,7 @@ func (p *Provider) refresh(ctx context.Context, client *gatehouse.OAuthClient, r
 	if len(narrowed) > 0 {
 		scopes = narrowed
 	}
-	access, err := p.issueAccessToken(ctx, client.ID, u.ID, scopes, authTime)
+	access, err := p.issueAccessToken(ctx, client.ID, u, scopes, authTime)
 	if err != nil {
 		return nil, err
 	}

@@ -136,7 +136,7 @@ func (p *Provider) exchangeCode(ctx context.Context, client *gatehouse.OAuthClie
 	if err != nil {
 		return nil, err
 	}
-	raw, err := p.mintAccessToken(ctx, jti, client.ID, u.ID, code.Scopes, code.AuthTime, exp, now)
+	raw, err := p.mintAccessToken(ctx, jti, client.ID, u.ID, code.Scopes, code.AuthTime, exp, now, u.AccessTokenIssuedAt(now))
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +225,7 @@ func (p *Provider) newRefreshToken(now time.Time) (*gatehouse.RefreshToken, stri
 // refresh token (new family) when the client may refresh and offline_access was granted, and an
 // ID token when openid was.
 func (p *Provider) issueUserTokens(ctx context.Context, client *gatehouse.OAuthClient, u *gatehouse.User, scopes []string, authTime time.Time, nonce string) (*TokenResponse, string, string, error) {
-	access, err := p.issueAccessToken(ctx, client.ID, u.ID, scopes, authTime)
+	access, err := p.issueAccessToken(ctx, client.ID, u, scopes, authTime)
 	if err != nil {
 		return nil, "", "", err
 	}

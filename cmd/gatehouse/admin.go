@@ -135,7 +135,7 @@ func newRevokeSessionsCommand() *cobra.Command {
 	var username string
 	cmd := &cobra.Command{
 		Use:   "revoke-sessions --username U",
-		Short: "Revoke every session of a user",
+		Short: "Revoke every session, refresh token and outstanding access token of a user",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withService(cmd, func(ctx context.Context, svc *auth.Service) error {

@@ -180,6 +180,16 @@ func TestOwnWritesMoveTheEpoch(t *testing.T) {
 		}, nil, func(ctx context.Context, s gatehouse.Store, f oauthFixture) error {
 			return s.RevokePAT(ctx, f.user.ID, f.pat.ID, created.Add(time.Hour), "test")
 		}},
+		{"credentials changed", func(ctx context.Context, s gatehouse.Store, f oauthFixture) string {
+			return lookUserChanged(ctx, s, f.credentials)
+		}, nil, func(ctx context.Context, s gatehouse.Store, f oauthFixture) error {
+			return setCredentialsChanged(ctx, s, f.credentials)
+		}},
+		{"account claimed", func(ctx context.Context, s gatehouse.Store, f oauthFixture) string {
+			return lookSession(ctx, s, f.credentials)
+		}, nil, func(ctx context.Context, s gatehouse.Store, f oauthFixture) error {
+			return claimAccount(ctx, s, f.credentials)
+		}},
 	}
 	for _, tt := range tests {
 		for _, own := range []bool{true, false} {

@@ -70,6 +70,32 @@ var (
 	}
 )
 
+// Credential changes (claim.go).
+var (
+	lookUserChanged fingerprint = func(ctx context.Context, s gatehouse.Store, c credentials) string {
+		u, err := s.UserByID(ctx, c.user.ID)
+		if err != nil {
+			return describe(err)
+		}
+		return describe(nil, "changed=", u.CredentialsChangedAt, " verified=", u.EmailVerified)
+	}
+	lookPATUserChanged fingerprint = func(ctx context.Context, s gatehouse.Store, c credentials) string {
+		_, u, err := s.PATByTokenHash(ctx, c.pat.TokenHash)
+		if err != nil {
+			return describe(err)
+		}
+		return describe(nil, "changed=", u.CredentialsChangedAt)
+	}
+	setCredentialsChanged = func(ctx context.Context, s gatehouse.Store, c credentials) error {
+		return s.SetCredentialsChangedAt(ctx, c.user.ID, created.Add(time.Hour))
+	}
+	claimAccount = func(ctx context.Context, s gatehouse.Store, c credentials) error {
+		_, err := s.ClaimAccount(ctx, gatehouse.AccountClaim{UserID: c.user.ID, Email: c.user.Email,
+			At: created.Add(time.Hour), Reason: "test"})
+		return err
+	}
+)
+
 // TestChangesAreSeenOnTheNextLookup caches a lookup (and checks the second one was a hit), makes
 // a change through the cached store itself or through a second store on the same file (another
 // process, as far as SQLite knows), and checks that the very next lookup sees the change.
@@ -133,6 +159,12 @@ func TestChangesAreSeenOnTheNextLookup(t *testing.T) {
 		{"agent deleted by this store", lookAgentByUser, true, func(ctx context.Context, s gatehouse.Store, c credentials) error {
 			return s.DeleteAgent(ctx, c.agent.ID, c.user.ID)
 		}},
+		{"credentials changed by this store (by ID)", lookUserChanged, true, setCredentialsChanged},
+		{"credentials changed by another process (by ID)", lookUserChanged, false, setCredentialsChanged},
+		{"credentials changed by another process (PAT)", lookPATUserChanged, false, setCredentialsChanged},
+		{"account claimed by this store (PAT)", lookPAT, true, claimAccount},
+		{"account claimed by another process (agent token)", lookAgentToken, false, claimAccount},
+		{"account claimed by this store (by ID)", lookUserChanged, true, claimAccount},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

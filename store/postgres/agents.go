@@ -88,7 +88,7 @@ func (s *Store) AgentByTokenHash(ctx context.Context, hash []byte) (*gatehouse.A
 	var a gatehouse.Agent
 	u, err := scanUser(s.pool.QueryRow(ctx, `SELECT u.id, u.kind, u.username, u.email, u.email_verified,
 		u.display_name, u.avatar_url, u.banner_url, u.description, u.theme, u.font, u.password_hash,
-		u.is_admin, u.disabled_at, u.created_at, u.updated_at,
+		u.is_admin, u.disabled_at, u.created_at, u.updated_at, u.credentials_changed_at,
 		a.id, a.user_id, a.owner_id, a.name, a.role, a.token_hash, a.token_prefix, a.verified_at,
 		a.created_at, a.updated_at
 		FROM agents a JOIN users u ON u.id = a.user_id

@@ -26,7 +26,7 @@ func (s *Store) MemberRole(ctx context.Context, orgID, userID string) (gatehouse
 func (s *Store) ListMembers(ctx context.Context, orgID string) ([]gatehouse.Member, error) {
 	rows, err := s.pool.Query(ctx, `SELECT u.id, u.kind, u.username, u.email, u.email_verified,
 		u.display_name, u.avatar_url, u.banner_url, u.description, u.theme, u.font, u.password_hash,
-		u.is_admin, u.disabled_at, u.created_at, u.updated_at, m.role, m.created_at
+		u.is_admin, u.disabled_at, u.created_at, u.updated_at, u.credentials_changed_at, m.role, m.created_at
 		FROM memberships m JOIN users u ON u.id = m.user_id
 		WHERE m.org_id = $1
 		ORDER BY m.created_at, m.user_id`, orgID)

@@ -18,7 +18,7 @@ const sessionColumns = `id, user_id, token_hash, token_prefix, created_at, expir
 // columns come first.
 const sessionByHashSQL = `SELECT u.id, u.kind, u.username, u.email, u.email_verified,
 	u.display_name, u.avatar_url, u.banner_url, u.description, u.theme, u.font, u.password_hash,
-	u.is_admin, u.disabled_at, u.created_at, u.updated_at,
+	u.is_admin, u.disabled_at, u.created_at, u.updated_at, u.credentials_changed_at,
 	s.id, s.user_id, s.token_hash, s.token_prefix, s.created_at, s.expires_at, s.last_seen_at,
 	s.ip, s.user_agent, s.revoked_at, s.revoke_reason, s.authenticated_at, s.amr
 	FROM sessions s JOIN users u ON u.id = s.user_id

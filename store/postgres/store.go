@@ -121,6 +121,15 @@ func ceilTS(t time.Time) time.Time {
 // tsPtr returns an optional time as the store writes it.
 func tsPtr(t *time.Time) *time.Time { return record.TimePtr(t) }
 
+// zeroAsNil is t as an optional time: nil when zero (for columns where NULL means never).
+func zeroAsNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	v := ts(t)
+	return &v
+}
+
 // utcPtr converts an optional time read from the database to UTC.
 func utcPtr(t *time.Time) *time.Time {
 	if t == nil {

@@ -13,18 +13,22 @@ import (
 
 // userColumns is the column list scanUser reads, in order.
 const userColumns = `id, kind, username, email, email_verified, display_name, avatar_url, banner_url,
-	description, theme, font, password_hash, is_admin, disabled_at, created_at, updated_at`
+	description, theme, font, password_hash, is_admin, disabled_at, created_at, updated_at, credentials_changed_at`
 
 // scanUser reads the userColumns of one row, with dest appended after them.
 func scanUser(row pgx.Row, dest ...any) (*gatehouse.User, error) {
 	var u gatehouse.User
+	var changed *time.Time
 	err := row.Scan(append([]any{&u.ID, &u.Kind, &u.Username, &u.Email, &u.EmailVerified, &u.DisplayName,
 		&u.AvatarURL, &u.BannerURL, &u.Description, &u.Theme, &u.Font, &u.PasswordHash, &u.IsAdmin,
-		&u.DisabledAt, &u.CreatedAt, &u.UpdatedAt}, dest...)...)
+		&u.DisabledAt, &u.CreatedAt, &u.UpdatedAt, &changed}, dest...)...)
 	if err != nil {
 		return nil, err
 	}
 	u.DisabledAt = utcPtr(u.DisabledAt)
+	if changed != nil {
+		u.CredentialsChangedAt = changed.UTC()
+	}
 	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
 	return &u, nil
 }
@@ -65,10 +69,10 @@ func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User, memberships .
 // insertUser inserts the filled user u.
 func insertUser(ctx context.Context, db querier, u *gatehouse.User) error {
 	_, err := db.Exec(ctx, `INSERT INTO users (`+userColumns+`, username_lower, email_lower)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
 		u.ID, u.Kind, u.Username, u.Email, u.EmailVerified, u.DisplayName, u.AvatarURL, u.BannerURL,
 		u.Description, u.Theme, u.Font, u.PasswordHash, u.IsAdmin, u.DisabledAt,
-		u.CreatedAt, u.UpdatedAt, strings.ToLower(u.Username), strings.ToLower(u.Email))
+		u.CreatedAt, u.UpdatedAt, zeroAsNil(u.CredentialsChangedAt), strings.ToLower(u.Username), strings.ToLower(u.Email))
 	return mapError(err, "User")
 }
 

@@ -87,7 +87,7 @@ func (p *lookupPool) with(ctx context.Context, fn func(c *lookupConn) error) err
 func (p *lookupPool) sessionByHash(ctx context.Context, hash []byte) (sess *gatehouse.Session, user *gatehouse.User, err error) {
 	err = p.with(ctx, func(c *lookupConn) error {
 		return c.find(lookupSession, hash, "Session", func() error {
-			user, sess = c.scanUser(0), c.scanSession(16)
+			user, sess = c.scanUser(0), c.scanSession(userColumnCount)
 			return nil
 		})
 	})
@@ -99,7 +99,7 @@ func (p *lookupPool) patByHash(ctx context.Context, hash []byte) (pat *gatehouse
 	err = p.with(ctx, func(c *lookupConn) error {
 		return c.find(lookupPAT, hash, "Personal access token", func() error {
 			user = c.scanUser(0)
-			pat, err = c.scanPAT(16)
+			pat, err = c.scanPAT(userColumnCount)
 			return err
 		})
 	})
@@ -293,7 +293,10 @@ func (c *lookupConn) find(k lookup, hash []byte, what string, scan func() error)
 	return err
 }
 
-// scanUser reads the 16 user columns from column i on (the order of userColumns).
+// userColumnCount is the number of userColumns.
+const userColumnCount = 17
+
+// scanUser reads the userColumnCount user columns from column i on (the order of userColumns).
 func (c *lookupConn) scanUser(i int32) *gatehouse.User {
 	return &gatehouse.User{
 		ID: c.text(i), Kind: c.text(i + 1), Username: c.text(i + 2), Email: c.text(i + 3),
@@ -301,6 +304,7 @@ func (c *lookupConn) scanUser(i int32) *gatehouse.User {
 		BannerURL: c.text(i + 7), Description: c.text(i + 8), Theme: c.text(i + 9), Font: c.text(i + 10),
 		PasswordHash: c.text(i + 11), IsAdmin: c.integer(i+12) != 0, DisabledAt: c.nullTime(i + 13),
 		CreatedAt: fromMillis(c.integer(i + 14)), UpdatedAt: fromMillis(c.integer(i + 15)),
+		CredentialsChangedAt: timeOrZero(c.nullTime(i + 16)),
 	}
 }
 

@@ -20,7 +20,7 @@ const patColumns = `id, user_id, name, token_hash, prefix, scopes, created_at, e
 // user's columns come first.
 const patByHashSQL = `SELECT u.id, u.kind, u.username, u.email, u.email_verified,
 	u.display_name, u.avatar_url, u.banner_url, u.description, u.theme, u.font, u.password_hash,
-	u.is_admin, u.disabled_at, u.created_at, u.updated_at,
+	u.is_admin, u.disabled_at, u.created_at, u.updated_at, u.credentials_changed_at,
 	t.id, t.user_id, t.name, t.token_hash, t.prefix, t.scopes, t.created_at, t.expires_at,
 	t.last_used_at, t.last_used_ip, t.revoked_at, t.revoke_reason
 	FROM personal_access_tokens t JOIN users u ON u.id = t.user_id

@@ -251,6 +251,22 @@ func fromNullMillis(v sql.NullInt64) *time.Time {
 	return &t
 }
 
+// zeroAsNil is t as an optional time: nil when zero (for columns where NULL means never).
+func zeroAsNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// timeOrZero is the inverse of zeroAsNil.
+func timeOrZero(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
 // normPtr returns t as the store keeps it.
 func normPtr(t *time.Time) *time.Time { return record.TimePtr(t) }
 

@@ -12,7 +12,7 @@ import (
 
 // userColumns is the column list scanUser reads, in order.
 const userColumns = `id, kind, username, email, email_verified, display_name, avatar_url, banner_url,
-	description, theme, font, password_hash, is_admin, disabled_at, created_at, updated_at`
+	description, theme, font, password_hash, is_admin, disabled_at, created_at, updated_at, credentials_changed_at`
 
 // rowScanner is a *sql.Row or *sql.Rows.
 type rowScanner interface{ Scan(dest ...any) error }
@@ -20,15 +20,16 @@ type rowScanner interface{ Scan(dest ...any) error }
 // scanUser reads the userColumns of one row, with dest appended after them.
 func scanUser(row rowScanner, dest ...any) (*gatehouse.User, error) {
 	var u gatehouse.User
-	var disabled sql.NullInt64
+	var disabled, changed sql.NullInt64
 	var created, updated int64
 	err := row.Scan(append([]any{&u.ID, &u.Kind, &u.Username, &u.Email, &u.EmailVerified, &u.DisplayName,
 		&u.AvatarURL, &u.BannerURL, &u.Description, &u.Theme, &u.Font, &u.PasswordHash, &u.IsAdmin,
-		&disabled, &created, &updated}, dest...)...)
+		&disabled, &created, &updated, &changed}, dest...)...)
 	if err != nil {
 		return nil, err
 	}
 	u.DisabledAt = fromNullMillis(disabled)
+	u.CredentialsChangedAt = timeOrZero(fromNullMillis(changed))
 	u.CreatedAt, u.UpdatedAt = fromMillis(created), fromMillis(updated)
 	return &u, nil
 }
@@ -69,10 +70,11 @@ func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User, memberships .
 // insertUser inserts the filled user u.
 func insertUser(ctx context.Context, db execer, u *gatehouse.User) error {
 	_, err := db.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, username_lower, email_lower)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Kind, u.Username, u.Email, u.EmailVerified, u.DisplayName, u.AvatarURL, u.BannerURL,
 		u.Description, u.Theme, u.Font, u.PasswordHash, u.IsAdmin, nullMillis(u.DisabledAt),
-		millis(u.CreatedAt), millis(u.UpdatedAt), strings.ToLower(u.Username), strings.ToLower(u.Email))
+		millis(u.CreatedAt), millis(u.UpdatedAt), nullMillis(zeroAsNil(u.CredentialsChangedAt)),
+		strings.ToLower(u.Username), strings.ToLower(u.Email))
 	return mapError(err, "User")
 }
 

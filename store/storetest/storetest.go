@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gatehouse.Store) {
 		{"OAuthClients", oauthClientTests()},
 		{"SigningKeys", signingKeyTests()},
 		{"OAuthGrants", oauthGrantTests()},
+		{"CredentialChanges", claimTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

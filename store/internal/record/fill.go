@@ -23,6 +23,9 @@ func FillUser(u *gatehouse.User, kind string) {
 		u.UpdatedAt = u.CreatedAt
 	}
 	u.UpdatedAt, u.DisabledAt = Time(u.UpdatedAt), TimePtr(u.DisabledAt)
+	if !u.CredentialsChangedAt.IsZero() {
+		u.CredentialsChangedAt = Time(u.CredentialsChangedAt)
+	}
 	if u.ID == "" {
 		u.ID = gatehouse.NewID(gatehouse.PrefixUser, u.CreatedAt, nil)
 	}
