@@ -69,7 +69,7 @@ func newJWTFixture(t *testing.T, s *server) jwtFixture {
 	s.patPromote(rootID)
 	orgID := s.createOrg(root, "resource-servers")
 	rs := s.createOAuthClient(root, orgID, map[string]any{
-		"name": "API gateway", "grant_types": []string{"client_credentials"}, "scopes": []string{"calls:read"},
+		"name": "API gateway", "grant_types": []string{"client_credentials"}, "scopes": []string{"calls:read", "gatehouse:introspect"},
 	})
 	return jwtFixture{root: root, clientID: rs["client_id"].(string), secret: rs["client_secret"].(string)}
 }
