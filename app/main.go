@@ -81,17 +81,20 @@ func (m *Main) Start(ctx context.Context) error {
 		return err
 	}
 	hasher := NewHasher(m.cfg)
-	// The use cases log with the request's context: a LogHandler adds its request_id.
-	m.Auth = newAuthService(m.cfg, store, hasher, slog.New(httpapi.LogHandler(m.log.Handler())), m.limiter, m.mail)
-	if err := m.Auth.Init(ctx); err != nil {
-		m.limiter.Close()
-		store.Close()
-		return err
-	}
 	if m.Keys, err = NewKeyManager(m.cfg, store, m.log, m.KeyReloadEvery); err == nil {
 		err = m.Keys.Init(ctx)
 	}
 	if err != nil {
+		m.limiter.Close()
+		store.Close()
+		return err
+	}
+	// One access-token verifier for the bearer checks (auth) and the provider (oauth).
+	issuer := strings.TrimSuffix(m.cfg.PublicURL.String(), "/")
+	verifier := oauth.NewAccessTokenVerifier(store, m.Keys, issuer, "", nil)
+	// The use cases log with the request's context: a LogHandler adds its request_id.
+	m.Auth = newAuthService(m.cfg, store, hasher, slog.New(httpapi.LogHandler(m.log.Handler())), m.limiter, m.mail, verifier)
+	if err := m.Auth.Init(ctx); err != nil {
 		m.limiter.Close()
 		store.Close()
 		return err
@@ -102,12 +105,11 @@ func (m *Main) Start(ctx context.Context) error {
 		return err
 	}
 	provider := oauth.New(store, m.Auth, m.Keys, oauth.Config{
-		Issuer:         strings.TrimSuffix(m.cfg.PublicURL.String(), "/"),
+		Issuer:         issuer,
 		Brand:          m.cfg.TokenBrand,
 		AccessTokenTTL: m.cfg.AccessTokenTTL,
 		AccessTokenAlg: m.cfg.AccessTokenAlg,
-	}, oauth.Options{Limiter: m.limiter, Logger: slog.New(httpapi.LogHandler(m.log.Handler()))})
-	m.Auth.SetAccessTokenVerifier(provider) // bearer checks and /v1/verify accept its JWTs
+	}, oauth.Options{Limiter: m.limiter, Logger: slog.New(httpapi.LogHandler(m.log.Handler())), Verifier: verifier})
 	metrics := httpapi.NewMetrics()
 	metrics.RegisterHashQueue(func() (int, int, uint64) {
 		s := hasher.Stats()
@@ -237,13 +239,14 @@ func NewHasher(cfg *config.Config) *password.Hasher {
 }
 
 // NewAuthService builds the account use cases over store.
-// limiter may be nil (the operator commands need none).
+// limiter may be nil (the operator commands need none); it neither mails nor accepts OAuth access
+// tokens.
 func NewAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.PasswordHasher, log *slog.Logger, limiter gatehouse.RateLimiter) *auth.Service {
-	return newAuthService(cfg, store, hasher, log, limiter, nil)
+	return newAuthService(cfg, store, hasher, log, limiter, nil, nil) // no mail, no OAuth access tokens
 }
 
 // newAuthService is NewAuthService with the mail composer (nil: the use cases send no mail).
-func newAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.PasswordHasher, log *slog.Logger, limiter gatehouse.RateLimiter, mail auth.MailComposer) *auth.Service {
+func newAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.PasswordHasher, log *slog.Logger, limiter gatehouse.RateLimiter, mail auth.MailComposer, accessTokens auth.AccessTokenVerifier) *auth.Service {
 	emails := make([]string, len(cfg.AdminEmails))
 	for i, e := range cfg.AdminEmails {
 		emails[i] = strings.ToLower(e)
@@ -259,5 +262,5 @@ func newAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.Passw
 		APIResources:   cfg.APIResources,
 		PublicURL:      strings.TrimSuffix(cfg.PublicURL.String(), "/"),
 		Google:         auth.GoogleConfig{ClientID: cfg.GoogleClientID, ClientSecret: cfg.GoogleClientSecret, Issuer: cfg.GoogleIssuer},
-	}, auth.Options{Logger: log, Limiter: limiter, Mail: mail})
+	}, auth.Options{Logger: log, Limiter: limiter, Mail: mail, AccessTokens: accessTokens})
 }

@@ -9,15 +9,12 @@ import (
 	"github.com/gatehouse-auth/gatehouse/authz"
 )
 
-// AccessTokenVerifier verifies OAuth JWT access tokens: package oauth's Provider. Authenticate
-// and Verify hand it every bearer that looks like a JWT.
+// AccessTokenVerifier verifies OAuth JWT access tokens: package oauth's AccessTokenVerifier,
+// given to New (Options.AccessTokens). Authenticate and Verify hand it every bearer that looks
+// like a JWT.
 type AccessTokenVerifier interface {
 	VerifyAccessToken(ctx context.Context, raw string) (*gatehouse.AccessToken, error)
 }
-
-// SetAccessTokenVerifier lets Authenticate and Verify accept OAuth access tokens. Call it once,
-// before serving (the provider needs the Service, so it cannot be passed to New).
-func (s *Service) SetAccessTokenVerifier(v AccessTokenVerifier) { s.accessTokens = v }
 
 // looksLikeJWT reports whether a bearer has the shape of a compact JWS.
 func looksLikeJWT(bearer string) bool { return strings.Count(bearer, ".") == 2 }

@@ -48,6 +48,9 @@ type Options struct {
 	Limiter gatehouse.RateLimiter
 	// Mail composes the mails the use cases send (package mail's templates); nil: no mail.
 	Mail MailComposer
+	// AccessTokens verifies OAuth JWT access tokens (package oauth's AccessTokenVerifier), so
+	// that Authenticate and Verify accept them; nil: they are refused.
+	AccessTokens AccessTokenVerifier
 }
 
 // MailComposer renders a mail of a kind ("verify_email", "password_reset", "magic_link", ...)
@@ -92,15 +95,16 @@ func New(store gatehouse.Store, hasher PasswordHasher, cfg Config, opts Options)
 		cfg.LoginThrottle = gatehouse.DefaultLoginThrottle
 	}
 	return &Service{
-		store:   store,
-		hasher:  hasher,
-		cfg:     cfg,
-		now:     func() time.Time { return opts.Now().UTC().Truncate(time.Millisecond) },
-		random:  opts.Random,
-		tokens:  token.Generator{Brand: cfg.Brand, Rand: opts.Random},
-		log:     opts.Logger,
-		limiter: opts.Limiter,
-		mail:    opts.Mail,
+		store:        store,
+		hasher:       hasher,
+		cfg:          cfg,
+		now:          func() time.Time { return opts.Now().UTC().Truncate(time.Millisecond) },
+		random:       opts.Random,
+		tokens:       token.Generator{Brand: cfg.Brand, Rand: opts.Random},
+		log:          opts.Logger,
+		limiter:      opts.Limiter,
+		accessTokens: opts.AccessTokens,
+		mail:         opts.Mail,
 	}
 }
 

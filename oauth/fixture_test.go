@@ -94,14 +94,6 @@ func newFixture(t *testing.T, store gatehouse.Store) *fixture {
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := auth.New(store, password.NewHasher(cheap, password.HasherOptions{}), auth.Config{
-		Brand: "gth", SessionTTL: 7 * 24 * time.Hour, IdleTimeout: 24 * time.Hour, DefaultOrg: "lobby",
-		PasswordPolicy: password.Policy{MinLength: 8}, LoginThrottle: gatehouse.DefaultLoginThrottle,
-		APIResources: []string{"calls", "agents", "analytics"}, PublicURL: testIssuer,
-	}, auth.Options{Now: c.now, Logger: quiet})
-	if err := svc.Init(ctx); err != nil {
-		t.Fatal(err)
-	}
 	km, err := keys.New(store, keys.Options{Now: c.now, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -109,10 +101,18 @@ func newFixture(t *testing.T, store gatehouse.Store) *fixture {
 	if err := km.Init(ctx); err != nil {
 		t.Fatal(err)
 	}
+	verifier := NewAccessTokenVerifier(store, km, testIssuer+"/", "", c.now)
+	svc := auth.New(store, password.NewHasher(cheap, password.HasherOptions{}), auth.Config{
+		Brand: "gth", SessionTTL: 7 * 24 * time.Hour, IdleTimeout: 24 * time.Hour, DefaultOrg: "lobby",
+		PasswordPolicy: password.Policy{MinLength: 8}, LoginThrottle: gatehouse.DefaultLoginThrottle,
+		APIResources: []string{"calls", "agents", "analytics"}, PublicURL: testIssuer,
+	}, auth.Options{Now: c.now, Logger: quiet, AccessTokens: verifier})
+	if err := svc.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
 	p := New(store, svc, km, Config{Issuer: testIssuer + "/", Brand: "gth"}, Options{
-		Now: c.now, Logger: quiet, Limiter: memory.New(c.now),
+		Now: c.now, Logger: quiet, Limiter: memory.New(c.now), Verifier: verifier,
 	})
-	svc.SetAccessTokenVerifier(p)
 	f := &fixture{p: p, svc: svc, store: store, keys: km, clock: c}
 	f.owner = f.register(t, "owner")
 	if f.org, err = svc.CreateOrg(ctx, f.owner.pr, "acme", auth.Meta{}); err != nil {

@@ -60,6 +60,10 @@ type Options struct {
 	Random  io.Reader
 	Logger  *slog.Logger
 	Limiter gatehouse.RateLimiter // wrong user codes per user and per IP
+	// Verifier verifies the access tokens (the one also given to auth.New, so that both share
+	// its cache of checked signatures); nil: New builds one from the store and signingKeys. Its
+	// issuer and audience must be Config's.
+	Verifier *AccessTokenVerifier
 }
 
 // Provider is the OAuth 2.0 / OpenID Connect authorization server. Safe for concurrent use.
@@ -75,7 +79,7 @@ type Provider struct {
 	tokens  token.Generator
 
 	tokenEvents auth.Batch[tokenEventKey, tokenEventTally] // tokenaudit.go: aggregated token events
-	verified    verifiedTokens                             // verifiedcache.go: access tokens whose signature checked out
+	verifier    *AccessTokenVerifier                       // verifier.go: access tokens
 }
 
 // Defaults of Config.
@@ -133,16 +137,23 @@ func New(store gatehouse.Store, svc *auth.Service, signingKeys Keys, cfg Config,
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	verifier := opts.Verifier
+	if verifier == nil {
+		verifier = NewAccessTokenVerifier(store, signingKeys, cfg.Issuer, cfg.Audience, opts.Now)
+	} else if verifier.issuer != cfg.Issuer || verifier.audience != cfg.Audience {
+		panic(fmt.Sprintf("oauth: the verifier is for issuer %q, audience %q; the provider's are %q, %q", verifier.issuer, verifier.audience, cfg.Issuer, cfg.Audience))
+	}
 	return &Provider{
-		store:   store,
-		svc:     svc,
-		keys:    signingKeys,
-		cfg:     cfg,
-		now:     func() time.Time { return opts.Now().UTC().Truncate(time.Millisecond) },
-		random:  opts.Random,
-		log:     opts.Logger,
-		limiter: opts.Limiter,
-		tokens:  token.Generator{Brand: cfg.Brand, Rand: opts.Random},
+		verifier: verifier,
+		store:    store,
+		svc:      svc,
+		keys:     signingKeys,
+		cfg:      cfg,
+		now:      func() time.Time { return opts.Now().UTC().Truncate(time.Millisecond) },
+		random:   opts.Random,
+		log:      opts.Logger,
+		limiter:  opts.Limiter,
+		tokens:   token.Generator{Brand: cfg.Brand, Rand: opts.Random},
 	}
 }
 
