@@ -7,7 +7,7 @@ import (
 
 // An ES256 signature check costs about 0.1 ms of CPU on the project's machine — more than the
 // rest of an introspection together — and resource servers present the same access token again
-// and again for its lifetime. So the provider remembers, per token, that its signature checked
+// and again for its lifetime. So the verifier remembers, per token, that its signature checked
 // out: verifiedTokens maps the SHA-256 of the whole compact JWS (header, claims and signature:
 // another byte anywhere is another key) to the kid that signed it and its decoded claims.
 //
