@@ -144,7 +144,9 @@ type AgentStore interface {
 	// CodeConflict and nothing changes.
 	TransferAgent(ctx context.Context, id, ownerID, newOwnerID string, hash []byte, prefix string, at time.Time) error
 	// DeleteAgent deletes the agent and its account (with the account's sessions and
-	// memberships).
+	// memberships), settling the organizations the agent owns as DeleteUser does: CodeConflict
+	// naming those that would keep members without an owner (nothing changes), and an
+	// organization the agent was alone in is deleted with its keys and clients.
 	DeleteAgent(ctx context.Context, id, ownerID string) error
 }
 

@@ -201,7 +201,18 @@ func (s *Store) TransferAgent(ctx context.Context, id, ownerID, newOwnerID strin
 var errAgentSoleOwner = gatehouse.Errorf(gatehouse.CodeConflict, "The agent is the only owner of an organization; make someone else owner first.")
 
 // DeleteAgent deletes the agent's account (and so the agent, the account's sessions,
-// memberships and tokens, and the accounts of agents it owns) in one statement.
+// memberships and tokens, and the accounts of agents it owns) in one transaction, settling the
+// organizations it owns first as DeleteUser does.
 func (s *Store) DeleteAgent(ctx context.Context, id, ownerID string) error {
-	return deleteAccounts(ctx, s.pool, `SELECT user_id FROM agents WHERE id = $1 AND ($2 = '' OR owner_id = $2)`, "Agent", id, ownerID)
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var userID string
+		err := tx.QueryRow(ctx, `SELECT user_id FROM agents WHERE id = $1 AND ($2 = '' OR owner_id = $2)`, id, ownerID).Scan(&userID)
+		if err != nil {
+			return mapError(err, "Agent")
+		}
+		if err := settleOwnedOrgs(ctx, tx, userID); err != nil {
+			return err
+		}
+		return deleteAccounts(ctx, tx, `SELECT $1::text COLLATE "C"`, "Agent", userID)
+	})
 }

@@ -195,8 +195,19 @@ func (s *Store) TransferAgent(ctx context.Context, id, ownerID, newOwnerID strin
 var errAgentSoleOwner = gatehouse.Errorf(gatehouse.CodeConflict, "The agent is the only owner of an organization; make someone else owner first.")
 
 // DeleteAgent deletes the agent's account (and so the agent, the account's sessions,
-// memberships and tokens, and the accounts of agents it owns) in one statement.
+// memberships and tokens, and the accounts of agents it owns) in one transaction, settling the
+// organizations it owns first as DeleteUser does.
 func (s *Store) DeleteAgent(ctx context.Context, id, ownerID string) error {
-	res, err := s.w.ExecContext(ctx, deleteAccountsSQL(`SELECT user_id FROM agents WHERE id = ? AND (? = '' OR owner_id = ?)`), id, ownerID, ownerID)
-	return affectedOne(res, err, "Agent")
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var userID string
+		err := tx.QueryRowContext(ctx, `SELECT user_id FROM agents WHERE id = ? AND (? = '' OR owner_id = ?)`, id, ownerID, ownerID).Scan(&userID)
+		if err != nil {
+			return mapError(err, "Agent")
+		}
+		if err := settleOwnedOrgs(ctx, tx, userID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, deleteAccountsSQL(`SELECT ?`), userID)
+		return affectedOne(res, err, "Agent")
+	})
 }

@@ -25,6 +25,7 @@ func userTests() []test {
 		{"SetPassword", testSetPassword},
 		{"Delete", testDeleteUser},
 		{"DeleteOwnedOrgs", testDeleteUserOwnedOrgs},
+		{"DeleteAgentOwnedOrgs", testDeleteAgentOwnedOrgs},
 		{"ConcurrentCreateSameUsername", testConcurrentCreate},
 	}
 }

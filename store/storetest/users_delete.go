@@ -81,3 +81,54 @@ func testDeleteUserOwnedOrgs(t *testing.T, s gatehouse.Store) {
 		t.Errorf("lobby-org roles after the deletion: %v", got)
 	}
 }
+
+// testDeleteAgentOwnedOrgs: DeleteAgent follows DeleteUser's rule for the organizations the agent
+// owns — refused with CodeConflict (nothing deleted) while one keeps members but would lose its
+// last owner; an organization the agent was alone in goes with it, its API keys too.
+func testDeleteAgentOwnedOrgs(t *testing.T, s gatehouse.Store) {
+	ctx := t.Context()
+	owner := mustCreateUser(t, s, "botowner")
+	other := mustCreateUser(t, s, "botcolleague")
+	agent, bot := mustCreateAgent(t, s, owner.ID, "ownerbot", base)
+	add := func(o *gatehouse.Org, userID string, role gatehouse.Role) {
+		t.Helper()
+		if err := s.AddMember(ctx, gatehouse.Membership{OrgID: o.ID, UserID: userID, Role: role, CreatedAt: base}); err != nil {
+			t.Fatalf("AddMember: %v", err)
+		}
+	}
+	alone := mustCreateOrg(t, s, "bot-alone-org", base)
+	add(alone, bot.ID, gatehouse.RoleOwner)
+	key := mustCreateAPIKey(t, s, newAPIKey(alone.ID, base))
+	shared := mustCreateOrg(t, s, "bot-shared-org", base)
+	add(shared, bot.ID, gatehouse.RoleOwner)
+	add(shared, other.ID, gatehouse.RoleMember)
+
+	err := s.DeleteAgent(ctx, agent.ID, owner.ID)
+	wantCode(t, "DeleteAgent of the last owner of bot-shared-org", err, gatehouse.CodeConflict)
+	if msg := gatehouse.ErrorMessage(err); !strings.Contains(msg, "bot-shared-org") {
+		t.Errorf("conflict message %q: want it to name bot-shared-org", msg)
+	}
+	if _, err := s.UserByID(ctx, bot.ID); err != nil {
+		t.Errorf("UserByID of the agent after a refused deletion: %v", err)
+	}
+	if _, err := s.OrgByID(ctx, alone.ID); err != nil {
+		t.Errorf("OrgByID(bot-alone-org) after a refused deletion: %v", err)
+	}
+
+	if err := s.SetMemberRole(ctx, shared.ID, other.ID, gatehouse.RoleOwner); err != nil {
+		t.Fatalf("SetMemberRole: %v", err)
+	}
+	if err := s.DeleteAgent(ctx, agent.ID, owner.ID); err != nil {
+		t.Fatalf("DeleteAgent: %v", err)
+	}
+	_, err = s.OrgByID(ctx, alone.ID)
+	wantNotFound(t, "OrgByID of the organization the agent was alone in", err)
+	_, err = s.APIKeyByTokenHash(ctx, key.TokenHash)
+	wantNotFound(t, "APIKeyByTokenHash of that organization's key", err)
+	if _, err := s.OrgByID(ctx, shared.ID); err != nil {
+		t.Errorf("OrgByID(bot-shared-org), which keeps an owner: %v", err)
+	}
+	if _, err := s.UserByID(ctx, owner.ID); err != nil {
+		t.Errorf("the agent's owner: %v", err)
+	}
+}
