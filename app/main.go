@@ -127,6 +127,7 @@ func (m *Main) Start(ctx context.Context) error {
 		LogoutRedirectOrigins: m.cfg.LogoutRedirectOrigins,
 		Pages:                 pages,
 		SecretScanningKeys:    scanKeys,
+		Leaks:                 auth.NewLeakReports(store, m.cfg.TokenBrand, auth.Options{Logger: slog.New(httpapi.LogHandler(m.log.Handler()))}),
 		Keys:                  m.Keys,
 		OAuth:                 provider,
 	}

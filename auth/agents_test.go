@@ -132,7 +132,7 @@ func TestReportLeaksNotOurs(t *testing.T) {
 		reports = append(reports, LeakReport{Token: foreign, Type: string(k)})
 	}
 	reports = append(reports, LeakReport{Token: "gth_pat_short"}, LeakReport{Token: ""})
-	verdicts, err := f.svc.ReportLeaks(context.Background(), reports, Meta{})
+	verdicts, err := NewLeakReports(f.store, "gth", Options{}).Report(context.Background(), reports, Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}

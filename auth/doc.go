@@ -5,7 +5,7 @@
 //     operator's repairs (admin create-user, reset-password, revoke-sessions);
 //   - developer credentials: personal access tokens (pats.go), agents and the agent exchange
 //     (agents.go), organizations and members (orgs.go), organizations' API keys (apikeys.go),
-//     leaked-token reports (leaks.go);
+//     leaked-token reports (leaks.go: the LeakReports service);
 //   - mailed secrets: email verification codes (emailverify.go), password reset and magic links
 //     (recovery.go), composed through MailComposer and stored with the secret in one transaction;
 //   - OAuth clients of organizations and the built-in gatehouse-cli client (oauthclients.go), the
@@ -17,15 +17,22 @@
 //     kind, API keys included, with scopes and client-address checks);
 //   - batched last-used recording (usage.go): a check never writes to the database.
 //
+// Services: Service still holds most use cases over the whole Store; it is being split into
+// per-concern services that share only base (base.go: clock, randomness, logger) and each take
+// the narrow store interface they use, declared beside them. LeakReports (LeakStore) is the
+// first.
+//
 // Contract:
-//   - It speaks the root package's types and its Store interface; it imports the pure libraries
-//     token and password, never an I/O adapter (stores, rate limiters, HTTP).
+//   - It speaks the root package's types and its Store interface (or a narrow part of it); it
+//     imports the pure libraries authz, token and password, never an I/O adapter (stores, rate
+//     limiters, HTTP).
 //   - Every error it returns is a *gatehouse.Error with a contract code, or an internal error.
 //     Sign-in failures of every kind are the same CodeInvalidCredentials error and take the same
 //     time (unknown accounts verify against a dummy hash).
 //   - Bearer secrets are generated here, returned once, and only their SHA-256 is stored. A
 //     token's checksum is checked before any database access.
-//   - Nothing is cached: revocation takes effect on the next request, on every instance.
+//   - It caches no credential itself (store/credcache does, exactly): revocation takes effect on
+//     the next request, on every instance.
 //   - The clock, the random source and the rate limiter are injected (Options) so expiry and
 //     rotation tests are deterministic.
 //   - Audit event types beyond the root package's (token.*, agent.*, org.*, api_key.*,

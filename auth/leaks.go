@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/token"
@@ -23,6 +24,39 @@ const revokeReasonLeaked = "leaked"
 
 // maxLeakURL bounds the report's URL kept in the audit log.
 const maxLeakURL = 2048
+
+// LeakStore is what handling leaked-token reports reads and writes: the lookups of every kind
+// of stored secret by hash, their revocations, and the audit trail.
+type LeakStore interface {
+	SessionByTokenHash(ctx context.Context, hash []byte) (*gatehouse.Session, *gatehouse.User, error)
+	PATByTokenHash(ctx context.Context, hash []byte) (*gatehouse.PersonalAccessToken, *gatehouse.User, error)
+	APIKeyByTokenHash(ctx context.Context, hash []byte) (*gatehouse.APIKey, error)
+	AgentByTokenHash(ctx context.Context, hash []byte) (*gatehouse.Agent, *gatehouse.User, error)
+	OAuthClientBySecretHash(ctx context.Context, hash []byte) (*gatehouse.OAuthClient, error)
+	RefreshTokenByHash(ctx context.Context, hash []byte) (*gatehouse.RefreshToken, error)
+	RevokeSession(ctx context.Context, userID, sessionID string, at time.Time, reason string) error
+	RevokePAT(ctx context.Context, userID, id string, at time.Time, reason string) error
+	RevokeAPIKey(ctx context.Context, orgID, id string, at time.Time, reason string) error
+	RotateAgentToken(ctx context.Context, id, ownerID string, hash []byte, prefix string, at time.Time) error
+	RotateOAuthClientSecret(ctx context.Context, orgID, id string, hash []byte, prefix string, at time.Time) error
+	RevokeRefreshFamily(ctx context.Context, familyID string, at time.Time, reason string) error
+	AppendAuditEvent(ctx context.Context, e *gatehouse.AuditEvent) error
+}
+
+// LeakReports handles verified leaked-token reports (secret scanning). It is the first of the
+// per-concern services that replace the one Service: it holds only LeakStore. Safe for
+// concurrent use.
+type LeakReports struct {
+	base
+	store LeakStore
+	brand string
+}
+
+// NewLeakReports returns the leaked-token service for tokens of brand (Config.Brand); opts'
+// Now, Random and Logger are used.
+func NewLeakReports(store LeakStore, brand string, opts Options) *LeakReports {
+	return &LeakReports{base: newBase(opts), store: store, brand: brand}
+}
 
 // LeakReport is one match of a secret scanner (GitHub's partner payload: token, type, url,
 // source).
@@ -51,13 +85,13 @@ type leakedCredential struct {
 	active  bool // usable until this report
 }
 
-// ReportLeaks handles a verified leaked-token report: every token of ours in it (sessions, PATs,
+// Report handles a verified leaked-token report: every token of ours in it (sessions, PATs,
 // API keys, agent tokens, OAuth client secrets — rotated out — and refresh tokens — their
 // family revoked) is revoked at once, an audit event credential.leaked is written and
 // the owner is told (today: that event and a log line; never the token). Tokens that are
 // malformed, of another brand, of kinds Gatehouse does not store, or unknown are false
 // positives. The verdicts are in the order of the reports.
-func (s *Service) ReportLeaks(ctx context.Context, reports []LeakReport, meta Meta) ([]LeakVerdict, error) {
+func (s *LeakReports) Report(ctx context.Context, reports []LeakReport, meta Meta) ([]LeakVerdict, error) {
 	out := make([]LeakVerdict, len(reports))
 	for i, r := range reports {
 		out[i].Report = r
@@ -78,9 +112,9 @@ func (s *Service) ReportLeaks(ctx context.Context, reports []LeakReport, meta Me
 
 // findLeaked looks a reported token up by its hash among the stored credentials of its kind; nil
 // when it is not one of ours. The checksum is checked first, so foreign strings cost no query.
-func (s *Service) findLeaked(ctx context.Context, raw string) (*leakedCredential, error) {
+func (s *LeakReports) findLeaked(ctx context.Context, raw string) (*leakedCredential, error) {
 	t, err := token.Parse(raw)
-	if err != nil || t.Brand != s.cfg.Brand {
+	if err != nil || t.Brand != s.brand {
 		return nil, nil
 	}
 	hash := token.Hash(raw)
@@ -149,7 +183,7 @@ func (s *Service) findLeaked(ctx context.Context, raw string) (*leakedCredential
 
 // replaceAgentToken makes an agent's token unusable: its hash becomes that of 32 random bytes no
 // one holds, and its sessions end. The owner rotates to get a working token again.
-func (s *Service) replaceAgentToken(ctx context.Context, agentID string) error {
+func (s *LeakReports) replaceAgentToken(ctx context.Context, agentID string) error {
 	hash, err := s.unknownHash()
 	if err != nil {
 		return err
@@ -160,7 +194,7 @@ func (s *Service) replaceAgentToken(ctx context.Context, agentID string) error {
 // replaceClientSecret rotates a leaked client secret out: the stored hash becomes that of 32
 // random bytes no one holds, so the secret stops working at once; the display prefix stays, so
 // the organization sees which secret leaked. An owner or admin rotates to get a working one.
-func (s *Service) replaceClientSecret(ctx context.Context, c *gatehouse.OAuthClient) error {
+func (s *LeakReports) replaceClientSecret(ctx context.Context, c *gatehouse.OAuthClient) error {
 	hash, err := s.unknownHash()
 	if err != nil {
 		return err
@@ -169,7 +203,7 @@ func (s *Service) replaceClientSecret(ctx context.Context, c *gatehouse.OAuthCli
 }
 
 // unknownHash is the SHA-256 of 32 random bytes: a stored hash that no token matches.
-func (s *Service) unknownHash() ([]byte, error) {
+func (s base) unknownHash() ([]byte, error) {
 	r := s.random
 	if r == nil {
 		r = rand.Reader
@@ -184,7 +218,7 @@ func (s *Service) unknownHash() ([]byte, error) {
 
 // revokeLeaked revokes c (when still active), audits the leak and logs it for the owner. A
 // credential revoked meanwhile by someone else is fine: the outcome is the same.
-func (s *Service) revokeLeaked(ctx context.Context, c *leakedCredential, r LeakReport, meta Meta) error {
+func (s *LeakReports) revokeLeaked(ctx context.Context, c *leakedCredential, r LeakReport, meta Meta) error {
 	// The report is acted on even if GitHub hangs up: a leaked credential must not survive.
 	ctx = context.WithoutCancel(ctx)
 	revoked := false

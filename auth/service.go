@@ -62,13 +62,11 @@ type MailComposer interface {
 
 // Service implements the use cases. It is safe for concurrent use.
 type Service struct {
+	base    // base.go: clock, randomness, logger
 	store   gatehouse.Store
 	hasher  PasswordHasher
 	cfg     Config
-	now     func() time.Time
-	random  io.Reader
 	tokens  token.Generator
-	log     *slog.Logger
 	limiter gatehouse.RateLimiter
 	mail    MailComposer
 	usage   usageRecorder // usage.go: batched last-used times of PATs and API keys
@@ -85,23 +83,15 @@ const touchEvery = time.Minute
 
 // New returns a Service. Call Init once before serving.
 func New(store gatehouse.Store, hasher PasswordHasher, cfg Config, opts Options) *Service {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
 	if cfg.LoginThrottle == (gatehouse.LoginThrottlePolicy{}) {
 		cfg.LoginThrottle = gatehouse.DefaultLoginThrottle
 	}
 	return &Service{
+		base:         newBase(opts),
 		store:        store,
 		hasher:       hasher,
 		cfg:          cfg,
-		now:          func() time.Time { return opts.Now().UTC().Truncate(time.Millisecond) },
-		random:       opts.Random,
 		tokens:       token.Generator{Brand: cfg.Brand, Rand: opts.Random},
-		log:          opts.Logger,
 		limiter:      opts.Limiter,
 		accessTokens: opts.AccessTokens,
 		mail:         opts.Mail,
@@ -150,8 +140,6 @@ func (s *Service) IsAdmin(u *gatehouse.User) bool {
 	}
 	return u.EmailVerified && u.Email != "" && slices.Contains(s.cfg.AdminEmails, strings.ToLower(u.Email))
 }
-
-func (s *Service) newID(prefix string) string { return gatehouse.NewID(prefix, s.now(), s.random) }
 
 // startSession creates a session for u and returns its grant (the session answer, not an
 // authorization grant).

@@ -132,11 +132,11 @@ type leakLabel struct {
 }
 
 // secretScanningReport handles POST /v1/secret-scanning/report: a leaked-token report signed by
-// one of the configured keys. It is 404 when no keys are configured, 401 when the signature or
+// one of the configured keys. It is 404 when no keys (or no Leaks service) are configured, 401 when the signature or
 // key identifier is missing or wrong; the body is read raw (the signature covers its exact bytes)
 // and decoded only once verified.
 func (s *Server) secretScanningReport(w http.ResponseWriter, r *http.Request) error {
-	if s.SecretScanningKeys.Len() == 0 {
+	if s.SecretScanningKeys.Len() == 0 || s.Leaks == nil {
 		return &gatehouse.Error{Code: gatehouse.CodeNotFound, Message: "No such endpoint."}
 	}
 	if err := s.rateLimit(r, "secret-scanning"); err != nil {
@@ -162,7 +162,7 @@ func (s *Server) secretScanningReport(w http.ResponseWriter, r *http.Request) er
 	for i, m := range matches {
 		reports[i] = auth.LeakReport{Token: m.Token, Type: m.Type, URL: m.URL, Source: m.Source}
 	}
-	verdicts, err := s.Auth.ReportLeaks(r.Context(), reports, s.meta(r))
+	verdicts, err := s.Leaks.Report(r.Context(), reports, s.meta(r))
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,8 @@ type Server struct {
 	Pages Pages
 	// SecretScanningKeys verify leaked-token reports (nil: POST /v1/secret-scanning/report is 404).
 	SecretScanningKeys *SecretScanningKeys
+	// Leaks handles the verified reports (needed with SecretScanningKeys).
+	Leaks *auth.LeakReports
 	// Keys publishes the token signing keys at /.well-known/jwks.json (nil: 404).
 	Keys KeySet
 	// OAuth is the OAuth 2.0 / OpenID Connect provider behind /oauth2, the discovery documents,

@@ -1,0 +1,35 @@
+package auth
+
+import (
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+)
+
+// base is what every service of the package shares and nothing more: the clock (UTC,
+// millisecond precision, as the stores keep times), randomness for IDs and tokens, the logger.
+// Each service adds the narrow store interface it uses (LeakReports: LeakStore), so that what a
+// use case may touch is stated by its type.
+type base struct {
+	now    func() time.Time
+	random io.Reader // nil: crypto/rand
+	log    *slog.Logger
+}
+
+// newBase fills in the defaults of opts.
+func newBase(opts Options) base {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return base{now: func() time.Time { return now().UTC().Truncate(time.Millisecond) }, random: opts.Random, log: log}
+}
+
+// newID returns a new ID with prefix, time-ordered by the service's clock.
+func (b base) newID(prefix string) string { return gatehouse.NewID(prefix, b.now(), b.random) }
