@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-auth/gatehouse/apiwire"
 	"github.com/gatehouse-auth/gatehouse/client"
@@ -169,9 +170,11 @@ func TestWireShapes(t *testing.T) {
 			"name": "backend", "scopes": []string{"calls:read"}, "environment": "test",
 			"allowed_cidrs": []string{"192.0.2.0/24"}, "expires_at": "2099-01-02T03:04:05Z", "rate_limit": "100/m",
 		}), http.StatusCreated, `{`+shapeAPIKeyFull+`,key:string}`, &client.NewAPIKey{})
+		nextMillisecond() // the list's order (newest first) is by creation time, then by ID
 		bare := record("create bare API key", s.do("POST", "/v1/orgs/"+orgID+"/api-keys", alice, map[string]any{
 			"name": "bare", "scopes": []string{"calls:read"}, "environment": "live",
 		}), http.StatusCreated, `{`+shapeAPIKeyBare+`,key:string}`, &client.NewAPIKey{})
+		nextMillisecond()
 		limited := s.do("POST", "/v1/orgs/"+orgID+"/api-keys", alice, map[string]any{
 			"name": "limited", "scopes": []string{"calls:read"}, "environment": "live", "rate_limit": "1/h",
 		})
@@ -325,4 +328,14 @@ func readShape(dec *json.Decoder) (string, error) {
 		return "null", nil
 	}
 	return "", fmt.Errorf("unexpected token %T", tok)
+}
+
+// nextMillisecond waits until the clock has moved past the current millisecond, so that rows
+// created before and after it differ in their stored creation time (kept in milliseconds): two
+// creations within one millisecond would be listed in the order of their random IDs.
+func nextMillisecond() {
+	start := time.Now().Truncate(time.Millisecond)
+	for !time.Now().Truncate(time.Millisecond).After(start) {
+		time.Sleep(100 * time.Microsecond)
+	}
 }
