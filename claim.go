@@ -27,7 +27,8 @@ type CredentialChangeStore interface {
 // tokens, refresh families, outstanding access tokens and pending grants (as
 // SetCredentialsChangedAt(At) does), the tokens and
 // sessions of the user's agents (which become unverified, their tokens replaced by ones nobody
-// holds: the owner rotates to get a new one), passkeys and linked identities.
+// holds: the owner rotates to get a new one), passkeys, linked identities and the consents given
+// to OAuth applications (so an application the claimant never approved is asked again).
 type AccountClaim struct {
 	UserID        string
 	Email         string // the address proven: the account's address, unverified
@@ -46,13 +47,14 @@ type ClaimCounts struct {
 	Agents          int // agents whose tokens were replaced and verification cleared
 	Passkeys        int
 	Identities      int
+	Consents        int // consents to OAuth applications
 }
 
 // Map is the counts as the account.claimed event records them.
 func (c ClaimCounts) Map() map[string]any {
 	return map[string]any{
 		"sessions": c.Sessions, "pats": c.PATs, "refresh_families": c.RefreshFamilies,
-		"agents": c.Agents, "passkeys": c.Passkeys, "identities": c.Identities,
+		"agents": c.Agents, "passkeys": c.Passkeys, "identities": c.Identities, "consents": c.Consents,
 		"access_tokens": true, // every outstanding one: CredentialsChangedAt
 	}
 }

@@ -204,7 +204,7 @@ func TestClaimingAnAddressRevokesWhatCameBefore(t *testing.T) {
 
 				d := claimEvent(t, s, claimant)
 				// Sessions: the sign-up's, the login's and the passkey sign-in's.
-				want := map[string]float64{"sessions": 3, "pats": 1, "refresh_families": 1, "agents": 1, "passkeys": 1, "identities": 0}
+				want := map[string]float64{"sessions": 3, "pats": 1, "refresh_families": 1, "agents": 1, "passkeys": 1, "identities": 0, "consents": 0}
 				for k, v := range want {
 					if d[k] != v {
 						t.Errorf("account.claimed %s = %v, want %v (details %v)", k, d[k], v, d)

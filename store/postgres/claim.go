@@ -63,7 +63,10 @@ func (s *Store) ClaimAccount(ctx context.Context, c gatehouse.AccountClaim) (gat
 		if n.Passkeys, err = rowsChanged(tx.Exec(ctx, `DELETE FROM passkeys WHERE user_id = $1`, c.UserID)); err != nil {
 			return err
 		}
-		n.Identities, err = rowsChanged(tx.Exec(ctx, `DELETE FROM identities WHERE user_id = $1`, c.UserID))
+		if n.Identities, err = rowsChanged(tx.Exec(ctx, `DELETE FROM identities WHERE user_id = $1`, c.UserID)); err != nil {
+			return err
+		}
+		n.Consents, err = rowsChanged(tx.Exec(ctx, `DELETE FROM oauth_consents WHERE user_id = $1`, c.UserID))
 		return err
 	})
 	return n, err

@@ -60,7 +60,10 @@ func (s *Store) ClaimAccount(ctx context.Context, c gatehouse.AccountClaim) (gat
 		if n.Passkeys, err = affected(tx.ExecContext(ctx, `DELETE FROM passkeys WHERE user_id = ?`, c.UserID)); err != nil {
 			return err
 		}
-		n.Identities, err = affected(tx.ExecContext(ctx, `DELETE FROM identities WHERE user_id = ?`, c.UserID))
+		if n.Identities, err = affected(tx.ExecContext(ctx, `DELETE FROM identities WHERE user_id = ?`, c.UserID)); err != nil {
+			return err
+		}
+		n.Consents, err = affected(tx.ExecContext(ctx, `DELETE FROM oauth_consents WHERE user_id = ?`, c.UserID))
 		return err
 	})
 	return n, err

@@ -120,6 +120,9 @@ func mustCreateClaimFootprint(t *testing.T, s gatehouse.Store, name string) clai
 	f.agentSession = mustCreateSession(t, s, f.agent.UserID, base, 24*time.Hour)
 	f.passkey = mustCreatePasskey(t, s, newPasskey(u.ID, "key", base))
 	f.identity = mustCreateIdentity(t, s, newIdentity(u.ID, "google", name+"-sub", base))
+	if err := s.GrantConsent(ctx, &gatehouse.Consent{UserID: u.ID, ClientID: "cli_" + name + "app", Scopes: []string{"openid"}, GrantedAt: base}); err != nil {
+		t.Fatalf("GrantConsent: %v", err)
+	}
 	return f
 }
 
@@ -136,7 +139,7 @@ func testClaimAccount(t *testing.T, s gatehouse.Store) {
 	if err != nil {
 		t.Fatalf("ClaimAccount: %v", err)
 	}
-	want := gatehouse.ClaimCounts{Sessions: 1, PATs: 1, RefreshFamilies: 1, Agents: 1, Passkeys: 1, Identities: 1}
+	want := gatehouse.ClaimCounts{Sessions: 1, PATs: 1, RefreshFamilies: 1, Agents: 1, Passkeys: 1, Identities: 1, Consents: 1}
 	if got != want {
 		t.Errorf("ClaimAccount counted %+v, want %+v", got, want)
 	}
@@ -199,6 +202,9 @@ func checkClaimed(t *testing.T, s gatehouse.Store, f claimFootprint, claimed boo
 	}
 	if ids, err := s.ListIdentities(ctx, f.user.ID); err != nil || (len(ids) == 0) != claimed {
 		t.Errorf("identities of %s: %d %v", f.user.Username, len(ids), err)
+	}
+	if cs, err := s.ListConsents(ctx, f.user.ID); err != nil || (len(cs) == 0) != claimed {
+		t.Errorf("consents of %s: %d %v", f.user.Username, len(cs), err)
 	}
 }
 
