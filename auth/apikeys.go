@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatehouse-auth/gatehouse"
-	"github.com/gatehouse-auth/gatehouse/authz"
 	"github.com/gatehouse-auth/gatehouse/token"
 )
 
@@ -364,19 +363,4 @@ func addressAllowed(prefixes []netip.Prefix, ip netip.Addr) bool {
 		}
 	}
 	return false
-}
-
-// grantsReserved checks the caller may grant scopes: a reserved gatehouse:* scope among them
-// needs an instance administrator with a recent session (a sensitive action).
-func (s *Service) grantsReserved(p *gatehouse.Principal, scopes []string) error {
-	for _, sc := range scopes {
-		if !strings.HasPrefix(sc, "gatehouse:") {
-			continue
-		}
-		if p.User == nil || !s.IsAdmin(p.User) {
-			return gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Only instance administrators may grant %s.", sc)
-		}
-		return s.Authorize(p, authz.Sensitive)
-	}
-	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
@@ -62,15 +61,16 @@ type MailComposer interface {
 
 // Service implements the use cases. It is safe for concurrent use.
 type Service struct {
-	base    // base.go: clock, randomness, logger
-	store   gatehouse.Store
-	hasher  PasswordHasher
-	cfg     Config
-	tokens  token.Generator
-	limiter gatehouse.RateLimiter
-	mail    MailComposer
-	usage   usageRecorder // usage.go: batched last-used times of PATs and API keys
-	tasks   linkTasks     // recovery.go: mailing of reset and magic links after the answer
+	base       // base.go: clock, randomness, logger
+	authorizer // grant.go: Grant, Authorize, IsAdmin
+	store      gatehouse.Store
+	hasher     PasswordHasher
+	cfg        Config
+	tokens     token.Generator
+	limiter    gatehouse.RateLimiter
+	mail       MailComposer
+	usage      usageRecorder // usage.go: batched last-used times of PATs and API keys
+	tasks      linkTasks     // recovery.go: mailing of reset and magic links after the answer
 
 	accessTokens AccessTokenVerifier // accesstoken.go: OAuth JWT access tokens; nil: refused
 
@@ -86,8 +86,10 @@ func New(store gatehouse.Store, hasher PasswordHasher, cfg Config, opts Options)
 	if cfg.LoginThrottle == (gatehouse.LoginThrottlePolicy{}) {
 		cfg.LoginThrottle = gatehouse.DefaultLoginThrottle
 	}
+	b := newBase(opts)
 	return &Service{
-		base:         newBase(opts),
+		base:         b,
+		authorizer:   newAuthorizer(b.now, cfg),
 		store:        store,
 		hasher:       hasher,
 		cfg:          cfg,
@@ -130,15 +132,6 @@ type SessionGrant struct {
 	ExpiresAt time.Time
 	Session   *gatehouse.Session
 	User      *gatehouse.User
-}
-
-// IsAdmin reports whether u is an instance administrator: flagged so, or the verified owner of
-// an address in GATEHOUSE_ADMIN_EMAILS.
-func (s *Service) IsAdmin(u *gatehouse.User) bool {
-	if u.IsAdmin {
-		return true
-	}
-	return u.EmailVerified && u.Email != "" && slices.Contains(s.cfg.AdminEmails, strings.ToLower(u.Email))
 }
 
 // startSession creates a session for u and returns its grant (the session answer, not an
