@@ -26,10 +26,12 @@ type Main struct {
 	cfg *config.Config
 	log *slog.Logger
 
-	Store   gatehouse.Store
-	Auth    *auth.Service
-	Keys    *keys.Manager // the token signing keys
-	limiter *limiter
+	Store gatehouse.Store
+	Auth  *auth.Service
+	// OAuthClients manages organizations' OAuth clients (set by Start).
+	OAuthClients *auth.OAuthClients
+	Keys         *keys.Manager // the token signing keys
+	limiter      *limiter
 
 	ln     net.Listener
 	srv    *http.Server
@@ -104,7 +106,9 @@ func (m *Main) Start(ctx context.Context) error {
 		store.Close()
 		return err
 	}
-	provider := oauth.New(store, m.Auth, m.Keys, oauth.Config{
+	clients := newOAuthClients(m.cfg, store, slog.New(httpapi.LogHandler(m.log.Handler())))
+	m.OAuthClients = clients
+	provider := oauth.New(store, m.Auth, clients, m.Keys, oauth.Config{
 		Issuer:         issuer,
 		Brand:          m.cfg.TokenBrand,
 		AccessTokenTTL: m.cfg.AccessTokenTTL,
@@ -117,6 +121,7 @@ func (m *Main) Start(ctx context.Context) error {
 	})
 	api := &httpapi.Server{
 		Auth:                  m.Auth,
+		OAuthClients:          clients,
 		Limiter:               m.limiter,
 		AuthRate:              m.cfg.AuthRateLimit,
 		ClientIP:              clientip.NewResolver(m.cfg.TrustedProxies).ClientIP,
@@ -248,11 +253,21 @@ func NewAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.Passw
 
 // newAuthService is NewAuthService with the mail composer (nil: the use cases send no mail).
 func newAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.PasswordHasher, log *slog.Logger, limiter gatehouse.RateLimiter, mail auth.MailComposer, accessTokens auth.AccessTokenVerifier) *auth.Service {
+	return auth.New(store, hasher, authConfig(cfg), auth.Options{Logger: log, Limiter: limiter, Mail: mail, AccessTokens: accessTokens})
+}
+
+// newOAuthClients builds the OAuth client use cases over store.
+func newOAuthClients(cfg *config.Config, store gatehouse.Store, log *slog.Logger) *auth.OAuthClients {
+	return auth.NewOAuthClients(store, authConfig(cfg), auth.Options{Logger: log})
+}
+
+// authConfig is the use cases' configuration of cfg.
+func authConfig(cfg *config.Config) auth.Config {
 	emails := make([]string, len(cfg.AdminEmails))
 	for i, e := range cfg.AdminEmails {
 		emails[i] = strings.ToLower(e)
 	}
-	return auth.New(store, hasher, auth.Config{
+	return auth.Config{
 		Brand:          cfg.TokenBrand,
 		SessionTTL:     cfg.SessionTTL,
 		ReauthWindow:   cfg.ReauthWindow,
@@ -263,5 +278,5 @@ func newAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.Passw
 		APIResources:   cfg.APIResources,
 		PublicURL:      strings.TrimSuffix(cfg.PublicURL.String(), "/"),
 		Google:         auth.GoogleConfig{ClientID: cfg.GoogleClientID, ClientSecret: cfg.GoogleClientSecret, Issuer: cfg.GoogleIssuer},
-	}, auth.Options{Logger: log, Limiter: limiter, Mail: mail, AccessTokens: accessTokens})
+	}
 }

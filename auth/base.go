@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"time"
@@ -33,3 +34,23 @@ func newBase(opts Options) base {
 
 // newID returns a new ID with prefix, time-ordered by the service's clock.
 func (b base) newID(prefix string) string { return gatehouse.NewID(prefix, b.now(), b.random) }
+
+// auditAppender is the one store call an audit event needs.
+type auditAppender interface {
+	AppendAuditEvent(ctx context.Context, e *gatehouse.AuditEvent) error
+}
+
+// writeAudit appends e, its ID and time filled in, and logs (never returns) a failure: the
+// action it records has happened. It outlives the request (the caller may have hung up).
+func (b base) writeAudit(ctx context.Context, store auditAppender, e *gatehouse.AuditEvent) {
+	ctx = context.WithoutCancel(ctx)
+	if e.ID == "" {
+		e.ID = b.newID(gatehouse.PrefixEvent)
+	}
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = b.now()
+	}
+	if err := store.AppendAuditEvent(ctx, e); err != nil {
+		b.log.ErrorContext(ctx, "audit event not written", "type", e.Type, "err", err)
+	}
+}

@@ -8,8 +8,8 @@
 //     leaked-token reports (leaks.go: the LeakReports service);
 //   - mailed secrets: email verification codes (emailverify.go), password reset and magic links
 //     (recovery.go), composed through MailComposer and stored with the secret in one transaction;
-//   - OAuth clients of organizations and the built-in gatehouse-cli client (oauthclients.go), the
-//     groundwork of the OAuth 2.0 / OpenID Connect provider;
+//   - OAuth clients of organizations and the built-in gatehouse-cli client (oauthclients.go: the
+//     OAuthClients service, which package oauth also uses to find and authenticate clients);
 //   - other ways in: passkeys (passkeys.go, go-webauthn) and Google or any OIDC issuer
 //     (google.go), with /v1/me/account's summary of the sign-in methods;
 //   - the one verification machinery (verify.go, session.go): Authenticate for endpoints that act
@@ -18,9 +18,10 @@
 //   - batched last-used recording (usage.go): a check never writes to the database.
 //
 // Services: Service still holds most use cases over the whole Store; it is being split into
-// per-concern services that share only base (base.go: clock, randomness, logger) and each take
-// the narrow store interface they use, declared beside them. LeakReports (LeakStore) is the
-// first.
+// per-concern services that share only base (base.go: clock, randomness, logger, audit writes)
+// and authorizer (grant.go: Grant, Authorize, IsAdmin) and each take the narrow store interface
+// they use, declared beside them: LeakReports (LeakStore) and OAuthClients (OAuthClientsStore)
+// so far.
 //
 // Contract:
 //   - It speaks the root package's types and its Store interface (or a narrow part of it); it

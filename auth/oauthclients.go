@@ -70,6 +70,34 @@ func builtInCLIClient() *gatehouse.OAuthClient {
 	}
 }
 
+// OAuthClientsStore is what the OAuth client use cases read and write: the clients, the
+// caller's role in the organization, the audit trail.
+type OAuthClientsStore interface {
+	gatehouse.OAuthClientStore
+	memberRoles
+	auditAppender
+}
+
+// OAuthClients manages organizations' OAuth clients (owners and admins) and finds and
+// authenticates clients for the OAuth endpoints (package oauth). It holds only
+// OAuthClientsStore. Safe for concurrent use.
+type OAuthClients struct {
+	base
+	authorizer
+	store     OAuthClientsStore
+	brand     string
+	tokens    token.Generator
+	resources []string // Config.APIResources
+}
+
+// NewOAuthClients returns the OAuth client service of cfg (Brand, APIResources and the
+// authorizer's settings); opts' Now, Random and Logger are used.
+func NewOAuthClients(store OAuthClientsStore, cfg Config, opts Options) *OAuthClients {
+	b := newBase(opts)
+	return &OAuthClients{base: b, authorizer: newAuthorizer(b.now, cfg), store: store, brand: cfg.Brand,
+		tokens: token.Generator{Brand: cfg.Brand, Rand: opts.Random}, resources: cfg.APIResources}
+}
+
 // OAuthClientInput is a request for a new OAuth client.
 type OAuthClientInput struct {
 	Name         string
@@ -87,25 +115,25 @@ type OAuthClientGrant struct {
 }
 
 // clientManager checks that the caller is a user (not an API key) who owns or administers orgID.
-func (s *Service) clientManager(ctx context.Context, p *gatehouse.Principal, orgID string) error {
+func (s *OAuthClients) clientManager(ctx context.Context, p *gatehouse.Principal, orgID string) error {
 	if p.APIKey != nil || p.User == nil {
 		return gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "API keys cannot manage OAuth clients.")
 	}
 	if thirdPartyApp(p) {
 		return errThirdPartyApp
 	}
-	_, err := s.orgManager(ctx, p, orgID)
+	_, err := orgManagerOf(ctx, s.store, p, orgID)
 	return err
 }
 
-// CreateOAuthClient registers an OAuth client of the organization (owners and admins). A
+// Create registers an OAuth client of the organization (owners and admins). A
 // confidential client gets a secret `<brand>_cs_…`, returned only here; only its SHA-256 is
 // stored.
-func (s *Service) CreateOAuthClient(ctx context.Context, p *gatehouse.Principal, orgID string, in OAuthClientInput, meta Meta) (*OAuthClientGrant, error) {
+func (s *OAuthClients) Create(ctx context.Context, p *gatehouse.Principal, orgID string, in OAuthClientInput, meta Meta) (*OAuthClientGrant, error) {
 	if err := s.clientManager(ctx, p, orgID); err != nil {
 		return nil, err
 	}
-	c, err := s.checkOAuthClientInput(in)
+	c, err := s.checkInput(in)
 	if err != nil {
 		return nil, err
 	}
@@ -127,32 +155,32 @@ func (s *Service) CreateOAuthClient(ctx context.Context, p *gatehouse.Principal,
 	if err := s.store.CreateOAuthClient(ctx, c); err != nil {
 		return nil, fmt.Errorf("create OAuth client: %w", err)
 	}
-	s.auditOrg(ctx, EventOAuthClientCreated, orgID, p.User.ID, c.ID, meta, map[string]any{
+	s.auditOrgEvent(ctx, EventOAuthClientCreated, orgID, p.User.ID, c.ID, meta, map[string]any{
 		"name": c.Name, "public": c.Public, "redirect_uris": c.RedirectURIs, "grant_types": c.GrantTypes,
 		"scopes": c.Scopes, "secret_prefix": c.SecretPrefix,
 	})
 	return &OAuthClientGrant{Client: c, Secret: secret}, nil
 }
 
-// ListOAuthClients returns the organization's clients, oldest first (owners and admins). The
+// List returns the organization's clients, oldest first (owners and admins). The
 // built-in client belongs to no organization and is never listed.
-func (s *Service) ListOAuthClients(ctx context.Context, p *gatehouse.Principal, orgID string) ([]gatehouse.OAuthClient, error) {
+func (s *OAuthClients) List(ctx context.Context, p *gatehouse.Principal, orgID string) ([]gatehouse.OAuthClient, error) {
 	if err := s.clientManager(ctx, p, orgID); err != nil {
 		return nil, err
 	}
 	return s.store.ListOAuthClients(ctx, orgID)
 }
 
-// OrgOAuthClient returns one of the organization's clients (owners and admins); a client of
+// Get returns one of the organization's clients (owners and admins); a client of
 // another organization, or the built-in one, is not_found.
-func (s *Service) OrgOAuthClient(ctx context.Context, p *gatehouse.Principal, orgID, id string) (*gatehouse.OAuthClient, error) {
+func (s *OAuthClients) Get(ctx context.Context, p *gatehouse.Principal, orgID, id string) (*gatehouse.OAuthClient, error) {
 	if err := s.clientManager(ctx, p, orgID); err != nil {
 		return nil, err
 	}
-	return s.orgOAuthClient(ctx, orgID, id)
+	return s.get(ctx, orgID, id)
 }
 
-func (s *Service) orgOAuthClient(ctx context.Context, orgID, id string) (*gatehouse.OAuthClient, error) {
+func (s *OAuthClients) get(ctx context.Context, orgID, id string) (*gatehouse.OAuthClient, error) {
 	if id == gatehouse.BuiltInCLIClientID || id == "" {
 		return nil, errNoSuchOAuthClient
 	}
@@ -169,9 +197,9 @@ func (s *Service) orgOAuthClient(ctx context.Context, orgID, id string) (*gateho
 	return c, nil
 }
 
-// DeleteOAuthClient deletes one of the organization's clients (owners and admins). The built-in
+// Delete deletes one of the organization's clients (owners and admins). The built-in
 // client cannot be deleted (not_found: it is no organization's).
-func (s *Service) DeleteOAuthClient(ctx context.Context, p *gatehouse.Principal, orgID, id string, meta Meta) error {
+func (s *OAuthClients) Delete(ctx context.Context, p *gatehouse.Principal, orgID, id string, meta Meta) error {
 	if err := s.clientManager(ctx, p, orgID); err != nil {
 		return err
 	}
@@ -185,19 +213,19 @@ func (s *Service) DeleteOAuthClient(ctx context.Context, p *gatehouse.Principal,
 	if err != nil {
 		return err
 	}
-	s.auditOrg(ctx, EventOAuthClientDeleted, orgID, p.User.ID, id, meta, nil)
+	s.auditOrgEvent(ctx, EventOAuthClientDeleted, orgID, p.User.ID, id, meta, nil)
 	return nil
 }
 
 var errPublicNoSecret = &gatehouse.Error{Code: gatehouse.CodeInvalidRequest, Message: "Public clients have no secret to rotate."}
 
-// RotateOAuthClientSecret gives a confidential client a new secret (owners and admins); the old
+// RotateSecret gives a confidential client a new secret (owners and admins); the old
 // one stops working at once. Public clients → invalid_request.
-func (s *Service) RotateOAuthClientSecret(ctx context.Context, p *gatehouse.Principal, orgID, id string, meta Meta) (*OAuthClientGrant, error) {
+func (s *OAuthClients) RotateSecret(ctx context.Context, p *gatehouse.Principal, orgID, id string, meta Meta) (*OAuthClientGrant, error) {
 	if err := s.clientManager(ctx, p, orgID); err != nil {
 		return nil, err
 	}
-	c, err := s.orgOAuthClient(ctx, orgID, id)
+	c, err := s.get(ctx, orgID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -220,13 +248,13 @@ func (s *Service) RotateOAuthClientSecret(ctx context.Context, p *gatehouse.Prin
 		return nil, err
 	}
 	c.SecretHash, c.SecretPrefix, c.UpdatedAt = hash, prefix, now
-	s.auditOrg(ctx, EventOAuthClientSecretRotated, orgID, p.User.ID, id, meta, map[string]any{"secret_prefix": prefix})
+	s.auditOrgEvent(ctx, EventOAuthClientSecretRotated, orgID, p.User.ID, id, meta, map[string]any{"secret_prefix": prefix})
 	return &OAuthClientGrant{Client: c, Secret: secret}, nil
 }
 
-// OAuthClient returns any client by its client_id, for the OAuth endpoints: the built-in
+// Lookup returns any client by its client_id, for the OAuth endpoints: the built-in
 // `gatehouse-cli` from code, the others from the store. Unknown → not_found.
-func (s *Service) OAuthClient(ctx context.Context, id string) (*gatehouse.OAuthClient, error) {
+func (s *OAuthClients) Lookup(ctx context.Context, id string) (*gatehouse.OAuthClient, error) {
 	if id == gatehouse.BuiltInCLIClientID {
 		return builtInCLIClient(), nil
 	}
@@ -243,13 +271,13 @@ func (s *Service) OAuthClient(ctx context.Context, id string) (*gatehouse.OAuthC
 	return c, nil
 }
 
-// AuthenticateOAuthClient checks a confidential client's credentials: the secret's form and
+// Authenticate checks a confidential client's credentials: the secret's form and
 // checksum first (no database access for garbage), then one lookup and a constant-time compare of
 // SHA-256 hashes. Every failure — unknown client, public client, malformed or wrong secret — is
 // the same CodeInvalidCredentials error (the token endpoint answers invalid_client).
-func (s *Service) AuthenticateOAuthClient(ctx context.Context, id, secret string) (*gatehouse.OAuthClient, error) {
+func (s *OAuthClients) Authenticate(ctx context.Context, id, secret string) (*gatehouse.OAuthClient, error) {
 	t, err := token.Parse(secret)
-	if err != nil || t.Brand != s.cfg.Brand || t.Kind != token.KindClientSecret {
+	if err != nil || t.Brand != s.brand || t.Kind != token.KindClientSecret {
 		return nil, errInvalidClient
 	}
 	if id == "" || id == gatehouse.BuiltInCLIClientID {
@@ -268,7 +296,7 @@ func (s *Service) AuthenticateOAuthClient(ctx context.Context, id, secret string
 	return c, nil
 }
 
-// checkOAuthClientInput validates in and returns the client it describes (without identity or
+// checkInput validates in and returns the client it describes (without identity or
 // secret). The rules:
 //   - name: 1–64 characters, no control characters;
 //   - grant_types: non-empty, from authorization_code, refresh_token, client_credentials and the
@@ -280,7 +308,7 @@ func (s *Service) AuthenticateOAuthClient(ctx context.Context, id, secret string
 //     resource scopes (Config.APIResources); the reserved gatehouse:verify is never an OAuth
 //     client's; gatehouse:introspect (administrators only, checked by CreateOAuthClient) needs
 //     the client_credentials grant and is never put on a token.
-func (s *Service) checkOAuthClientInput(in OAuthClientInput) (*gatehouse.OAuthClient, error) {
+func (s *OAuthClients) checkInput(in OAuthClientInput) (*gatehouse.OAuthClient, error) {
 	name := strings.TrimSpace(in.Name)
 	if name == "" {
 		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "name is required.")
@@ -296,7 +324,7 @@ func (s *Service) checkOAuthClientInput(in OAuthClientInput) (*gatehouse.OAuthCl
 	if err != nil {
 		return nil, err
 	}
-	scopes, err := s.checkClientScopes(in.Scopes, grants)
+	scopes, err := s.checkScopes(in.Scopes, grants)
 	if err != nil {
 		return nil, err
 	}
@@ -408,8 +436,8 @@ func redirectURIProblem(raw string, public bool) string {
 	return ""
 }
 
-// checkClientScopes checks the scopes a client may request.
-func (s *Service) checkClientScopes(in []string, grants []string) ([]string, error) {
+// checkScopes checks the scopes a client may request.
+func (s *OAuthClients) checkScopes(in []string, grants []string) ([]string, error) {
 	scopes := compactScopes(in)
 	if len(scopes) == 0 {
 		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "scopes must name at least one scope, e.g. \"openid\" or \"calls:read\".")
@@ -434,7 +462,7 @@ func (s *Service) checkClientScopes(in []string, grants []string) ([]string, err
 			resource = append(resource, sc)
 		}
 	}
-	if err := gatehouse.ValidateScopes(resource, s.cfg.APIResources, false); err != nil {
+	if err := gatehouse.ValidateScopes(resource, s.resources, false); err != nil {
 		var e *gatehouse.Error
 		if errors.As(err, &e) && e.Code == gatehouse.CodeInvalidRequest {
 			return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "%s Scopes are %s or resource:read / resource:write.", e.Message, strings.Join(oidcScopes, ", "))
@@ -442,4 +470,10 @@ func (s *Service) checkClientScopes(in []string, grants []string) ([]string, err
 		return nil, err
 	}
 	return scopes, nil
+}
+
+// auditOrgEvent records an event of the organization orgID (auditOrg's, for this service).
+func (s *OAuthClients) auditOrgEvent(ctx context.Context, typ, orgID, actor, subject string, meta Meta, details map[string]any) {
+	s.writeAudit(ctx, s.store, &gatehouse.AuditEvent{Type: typ, ActorID: actor, SubjectID: subject, OrgID: orgID,
+		IP: meta.IP, UserAgent: truncate(meta.UserAgent, 512), Details: details})
 }

@@ -97,7 +97,7 @@ func TestCheckOAuthClientInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := f.svc.checkOAuthClientInput(c.in)
+			got, err := f.clients.checkInput(c.in)
 			if c.code == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -116,7 +116,7 @@ func TestCheckOAuthClientInput(t *testing.T) {
 
 func TestBuiltInCLIClient(t *testing.T) {
 	f := newFixture(t, nil)
-	c, err := f.svc.OAuthClient(context.Background(), gatehouse.BuiltInCLIClientID)
+	c, err := f.clients.Lookup(context.Background(), gatehouse.BuiltInCLIClientID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,10 +127,10 @@ func TestBuiltInCLIClient(t *testing.T) {
 	}
 	// A caller changing its copy does not change the next one.
 	c.Scopes[0] = "changed"
-	if again, _ := f.svc.OAuthClient(context.Background(), gatehouse.BuiltInCLIClientID); again.Scopes[0] != "openid" {
+	if again, _ := f.clients.Lookup(context.Background(), gatehouse.BuiltInCLIClientID); again.Scopes[0] != "openid" {
 		t.Fatal("the built-in client is shared mutable state")
 	}
-	if _, err := f.svc.OAuthClient(context.Background(), "cli_unknown"); !errors.Is(err, gatehouse.ErrNotFound) && gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+	if _, err := f.clients.Lookup(context.Background(), "cli_unknown"); !errors.Is(err, gatehouse.ErrNotFound) && gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
 		t.Fatalf("unknown client: %v", err)
 	}
 }
@@ -138,7 +138,7 @@ func TestBuiltInCLIClient(t *testing.T) {
 func TestOAuthClientSecrets(t *testing.T) {
 	f := newKeyFixture(t)
 	ctx := context.Background()
-	conf, err := f.svc.CreateOAuthClient(ctx, f.owner, f.orgID, OAuthClientInput{
+	conf, err := f.clients.Create(ctx, f.owner, f.orgID, OAuthClientInput{
 		Name: "svc", GrantTypes: []string{GrantClientCredentials}, Scopes: []string{"calls:read"},
 	}, Meta{})
 	if err != nil {
@@ -154,7 +154,7 @@ func TestOAuthClientSecrets(t *testing.T) {
 	if !slices.Equal(stored.SecretHash, token.Hash(conf.Secret)) || stored.SecretPrefix != token.DisplayPrefix(conf.Secret) {
 		t.Fatal("the stored hash is not the secret's SHA-256")
 	}
-	pub, err := f.svc.CreateOAuthClient(ctx, f.owner, f.orgID, OAuthClientInput{
+	pub, err := f.clients.Create(ctx, f.owner, f.orgID, OAuthClientInput{
 		Name: "tv", Public: true, GrantTypes: []string{GrantDeviceCode}, Scopes: []string{"openid"},
 	}, Meta{})
 	if err != nil {
@@ -182,7 +182,7 @@ func TestOAuthClientSecrets(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := f.svc.AuthenticateOAuthClient(ctx, c.id, c.secret)
+			got, err := f.clients.Authenticate(ctx, c.id, c.secret)
 			if c.ok {
 				if err != nil || got.ID != c.id {
 					t.Fatalf("got %v, %v", got, err)
@@ -196,31 +196,31 @@ func TestOAuthClientSecrets(t *testing.T) {
 	}
 
 	// Rotation: the old secret fails at once, the new one works; public clients have none.
-	rot, err := f.svc.RotateOAuthClientSecret(ctx, f.owner, f.orgID, conf.Client.ID, Meta{})
+	rot, err := f.clients.RotateSecret(ctx, f.owner, f.orgID, conf.Client.ID, Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rot.Secret == conf.Secret || rot.Client.ID != conf.Client.ID {
 		t.Fatalf("rotation %+v", rot)
 	}
-	if _, err := f.svc.AuthenticateOAuthClient(ctx, conf.Client.ID, conf.Secret); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidCredentials {
+	if _, err := f.clients.Authenticate(ctx, conf.Client.ID, conf.Secret); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidCredentials {
 		t.Fatalf("old secret after rotation: %v", err)
 	}
-	if _, err := f.svc.AuthenticateOAuthClient(ctx, conf.Client.ID, rot.Secret); err != nil {
+	if _, err := f.clients.Authenticate(ctx, conf.Client.ID, rot.Secret); err != nil {
 		t.Fatalf("new secret: %v", err)
 	}
-	if _, err := f.svc.RotateOAuthClientSecret(ctx, f.owner, f.orgID, pub.Client.ID, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
+	if _, err := f.clients.RotateSecret(ctx, f.owner, f.orgID, pub.Client.ID, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
 		t.Fatalf("rotating a public client: %v", err)
 	}
 
 	// Deleted clients fail authentication.
-	if err := f.svc.DeleteOAuthClient(ctx, f.owner, f.orgID, conf.Client.ID, Meta{}); err != nil {
+	if err := f.clients.Delete(ctx, f.owner, f.orgID, conf.Client.ID, Meta{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.AuthenticateOAuthClient(ctx, conf.Client.ID, rot.Secret); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidCredentials {
+	if _, err := f.clients.Authenticate(ctx, conf.Client.ID, rot.Secret); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidCredentials {
 		t.Fatalf("deleted client: %v", err)
 	}
-	if err := f.svc.DeleteOAuthClient(ctx, f.owner, f.orgID, gatehouse.BuiltInCLIClientID, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+	if err := f.clients.Delete(ctx, f.owner, f.orgID, gatehouse.BuiltInCLIClientID, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
 		t.Fatalf("deleting the built-in client: %v", err)
 	}
 }

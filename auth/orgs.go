@@ -91,10 +91,20 @@ func (s *Service) Org(ctx context.Context, p *gatehouse.Principal, orgID string)
 // orgRole returns the caller's role in orgID; not_found when the caller is not a member (or is
 // not a user: API keys act for their organization, not in it).
 func (s *Service) orgRole(ctx context.Context, p *gatehouse.Principal, orgID string) (gatehouse.Role, error) {
+	return orgRoleOf(ctx, s.store, p, orgID)
+}
+
+// memberRoles is the one store call the organization checks need.
+type memberRoles interface {
+	MemberRole(ctx context.Context, orgID, userID string) (gatehouse.Role, error)
+}
+
+// orgRoleOf is the caller's role in orgID; not_found when the caller is not a member.
+func orgRoleOf(ctx context.Context, store memberRoles, p *gatehouse.Principal, orgID string) (gatehouse.Role, error) {
 	if p.User == nil || orgID == "" {
 		return "", errNoSuchOrg
 	}
-	role, err := s.store.MemberRole(ctx, orgID, p.User.ID)
+	role, err := store.MemberRole(ctx, orgID, p.User.ID)
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return "", errNoSuchOrg
 	}
@@ -107,7 +117,12 @@ func (s *Service) orgRole(ctx context.Context, p *gatehouse.Principal, orgID str
 // orgManager checks that the caller is an owner or admin of orgID (a member gets
 // insufficient_permissions, anyone else not_found) and returns the caller's role.
 func (s *Service) orgManager(ctx context.Context, p *gatehouse.Principal, orgID string) (gatehouse.Role, error) {
-	role, err := s.orgRole(ctx, p, orgID)
+	return orgManagerOf(ctx, s.store, p, orgID)
+}
+
+// orgManagerOf is orgManager over store.
+func orgManagerOf(ctx context.Context, store memberRoles, p *gatehouse.Principal, orgID string) (gatehouse.Role, error) {
+	role, err := orgRoleOf(ctx, store, p, orgID)
 	if err != nil {
 		return "", err
 	}
@@ -338,19 +353,6 @@ func (s *Service) ListOrgAuditEvents(ctx context.Context, p *gatehouse.Principal
 
 // auditOrg appends an event of an organization, like audit.
 func (s *Service) auditOrg(ctx context.Context, typ, orgID, actor, subject string, meta Meta, details map[string]any) {
-	ctx = context.WithoutCancel(ctx)
-	e := &gatehouse.AuditEvent{
-		ID:        s.newID(gatehouse.PrefixEvent),
-		Type:      typ,
-		ActorID:   actor,
-		SubjectID: subject,
-		OrgID:     orgID,
-		IP:        meta.IP,
-		UserAgent: truncate(meta.UserAgent, 512),
-		CreatedAt: s.now(),
-		Details:   details,
-	}
-	if err := s.store.AppendAuditEvent(ctx, e); err != nil {
-		s.log.ErrorContext(ctx, "audit event not written", "type", typ, "err", err)
-	}
+	s.writeAudit(ctx, s.store, &gatehouse.AuditEvent{Type: typ, ActorID: actor, SubjectID: subject, OrgID: orgID,
+		IP: meta.IP, UserAgent: truncate(meta.UserAgent, 512), Details: details})
 }

@@ -166,20 +166,8 @@ func (s *Service) startSession(ctx context.Context, u *gatehouse.User, meta Meta
 // The write does not inherit the request's cancellation: a client that hangs up after the action
 // must not erase its trace.
 func (s *Service) audit(ctx context.Context, typ, actor, subject string, meta Meta, details map[string]any) {
-	ctx = context.WithoutCancel(ctx)
-	e := &gatehouse.AuditEvent{
-		ID:        s.newID(gatehouse.PrefixEvent),
-		Type:      typ,
-		ActorID:   actor,
-		SubjectID: subject,
-		IP:        meta.IP,
-		UserAgent: truncate(meta.UserAgent, 512),
-		CreatedAt: s.now(),
-		Details:   details,
-	}
-	if err := s.store.AppendAuditEvent(ctx, e); err != nil {
-		s.log.ErrorContext(ctx, "audit event not written", "type", typ, "err", err)
-	}
+	s.writeAudit(ctx, s.store, &gatehouse.AuditEvent{Type: typ, ActorID: actor, SubjectID: subject,
+		IP: meta.IP, UserAgent: truncate(meta.UserAgent, 512), Details: details})
 }
 
 func truncate(s string, n int) string {

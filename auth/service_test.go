@@ -50,10 +50,11 @@ func (c *clock) advance(d time.Duration) {
 }
 
 type fixture struct {
-	svc    *Service
-	store  *sqlite.Store
-	hasher *countingHasher
-	clock  *clock
+	svc     *Service
+	clients *OAuthClients
+	store   *sqlite.Store
+	hasher  *countingHasher
+	clock   *clock
 }
 
 func newFixture(t *testing.T, configure func(*Config)) *fixture {
@@ -76,7 +77,7 @@ func newFixture(t *testing.T, configure func(*Config)) *fixture {
 	if err := svc.Init(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{svc: svc, store: store, hasher: h, clock: c}
+	return &fixture{svc: svc, clients: NewOAuthClients(store, cfg, Options{Now: c.now}), store: store, hasher: h, clock: c}
 }
 
 const pw = "correct horse battery staple"

@@ -67,7 +67,7 @@ func (s *Server) createOAuthClient(w http.ResponseWriter, r *http.Request, p *ga
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	g, err := s.Auth.CreateOAuthClient(r.Context(), p, r.PathValue("org"), auth.OAuthClientInput(in), s.meta(r))
+	g, err := s.OAuthClients.Create(r.Context(), p, r.PathValue("org"), auth.OAuthClientInput(in), s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (s *Server) createOAuthClient(w http.ResponseWriter, r *http.Request, p *ga
 }
 
 func (s *Server) listOAuthClients(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	clients, err := s.Auth.ListOAuthClients(r.Context(), p, r.PathValue("org"))
+	clients, err := s.OAuthClients.List(r.Context(), p, r.PathValue("org"))
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (s *Server) listOAuthClients(w http.ResponseWriter, r *http.Request, p *gat
 }
 
 func (s *Server) getOAuthClient(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	c, err := s.Auth.OrgOAuthClient(r.Context(), p, r.PathValue("org"), r.PathValue("id"))
+	c, err := s.OAuthClients.Get(r.Context(), p, r.PathValue("org"), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (s *Server) getOAuthClient(w http.ResponseWriter, r *http.Request, p *gateh
 }
 
 func (s *Server) deleteOAuthClient(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	if err := s.Auth.DeleteOAuthClient(r.Context(), p, r.PathValue("org"), r.PathValue("id"), s.meta(r)); err != nil {
+	if err := s.OAuthClients.Delete(r.Context(), p, r.PathValue("org"), r.PathValue("id"), s.meta(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -112,7 +112,7 @@ type rotatedSecretJSON struct {
 }
 
 func (s *Server) rotateOAuthClientSecret(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	g, err := s.Auth.RotateOAuthClientSecret(r.Context(), p, r.PathValue("org"), r.PathValue("id"), s.meta(r))
+	g, err := s.OAuthClients.RotateSecret(r.Context(), p, r.PathValue("org"), r.PathValue("id"), s.meta(r))
 	if err != nil {
 		return err
 	}

@@ -18,11 +18,13 @@ import (
 // Server is the HTTP face of Gatehouse: the JSON API under /v1, the web pages and operations
 // endpoints. Build one with its fields set, then serve Handler().
 type Server struct {
-	Auth     *auth.Service
-	Limiter  gatehouse.RateLimiter
-	AuthRate gatehouse.Rate // per-IP limit on credential endpoints
-	ClientIP func(*http.Request) netip.Addr
-	Metrics  *Metrics
+	Auth *auth.Service
+	// OAuthClients manages organizations' OAuth clients (/v1/orgs/{org}/oauth-clients).
+	OAuthClients *auth.OAuthClients
+	Limiter      gatehouse.RateLimiter
+	AuthRate     gatehouse.Rate // per-IP limit on credential endpoints
+	ClientIP     func(*http.Request) netip.Addr
+	Metrics      *Metrics
 
 	routeTable []Route // set by Handler: every route and its permission (routes.go)
 	Logger     *slog.Logger

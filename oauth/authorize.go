@@ -87,7 +87,7 @@ func (p *Provider) ParseAuthorize(ctx context.Context, r AuthorizeRequest) (*Aut
 	if r.ClientID == "" {
 		return nil, &AuthorizeError{Code: gatehouse.CodeInvalidRequest, Description: "client_id is required."}
 	}
-	client, err := p.svc.OAuthClient(ctx, r.ClientID)
+	client, err := p.clients.Lookup(ctx, r.ClientID)
 	if err != nil {
 		if isDomainError(err) {
 			return nil, &AuthorizeError{Code: gatehouse.CodeInvalidClient, Description: "Unknown client."}

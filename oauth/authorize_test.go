@@ -13,7 +13,7 @@ import (
 )
 
 func TestMetadataUsesTheConfiguredIssuer(t *testing.T) {
-	p := New(nil, nil, nil, Config{Issuer: "https://auth.example.org/"}, Options{})
+	p := New(nil, nil, nil, nil, Config{Issuer: "https://auth.example.org/"}, Options{})
 	m := p.Metadata()
 	want := map[string]string{
 		"issuer":                        "https://auth.example.org",
@@ -327,7 +327,7 @@ func TestSignInNeeded(t *testing.T) {
 }
 
 func TestContinueAfterSignIn(t *testing.T) {
-	p := New(nil, nil, nil, Config{Issuer: testIssuer}, Options{Now: func() time.Time { return time.UnixMilli(1_800_000_000_123) }})
+	p := New(nil, nil, nil, nil, Config{Issuer: testIssuer}, Options{Now: func() time.Time { return time.UnixMilli(1_800_000_000_123) }})
 	const nowMS = "1800000000123"
 	base := AuthorizeRequest{ClientID: "cli_x", RedirectURI: "https://app.example.com/cb", ResponseType: "code", State: "s"}
 	cases := []struct {

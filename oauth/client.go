@@ -27,7 +27,7 @@ const (
 var errInvalidClient = &gatehouse.Error{Code: gatehouse.CodeInvalidClient, Message: "Client authentication failed."}
 
 // authenticateClient checks a client at the token, device and revocation endpoints: a
-// confidential client by its secret (constant-time, through auth.AuthenticateOAuthClient), a
+// confidential client by its secret (constant-time, through auth.OAuthClients.Authenticate), a
 // public client by its client_id alone. A confidential client presenting no secret, a public
 // client presenting one, and an unknown client all fail alike with invalid_client.
 func (p *Provider) authenticateClient(ctx context.Context, ca ClientAuth) (*gatehouse.OAuthClient, error) {
@@ -35,7 +35,7 @@ func (p *Provider) authenticateClient(ctx context.Context, ca ClientAuth) (*gate
 		return nil, errInvalidClient
 	}
 	if ca.Secret != "" || (ca.Method != "" && ca.Method != MethodNone) {
-		c, err := p.svc.AuthenticateOAuthClient(ctx, ca.ClientID, ca.Secret)
+		c, err := p.clients.Authenticate(ctx, ca.ClientID, ca.Secret)
 		if err != nil {
 			if isDomainError(err) {
 				return nil, errInvalidClient
@@ -44,7 +44,7 @@ func (p *Provider) authenticateClient(ctx context.Context, ca ClientAuth) (*gate
 		}
 		return c, nil
 	}
-	c, err := p.svc.OAuthClient(ctx, ca.ClientID)
+	c, err := p.clients.Lookup(ctx, ca.ClientID)
 	if err != nil {
 		if isDomainError(err) {
 			return nil, errInvalidClient

@@ -32,7 +32,7 @@ func (p *Provider) ListConsents(ctx context.Context, pr *gatehouse.Principal) ([
 	out := make([]ConsentView, 0, len(consents))
 	for _, c := range consents {
 		v := ConsentView{ClientID: c.ClientID, Scopes: c.Scopes, GrantedAt: c.GrantedAt}
-		client, err := p.svc.OAuthClient(ctx, c.ClientID)
+		client, err := p.clients.Lookup(ctx, c.ClientID)
 		switch {
 		case err == nil:
 			v.ClientName = client.Name
@@ -57,7 +57,7 @@ func (p *Provider) RevokeConsent(ctx context.Context, pr *gatehouse.Principal, c
 		return err
 	}
 	orgID := ""
-	if c, err := p.svc.OAuthClient(ctx, clientID); err == nil {
+	if c, err := p.clients.Lookup(ctx, clientID); err == nil {
 		orgID = c.OrgID
 	}
 	p.audit(ctx, EventConsentRevoked, pr.User.ID, clientID, orgID, meta, map[string]any{"client_id": clientID})

@@ -163,7 +163,7 @@ func (p *Provider) PendingDevice(ctx context.Context, pr *gatehouse.Principal, u
 	if code, ok := normalizeUserCode(userCode); ok {
 		pd.UserCode = formatUserCode(code)
 	}
-	c, err := p.svc.OAuthClient(ctx, d.ClientID)
+	c, err := p.clients.Lookup(ctx, d.ClientID)
 	switch {
 	case err == nil:
 		pd.ClientName = c.Name
@@ -201,7 +201,7 @@ func (p *Provider) DecideDevice(ctx context.Context, pr *gatehouse.Principal, us
 		typ = EventDeviceApproved
 	}
 	orgID := ""
-	if c, err := p.svc.OAuthClient(ctx, d.ClientID); err == nil {
+	if c, err := p.clients.Lookup(ctx, d.ClientID); err == nil {
 		orgID = c.OrgID
 	}
 	p.audit(ctx, typ, pr.User.ID, d.ID, orgID, meta, map[string]any{"client_id": d.ClientID, "scopes": d.Scopes})

@@ -233,7 +233,7 @@ func TestWrongUserCodesAreLimited(t *testing.T) {
 }
 
 func TestUserCodes(t *testing.T) {
-	p := New(nil, nil, nil, Config{Issuer: testIssuer}, Options{})
+	p := New(nil, nil, nil, nil, Config{Issuer: testIssuer}, Options{})
 	seen := map[string]bool{}
 	for range 200 {
 		c, err := p.newUserCode()

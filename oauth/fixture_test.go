@@ -47,13 +47,14 @@ func (c *clock) advance(d time.Duration) {
 
 // fixture is a provider over a real store, with a real auth.Service and key manager.
 type fixture struct {
-	p     *Provider
-	svc   *auth.Service
-	store gatehouse.Store
-	keys  *keys.Manager
-	clock *clock
-	org   *gatehouse.Org
-	owner *person // owns org
+	p       *Provider
+	svc     *auth.Service
+	clients *auth.OAuthClients
+	store   gatehouse.Store
+	keys    *keys.Manager
+	clock   *clock
+	org     *gatehouse.Org
+	owner   *person // owns org
 }
 
 // person is a signed-in user: their session token and principal.
@@ -102,18 +103,20 @@ func newFixture(t *testing.T, store gatehouse.Store) *fixture {
 		t.Fatal(err)
 	}
 	verifier := NewAccessTokenVerifier(store, km, testIssuer+"/", "", c.now)
-	svc := auth.New(store, password.NewHasher(cheap, password.HasherOptions{}), auth.Config{
+	authCfg := auth.Config{
 		Brand: "gth", SessionTTL: 7 * 24 * time.Hour, IdleTimeout: 24 * time.Hour, DefaultOrg: "lobby",
 		PasswordPolicy: password.Policy{MinLength: 8}, LoginThrottle: gatehouse.DefaultLoginThrottle,
 		APIResources: []string{"calls", "agents", "analytics"}, PublicURL: testIssuer,
-	}, auth.Options{Now: c.now, Logger: quiet, AccessTokens: verifier})
+	}
+	svc := auth.New(store, password.NewHasher(cheap, password.HasherOptions{}), authCfg, auth.Options{Now: c.now, Logger: quiet, AccessTokens: verifier})
 	if err := svc.Init(ctx); err != nil {
 		t.Fatal(err)
 	}
-	p := New(store, svc, km, Config{Issuer: testIssuer + "/", Brand: "gth"}, Options{
+	clients := auth.NewOAuthClients(store, authCfg, auth.Options{Now: c.now, Logger: quiet})
+	p := New(store, svc, clients, km, Config{Issuer: testIssuer + "/", Brand: "gth"}, Options{
 		Now: c.now, Logger: quiet, Limiter: memory.New(c.now), Verifier: verifier,
 	})
-	f := &fixture{p: p, svc: svc, store: store, keys: km, clock: c}
+	f := &fixture{p: p, svc: svc, clients: clients, store: store, keys: km, clock: c}
 	f.owner = f.register(t, "owner")
 	if f.org, err = svc.CreateOrg(ctx, f.owner.pr, "acme", auth.Meta{}); err != nil {
 		t.Fatal(err)
@@ -159,7 +162,7 @@ func (f *fixture) client(t *testing.T, in auth.OAuthClientInput) (*gatehouse.OAu
 	if in.Name == "" {
 		in.Name = "App"
 	}
-	g, err := f.svc.CreateOAuthClient(context.Background(), f.owner.pr, f.org.ID, in, auth.Meta{})
+	g, err := f.clients.Create(context.Background(), f.owner.pr, f.org.ID, in, auth.Meta{})
 	if err != nil {
 		t.Fatalf("create client: %v", err)
 	}

@@ -79,7 +79,7 @@ func (p *Provider) authenticateIntrospector(ctx context.Context, caller Introspe
 		if caller.Client.Secret == "" {
 			return "", errInvalidClient // public clients may not introspect
 		}
-		c, err := p.svc.AuthenticateOAuthClient(ctx, caller.Client.ClientID, caller.Client.Secret)
+		c, err := p.clients.Authenticate(ctx, caller.Client.ClientID, caller.Client.Secret)
 		if err != nil {
 			if isDomainError(err) {
 				return "", errInvalidClient

@@ -32,7 +32,7 @@ func (f *fixture) auditor(t *testing.T) ClientAuth {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := f.svc.CreateOAuthClient(ctx, root.pr, o.ID, auth.OAuthClientInput{
+	g, err := f.clients.Create(ctx, root.pr, o.ID, auth.OAuthClientInput{
 		Name: "auditor", GrantTypes: []string{auth.GrantClientCredentials}, Scopes: []string{"calls:read", gatehouse.ReservedScopeIntrospect},
 	}, auth.Meta{})
 	if err != nil {

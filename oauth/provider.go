@@ -54,6 +54,15 @@ type Keys interface {
 	PublicKey(ctx context.Context, kid string) (crypto.PublicKey, string, error)
 }
 
+// Clients finds and authenticates OAuth clients: auth.OAuthClients (the built-in CLI client
+// from code, the others from the store).
+type Clients interface {
+	// Lookup returns any client by client_id; unknown → not_found.
+	Lookup(ctx context.Context, id string) (*gatehouse.OAuthClient, error)
+	// Authenticate checks a confidential client's secret; every failure is one generic error.
+	Authenticate(ctx context.Context, id, secret string) (*gatehouse.OAuthClient, error)
+}
+
 // Options are the injectable parts; zero values mean the real ones.
 type Options struct {
 	Now     func() time.Time
@@ -70,6 +79,7 @@ type Options struct {
 type Provider struct {
 	store   gatehouse.Store
 	svc     *auth.Service
+	clients Clients
 	keys    Keys
 	cfg     Config
 	now     func() time.Time
@@ -96,7 +106,7 @@ const (
 var DefaultDeviceCodeAttempts = gatehouse.Rate{Limit: 10, Period: 10 * time.Minute}
 
 // New returns a Provider.
-func New(store gatehouse.Store, svc *auth.Service, signingKeys Keys, cfg Config, opts Options) *Provider {
+func New(store gatehouse.Store, svc *auth.Service, clients Clients, signingKeys Keys, cfg Config, opts Options) *Provider {
 	cfg.Issuer = strings.TrimRight(cfg.Issuer, "/")
 	if cfg.Audience == "" {
 		cfg.Audience = cfg.Issuer
@@ -145,6 +155,7 @@ func New(store gatehouse.Store, svc *auth.Service, signingKeys Keys, cfg Config,
 	}
 	return &Provider{
 		verifier: verifier,
+		clients:  clients,
 		store:    store,
 		svc:      svc,
 		keys:     signingKeys,
