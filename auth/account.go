@@ -202,11 +202,22 @@ func (s *Service) ListAuditEvents(ctx context.Context, p *gatehouse.Principal, f
 // auditPage returns one page of events matching f (default 50, at most 200 a page) and the
 // cursor of the next page ("" on the last page).
 func (s *Service) auditPage(ctx context.Context, f gatehouse.AuditFilter) ([]gatehouse.AuditEvent, string, error) {
+	return auditPage(ctx, s.store, f)
+}
+
+// auditLister is the one store call a page of the audit trail needs.
+type auditLister interface {
+	ListAuditEvents(ctx context.Context, f gatehouse.AuditFilter) ([]gatehouse.AuditEvent, error)
+}
+
+// auditPage returns one page of events matching f (Limit 1–200, default 50) and the cursor of
+// the next page ("" on the last).
+func auditPage(ctx context.Context, store auditLister, f gatehouse.AuditFilter) ([]gatehouse.AuditEvent, string, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
 	f.Limit++ // one more tells whether there is a next page
-	events, err := s.store.ListAuditEvents(ctx, f)
+	events, err := store.ListAuditEvents(ctx, f)
 	if err != nil {
 		return nil, "", err
 	}

@@ -472,8 +472,7 @@ func (s *OAuthClients) checkScopes(in []string, grants []string) ([]string, erro
 	return scopes, nil
 }
 
-// auditOrgEvent records an event of the organization orgID (auditOrg's, for this service).
+// auditOrgEvent records an event of the organization orgID.
 func (s *OAuthClients) auditOrgEvent(ctx context.Context, typ, orgID, actor, subject string, meta Meta, details map[string]any) {
-	s.writeAudit(ctx, s.store, &gatehouse.AuditEvent{Type: typ, ActorID: actor, SubjectID: subject, OrgID: orgID,
-		IP: meta.IP, UserAgent: truncate(meta.UserAgent, 512), Details: details})
+	s.writeAudit(ctx, s.store, orgEvent(typ, orgID, actor, subject, meta, details))
 }

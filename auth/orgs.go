@@ -34,9 +34,29 @@ var (
 	errNotOwner  = &gatehouse.Error{Code: gatehouse.CodeInsufficientPerms, Message: "Only owners of the organization may grant or remove the owner role."}
 )
 
-// CreateOrg creates an organization with the caller as its owner (one transaction). Names are
+// OrgsStore is what the organization use cases read and write: organizations and members, the
+// accounts they name (people by ID or username, agents by ID) and the audit trail.
+type OrgsStore interface {
+	gatehouse.OrgStore
+	gatehouse.AuditStore
+	UserByID(ctx context.Context, id string) (*gatehouse.User, error)
+	UserByUsername(ctx context.Context, username string) (*gatehouse.User, error)
+	AgentByID(ctx context.Context, id string) (*gatehouse.Agent, error)
+}
+
+// Orgs manages organizations and their members, and reads their audit trail. It holds only
+// OrgsStore. Safe for concurrent use.
+type Orgs struct {
+	base
+	store OrgsStore
+}
+
+// NewOrgs returns the organization service; opts' Now, Random and Logger are used.
+func NewOrgs(store OrgsStore, opts Options) *Orgs { return &Orgs{base: newBase(opts), store: store} }
+
+// Create creates an organization with the caller as its owner (one transaction). Names are
 // 2–64 characters and unique case-insensitively (taken → conflict).
-func (s *Service) CreateOrg(ctx context.Context, p *gatehouse.Principal, name string, meta Meta) (*gatehouse.Org, error) {
+func (s *Orgs) Create(ctx context.Context, p *gatehouse.Principal, name string, meta Meta) (*gatehouse.Org, error) {
 	if p.User == nil {
 		return nil, errNotAdmin
 	}
@@ -70,9 +90,9 @@ func checkOrgName(name string) error {
 	return nil
 }
 
-// Org returns an organization the caller is a member of, with the caller's role and joining
+// Get returns an organization the caller is a member of, with the caller's role and joining
 // time. Anyone else gets not_found, whether or not it exists.
-func (s *Service) Org(ctx context.Context, p *gatehouse.Principal, orgID string) (*gatehouse.OrgMembership, error) {
+func (s *Orgs) Get(ctx context.Context, p *gatehouse.Principal, orgID string) (*gatehouse.OrgMembership, error) {
 	if p.User == nil || orgID == "" {
 		return nil, errNoSuchOrg
 	}
@@ -133,7 +153,7 @@ func orgManagerOf(ctx context.Context, store memberRoles, p *gatehouse.Principal
 }
 
 // ListMembers returns the organization's members, oldest first; for members only.
-func (s *Service) ListMembers(ctx context.Context, p *gatehouse.Principal, orgID string) ([]gatehouse.Member, error) {
+func (s *Orgs) ListMembers(ctx context.Context, p *gatehouse.Principal, orgID string) ([]gatehouse.Member, error) {
 	if _, err := s.orgRole(ctx, p, orgID); err != nil {
 		return nil, err
 	}
@@ -150,7 +170,7 @@ type MemberInput struct {
 
 // AddMember adds a person to the organization (owners and admins; only owners grant owner).
 // Agents are added with AddAgentToOrg, by their owner. Already a member → conflict.
-func (s *Service) AddMember(ctx context.Context, p *gatehouse.Principal, orgID string, in MemberInput, meta Meta) (*gatehouse.Member, error) {
+func (s *Orgs) AddMember(ctx context.Context, p *gatehouse.Principal, orgID string, in MemberInput, meta Meta) (*gatehouse.Member, error) {
 	callerRole, err := s.orgManager(ctx, p, orgID)
 	if err != nil {
 		return nil, err
@@ -183,9 +203,9 @@ func (s *Service) AddMember(ctx context.Context, p *gatehouse.Principal, orgID s
 	return s.addMember(ctx, p, orgID, u, role, meta, nil)
 }
 
-// AddAgentToOrg adds an agent's account to the organization. Only the agent's owner may, and
+// AddAgent adds an agent's account to the organization. Only the agent's owner may, and
 // only as an owner or admin of the organization; another user's agent is not_found.
-func (s *Service) AddAgentToOrg(ctx context.Context, p *gatehouse.Principal, orgID, agentID string, r gatehouse.Role, meta Meta) (*gatehouse.Member, error) {
+func (s *Orgs) AddAgent(ctx context.Context, p *gatehouse.Principal, orgID, agentID string, r gatehouse.Role, meta Meta) (*gatehouse.Member, error) {
 	callerRole, err := s.orgManager(ctx, p, orgID)
 	if err != nil {
 		return nil, err
@@ -221,7 +241,7 @@ func (s *Service) AddAgentToOrg(ctx context.Context, p *gatehouse.Principal, org
 	return s.addMember(ctx, p, orgID, u, role, meta, map[string]any{"agent_id": a.ID})
 }
 
-func (s *Service) addMember(ctx context.Context, p *gatehouse.Principal, orgID string, u *gatehouse.User, role gatehouse.Role, meta Meta, details map[string]any) (*gatehouse.Member, error) {
+func (s *Orgs) addMember(ctx context.Context, p *gatehouse.Principal, orgID string, u *gatehouse.User, role gatehouse.Role, meta Meta, details map[string]any) (*gatehouse.Member, error) {
 	m := gatehouse.Membership{OrgID: orgID, UserID: u.ID, Role: role, CreatedAt: s.now()}
 	if err := s.store.AddMember(ctx, m); err != nil {
 		if gatehouse.ErrorCode(err) == gatehouse.CodeConflict {
@@ -239,7 +259,7 @@ func (s *Service) addMember(ctx context.Context, p *gatehouse.Principal, orgID s
 
 // SetMemberRole changes a member's role (owners and admins; only owners grant or remove the
 // owner role). Demoting the last owner → conflict.
-func (s *Service) SetMemberRole(ctx context.Context, p *gatehouse.Principal, orgID, userID string, r gatehouse.Role, meta Meta) (*gatehouse.Member, error) {
+func (s *Orgs) SetMemberRole(ctx context.Context, p *gatehouse.Principal, orgID, userID string, r gatehouse.Role, meta Meta) (*gatehouse.Member, error) {
 	callerRole, err := s.orgManager(ctx, p, orgID)
 	if err != nil {
 		return nil, err
@@ -267,7 +287,7 @@ func (s *Service) SetMemberRole(ctx context.Context, p *gatehouse.Principal, org
 }
 
 // member returns one member with its account.
-func (s *Service) member(ctx context.Context, orgID, userID string) (*gatehouse.Member, error) {
+func (s *Orgs) member(ctx context.Context, orgID, userID string) (*gatehouse.Member, error) {
 	members, err := s.store.ListMembers(ctx, orgID)
 	if err != nil {
 		return nil, err
@@ -283,7 +303,7 @@ func (s *Service) member(ctx context.Context, orgID, userID string) (*gatehouse.
 // RemoveMember removes a member. Anyone may remove themselves (leave); removing another takes
 // an owner or admin, and removing an owner takes an owner. The last owner cannot leave or be
 // removed (conflict).
-func (s *Service) RemoveMember(ctx context.Context, p *gatehouse.Principal, orgID, userID string, meta Meta) error {
+func (s *Orgs) RemoveMember(ctx context.Context, p *gatehouse.Principal, orgID, userID string, meta Meta) error {
 	callerRole, err := s.orgRole(ctx, p, orgID)
 	if err != nil {
 		return err
@@ -340,19 +360,38 @@ func memberRole(r gatehouse.Role) (gatehouse.Role, error) {
 	return r, nil
 }
 
-// ListOrgAuditEvents returns the organization's audit events (owners and admins), newest first,
+// AuditEvents returns the organization's audit events (owners and admins), newest first,
 // and the cursor of the next page ("" on the last page).
-func (s *Service) ListOrgAuditEvents(ctx context.Context, p *gatehouse.Principal, orgID string, f gatehouse.AuditFilter) ([]gatehouse.AuditEvent, string, error) {
+func (s *Orgs) AuditEvents(ctx context.Context, p *gatehouse.Principal, orgID string, f gatehouse.AuditFilter) ([]gatehouse.AuditEvent, string, error) {
 	if _, err := s.orgManager(ctx, p, orgID); err != nil {
 		return nil, "", err
 	}
 	f.OrgID = orgID
 	f.UserID = ""
-	return s.auditPage(ctx, f)
+	return auditPage(ctx, s.store, f)
 }
 
 // auditOrg appends an event of an organization, like audit.
 func (s *Service) auditOrg(ctx context.Context, typ, orgID, actor, subject string, meta Meta, details map[string]any) {
-	s.writeAudit(ctx, s.store, &gatehouse.AuditEvent{Type: typ, ActorID: actor, SubjectID: subject, OrgID: orgID,
-		IP: meta.IP, UserAgent: truncate(meta.UserAgent, 512), Details: details})
+	s.writeAudit(ctx, s.store, orgEvent(typ, orgID, actor, subject, meta, details))
+}
+
+// auditOrg appends an event of an organization.
+func (s *Orgs) auditOrg(ctx context.Context, typ, orgID, actor, subject string, meta Meta, details map[string]any) {
+	s.writeAudit(ctx, s.store, orgEvent(typ, orgID, actor, subject, meta, details))
+}
+
+// orgEvent is an audit event of the organization orgID (writeAudit fills in its ID and time).
+func orgEvent(typ, orgID, actor, subject string, meta Meta, details map[string]any) *gatehouse.AuditEvent {
+	return &gatehouse.AuditEvent{Type: typ, ActorID: actor, SubjectID: subject, OrgID: orgID,
+		IP: meta.IP, UserAgent: truncate(meta.UserAgent, 512), Details: details}
+}
+
+// orgRole and orgManager are the package functions over the service's store.
+func (s *Orgs) orgRole(ctx context.Context, p *gatehouse.Principal, orgID string) (gatehouse.Role, error) {
+	return orgRoleOf(ctx, s.store, p, orgID)
+}
+
+func (s *Orgs) orgManager(ctx context.Context, p *gatehouse.Principal, orgID string) (gatehouse.Role, error) {
+	return orgManagerOf(ctx, s.store, p, orgID)
 }

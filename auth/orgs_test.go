@@ -113,7 +113,7 @@ func newKeyFixture(t *testing.T) *keyFixture {
 	f := &keyFixture{fixture: &fixture{svc: svc, clients: NewOAuthClients(store, cfg, Options{Now: c.now}), store: store, hasher: h, clock: c}}
 	g := f.register(t, "olivia", "")
 	f.owner = &gatehouse.Principal{User: g.User, Session: g.Session, Credential: gatehouse.CredentialSession}
-	org, err := svc.CreateOrg(context.Background(), f.owner, "Olivia's", Meta{})
+	org, err := NewOrgs(store, Options{Now: c.now}).Create(context.Background(), f.owner, "Olivia's", Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, p *gatehouse.
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	org, err := s.Auth.CreateOrg(r.Context(), p, in.Name, s.meta(r))
+	org, err := s.Orgs.Create(r.Context(), p, in.Name, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request, p *gatehouse.
 }
 
 func (s *Server) getOrg(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	m, err := s.Auth.Org(r.Context(), p, r.PathValue("org"))
+	m, err := s.Orgs.Get(r.Context(), p, r.PathValue("org"))
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func toMemberJSON(m *gatehouse.Member) apiwire.Member {
 }
 
 func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	members, err := s.Auth.ListMembers(r.Context(), p, r.PathValue("org"))
+	members, err := s.Orgs.ListMembers(r.Context(), p, r.PathValue("org"))
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request, p *gatehouse.
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	m, err := s.Auth.AddMember(r.Context(), p, r.PathValue("org"), auth.MemberInput{UserID: in.UserID, Username: in.Username, Role: gatehouse.Role(in.Role)}, s.meta(r))
+	m, err := s.Orgs.AddMember(r.Context(), p, r.PathValue("org"), auth.MemberInput{UserID: in.UserID, Username: in.Username, Role: gatehouse.Role(in.Role)}, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request, p *gateho
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	m, err := s.Auth.SetMemberRole(r.Context(), p, r.PathValue("org"), r.PathValue("user"), gatehouse.Role(in.Role), s.meta(r))
+	m, err := s.Orgs.SetMemberRole(r.Context(), p, r.PathValue("org"), r.PathValue("user"), gatehouse.Role(in.Role), s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func (s *Server) setMemberRole(w http.ResponseWriter, r *http.Request, p *gateho
 }
 
 func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	if err := s.Auth.RemoveMember(r.Context(), p, r.PathValue("org"), r.PathValue("user"), s.meta(r)); err != nil {
+	if err := s.Orgs.RemoveMember(r.Context(), p, r.PathValue("org"), r.PathValue("user"), s.meta(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -103,7 +103,7 @@ func (s *Server) addAgentToOrg(w http.ResponseWriter, r *http.Request, p *gateho
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	m, err := s.Auth.AddAgentToOrg(r.Context(), p, r.PathValue("org"), in.AgentID, gatehouse.Role(in.Role), s.meta(r))
+	m, err := s.Orgs.AddAgent(r.Context(), p, r.PathValue("org"), in.AgentID, gatehouse.Role(in.Role), s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (s *Server) listOrgAuditEvents(w http.ResponseWriter, r *http.Request, p *g
 	if err != nil {
 		return err
 	}
-	events, next, err := s.Auth.ListOrgAuditEvents(r.Context(), p, r.PathValue("org"), f)
+	events, next, err := s.Orgs.AuditEvents(r.Context(), p, r.PathValue("org"), f)
 	if err != nil {
 		return err
 	}

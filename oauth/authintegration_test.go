@@ -53,7 +53,7 @@ func TestAuthAcceptsAccessTokens(t *testing.T) {
 			})
 		}
 
-		org, err := f.svc.CreateOrg(ctx, alice.pr, "alices", auth.Meta{})
+		org, err := f.orgs.Create(ctx, alice.pr, "alices", auth.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -28,7 +28,7 @@ func (f *fixture) auditor(t *testing.T) ClientAuth {
 	t.Helper()
 	ctx := context.Background()
 	root := f.admin(t)
-	o, err := f.svc.CreateOrg(ctx, root.pr, "platform", auth.Meta{})
+	o, err := f.orgs.Create(ctx, root.pr, "platform", auth.Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func (f *fixture) auditor(t *testing.T) ClientAuth {
 func (f *fixture) apiKey(t *testing.T, who *person, org string, scopes ...string) string {
 	t.Helper()
 	ctx := context.Background()
-	o, err := f.svc.CreateOrg(ctx, who.pr, org, auth.Meta{})
+	o, err := f.orgs.Create(ctx, who.pr, org, auth.Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
