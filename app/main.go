@@ -122,6 +122,7 @@ func (m *Main) Start(ctx context.Context) error {
 	api := &httpapi.Server{
 		Auth:                  m.Auth,
 		OAuthClients:          clients,
+		Agents:                auth.NewAgents(store, m.cfg.TokenBrand, auth.Options{Logger: slog.New(httpapi.LogHandler(m.log.Handler()))}),
 		Orgs:                  auth.NewOrgs(store, auth.Options{Logger: slog.New(httpapi.LogHandler(m.log.Handler()))}),
 		Limiter:               m.limiter,
 		AuthRate:              m.cfg.AuthRateLimit,

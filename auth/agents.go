@@ -39,6 +39,35 @@ var (
 	errAgentManagers    = &gatehouse.Error{Code: gatehouse.CodeInsufficientPerms, Message: "Only a person's account can manage agents."}
 )
 
+// AgentsStore is what the agent use cases read and write: the agents, the accounts of their
+// owners (a transfer names the new one by ID or username) and the audit trail.
+type AgentsStore interface {
+	gatehouse.AgentStore
+	UserByID(ctx context.Context, id string) (*gatehouse.User, error)
+	UserByUsername(ctx context.Context, username string) (*gatehouse.User, error)
+	auditAppender
+}
+
+// Agents manages a person's agents: create, list, verify, rotate, transfer, delete. The
+// agent's sign-in (AgentSignIn) starts a session and stays with Service. It holds only
+// AgentsStore. Safe for concurrent use.
+type Agents struct {
+	base
+	store  AgentsStore
+	tokens token.Generator
+}
+
+// NewAgents returns the agent service for tokens of brand; opts' Now, Random and Logger are
+// used.
+func NewAgents(store AgentsStore, brand string, opts Options) *Agents {
+	return &Agents{base: newBase(opts), store: store, tokens: token.Generator{Brand: brand, Rand: opts.Random}}
+}
+
+// audit appends an event of the person actor.
+func (s *Agents) audit(ctx context.Context, typ, actor, subject string, meta Meta, details map[string]any) {
+	s.writeAudit(ctx, s.store, userEvent(typ, actor, subject, meta, details))
+}
+
 // AgentInput describes a new agent.
 type AgentInput struct {
 	Name string
@@ -52,10 +81,10 @@ type AgentGrant struct {
 	Token string
 }
 
-// CreateAgent creates an agent owned by the caller, with its own account (Kind agent, a generated
+// Create creates an agent owned by the caller, with its own account (Kind agent, a generated
 // username, no password), and returns its token once. The agent is unverified: it cannot sign in
 // until its owner verifies it.
-func (s *Service) CreateAgent(ctx context.Context, p *gatehouse.Principal, in AgentInput, meta Meta) (*AgentGrant, error) {
+func (s *Agents) Create(ctx context.Context, p *gatehouse.Principal, in AgentInput, meta Meta) (*AgentGrant, error) {
 	if err := agentManager(p); err != nil {
 		return nil, err
 	}
@@ -114,7 +143,7 @@ func (s *Service) CreateAgent(ctx context.Context, p *gatehouse.Principal, in Ag
 
 // agentUsername draws "agent-" and 10 random base36 characters (lowercase letters and digits),
 // uniformly by rejection sampling.
-func (s *Service) agentUsername() (string, error) {
+func (s *Agents) agentUsername() (string, error) {
 	const alphabet36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 	const acceptBelow = 36 * (256 / 36) // 252
 	r := s.random
@@ -151,7 +180,7 @@ func agentManager(p *gatehouse.Principal) error {
 
 // ownedAgent returns the caller's agent id; another owner's agent is not found, so that its
 // existence is not revealed.
-func (s *Service) ownedAgent(ctx context.Context, p *gatehouse.Principal, id string) (*gatehouse.Agent, error) {
+func (s *Agents) ownedAgent(ctx context.Context, p *gatehouse.Principal, id string) (*gatehouse.Agent, error) {
 	if err := agentManager(p); err != nil {
 		return nil, err
 	}
@@ -171,22 +200,22 @@ func (s *Service) ownedAgent(ctx context.Context, p *gatehouse.Principal, id str
 	return a, nil
 }
 
-// ListAgents returns the caller's agents, oldest first.
-func (s *Service) ListAgents(ctx context.Context, p *gatehouse.Principal) ([]gatehouse.Agent, error) {
+// List returns the caller's agents, oldest first.
+func (s *Agents) List(ctx context.Context, p *gatehouse.Principal) ([]gatehouse.Agent, error) {
 	if err := agentManager(p); err != nil {
 		return nil, err
 	}
 	return s.store.ListAgents(ctx, p.User.ID)
 }
 
-// Agent returns one of the caller's agents.
-func (s *Service) Agent(ctx context.Context, p *gatehouse.Principal, id string) (*gatehouse.Agent, error) {
+// Get returns one of the caller's agents.
+func (s *Agents) Get(ctx context.Context, p *gatehouse.Principal, id string) (*gatehouse.Agent, error) {
 	return s.ownedAgent(ctx, p, id)
 }
 
-// VerifyAgent lets the caller's agent exchange its token for sessions. Verifying a verified
+// Verify lets the caller's agent exchange its token for sessions. Verifying a verified
 // agent changes nothing.
-func (s *Service) VerifyAgent(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) (*gatehouse.Agent, error) {
+func (s *Agents) Verify(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) (*gatehouse.Agent, error) {
 	a, err := s.ownedAgent(ctx, p, id)
 	if err != nil {
 		return nil, err
@@ -203,9 +232,9 @@ func (s *Service) VerifyAgent(ctx context.Context, p *gatehouse.Principal, id st
 	return a, nil
 }
 
-// RotateAgent gives the caller's agent a new token (returned once) and, atomically, ends the old
+// Rotate gives the caller's agent a new token (returned once) and, atomically, ends the old
 // token and every session of the agent.
-func (s *Service) RotateAgent(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) (*AgentGrant, error) {
+func (s *Agents) Rotate(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) (*AgentGrant, error) {
 	a, err := s.ownedAgent(ctx, p, id)
 	if err != nil {
 		return nil, err
@@ -224,12 +253,12 @@ func (s *Service) RotateAgent(ctx context.Context, p *gatehouse.Principal, id st
 	return &AgentGrant{Agent: a, Token: tok}, nil
 }
 
-// TransferAgent gives the caller's agent to another person, named by username or user ID.
+// Transfer gives the caller's agent to another person, named by username or user ID.
 // Atomically, the agent's token is replaced by a new one that nobody is shown (the previous
 // owner knows the old one: it fails at once), its sessions end, it leaves every organization,
 // and it stays unverified until the new owner verifies it; the new owner gets a token with
 // RotateAgent. An agent that is the only owner of an organization is not transferred (conflict).
-func (s *Service) TransferAgent(ctx context.Context, p *gatehouse.Principal, id, newOwner string, meta Meta) (*gatehouse.Agent, error) {
+func (s *Agents) Transfer(ctx context.Context, p *gatehouse.Principal, id, newOwner string, meta Meta) (*gatehouse.Agent, error) {
 	a, err := s.ownedAgent(ctx, p, id)
 	if err != nil {
 		return nil, err
@@ -271,8 +300,8 @@ func (s *Service) TransferAgent(ctx context.Context, p *gatehouse.Principal, id,
 	return a, nil
 }
 
-// DeleteAgent deletes the caller's agent with its account and sessions.
-func (s *Service) DeleteAgent(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) error {
+// Delete deletes the caller's agent with its account and sessions.
+func (s *Agents) Delete(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) error {
 	a, err := s.ownedAgent(ctx, p, id)
 	if err != nil {
 		return err
@@ -287,8 +316,8 @@ func (s *Service) DeleteAgent(ctx context.Context, p *gatehouse.Principal, id st
 	return nil
 }
 
-// AgentOwner returns the owner of the agent a.
-func (s *Service) AgentOwner(ctx context.Context, a *gatehouse.Agent) (*gatehouse.User, error) {
+// Owner returns the owner of the agent a.
+func (s *Agents) Owner(ctx context.Context, a *gatehouse.Agent) (*gatehouse.User, error) {
 	return s.store.UserByID(ctx, a.OwnerID)
 }
 

@@ -41,7 +41,7 @@ func TestAgentUsername(t *testing.T) {
 	f := newFixture(t, nil)
 	seen := map[string]bool{}
 	for i := 0; i < 500; i++ {
-		name, err := f.svc.agentUsername()
+		name, err := f.agents.agentUsername()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,8 +61,8 @@ func TestAgentUsername(t *testing.T) {
 
 func TestAgentUsernameRandomnessFailure(t *testing.T) {
 	f := newFixture(t, nil)
-	f.svc.random = failingReader{}
-	if _, err := f.svc.agentUsername(); err == nil {
+	f.agents.random = failingReader{}
+	if _, err := f.agents.agentUsername(); err == nil {
 		t.Fatal("no error when the random source fails")
 	}
 }
@@ -80,7 +80,7 @@ func TestAgentSignInRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &gatehouse.Principal{User: owner.User, Session: owner.Session, Credential: gatehouse.CredentialSession}
-	g, err := f.svc.CreateAgent(ctx, p, AgentInput{Name: "bot"}, Meta{})
+	g, err := f.agents.Create(ctx, p, AgentInput{Name: "bot"}, Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestAgentSignInRefusals(t *testing.T) {
 			}
 		})
 	}
-	if _, err := f.svc.VerifyAgent(ctx, p, g.Agent.ID, Meta{}); err != nil {
+	if _, err := f.agents.Verify(ctx, p, g.Agent.ID, Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := f.svc.AgentSignIn(ctx, g.Token, Meta{})
@@ -116,7 +116,7 @@ func TestAgentSignInRefusals(t *testing.T) {
 	if err != nil || ap.Agent == nil || ap.Agent.ID != g.Agent.ID || ap.Credential != gatehouse.CredentialAgentSession {
 		t.Fatalf("agent session principal: %+v, %v", ap, err)
 	}
-	if _, err := f.svc.CreateAgent(ctx, ap, AgentInput{Name: "child"}, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInsufficientPerms {
+	if _, err := f.agents.Create(ctx, ap, AgentInput{Name: "child"}, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInsufficientPerms {
 		t.Fatalf("an agent created an agent: %v", err)
 	}
 }

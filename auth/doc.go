@@ -20,8 +20,8 @@
 // Services: Service still holds most use cases over the whole Store; it is being split into
 // per-concern services that share only base (base.go: clock, randomness, logger, audit writes)
 // and authorizer (grant.go: Grant, Authorize, IsAdmin) and each take the narrow store interface
-// they use, declared beside them: LeakReports (LeakStore), OAuthClients (OAuthClientsStore) and
-// Orgs (OrgsStore) so far.
+// they use, declared beside them: LeakReports (LeakStore), OAuthClients (OAuthClientsStore),
+// Orgs (OrgsStore) and Agents (AgentsStore) so far.
 //
 // Contract:
 //   - It speaks the root package's types and its Store interface (or a narrow part of it); it

@@ -110,7 +110,7 @@ func newKeyFixture(t *testing.T) *keyFixture {
 		APIResources: []string{"calls", "agents"},
 	}
 	svc := New(store, h, cfg, Options{Now: c.now, Limiter: memory.New(c.now)})
-	f := &keyFixture{fixture: &fixture{svc: svc, clients: NewOAuthClients(store, cfg, Options{Now: c.now}), store: store, hasher: h, clock: c}}
+	f := &keyFixture{fixture: &fixture{svc: svc, clients: NewOAuthClients(store, cfg, Options{Now: c.now}), agents: NewAgents(store, cfg.Brand, Options{Now: c.now}), store: store, hasher: h, clock: c}}
 	g := f.register(t, "olivia", "")
 	f.owner = &gatehouse.Principal{User: g.User, Session: g.Session, Credential: gatehouse.CredentialSession}
 	org, err := NewOrgs(store, Options{Now: c.now}).Create(context.Background(), f.owner, "Olivia's", Meta{})

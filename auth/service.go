@@ -166,8 +166,13 @@ func (s *Service) startSession(ctx context.Context, u *gatehouse.User, meta Meta
 // The write does not inherit the request's cancellation: a client that hangs up after the action
 // must not erase its trace.
 func (s *Service) audit(ctx context.Context, typ, actor, subject string, meta Meta, details map[string]any) {
-	s.writeAudit(ctx, s.store, &gatehouse.AuditEvent{Type: typ, ActorID: actor, SubjectID: subject,
-		IP: meta.IP, UserAgent: truncate(meta.UserAgent, 512), Details: details})
+	s.writeAudit(ctx, s.store, userEvent(typ, actor, subject, meta, details))
+}
+
+// userEvent is an audit event of no organization (writeAudit fills in its ID and time).
+func userEvent(typ, actor, subject string, meta Meta, details map[string]any) *gatehouse.AuditEvent {
+	return &gatehouse.AuditEvent{Type: typ, ActorID: actor, SubjectID: subject,
+		IP: meta.IP, UserAgent: truncate(meta.UserAgent, 512), Details: details}
 }
 
 func truncate(s string, n int) string {

@@ -52,6 +52,7 @@ func (c *clock) advance(d time.Duration) {
 type fixture struct {
 	svc     *Service
 	clients *OAuthClients
+	agents  *Agents
 	store   *sqlite.Store
 	hasher  *countingHasher
 	clock   *clock
@@ -77,7 +78,7 @@ func newFixture(t *testing.T, configure func(*Config)) *fixture {
 	if err := svc.Init(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{svc: svc, clients: NewOAuthClients(store, cfg, Options{Now: c.now}), store: store, hasher: h, clock: c}
+	return &fixture{svc: svc, clients: NewOAuthClients(store, cfg, Options{Now: c.now}), agents: NewAgents(store, cfg.Brand, Options{Now: c.now}), store: store, hasher: h, clock: c}
 }
 
 const pw = "correct horse battery staple"

@@ -42,7 +42,7 @@ func (s *Server) createAgent(w http.ResponseWriter, r *http.Request, p *gatehous
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	g, err := s.Auth.CreateAgent(r.Context(), p, auth.AgentInput{Name: in.Name, Role: in.Role}, s.meta(r))
+	g, err := s.Agents.Create(r.Context(), p, auth.AgentInput{Name: in.Name, Role: in.Role}, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (s *Server) createAgent(w http.ResponseWriter, r *http.Request, p *gatehous
 }
 
 func (s *Server) listAgents(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	agents, err := s.Auth.ListAgents(r.Context(), p)
+	agents, err := s.Agents.List(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (s *Server) listAgents(w http.ResponseWriter, r *http.Request, p *gatehouse
 }
 
 func (s *Server) getAgent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	a, err := s.Auth.Agent(r.Context(), p, r.PathValue("id"))
+	a, err := s.Agents.Get(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (s *Server) getAgent(w http.ResponseWriter, r *http.Request, p *gatehouse.P
 }
 
 func (s *Server) deleteAgent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	if err := s.Auth.DeleteAgent(r.Context(), p, r.PathValue("id"), s.meta(r)); err != nil {
+	if err := s.Agents.Delete(r.Context(), p, r.PathValue("id"), s.meta(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -81,7 +81,7 @@ func (s *Server) deleteAgent(w http.ResponseWriter, r *http.Request, p *gatehous
 }
 
 func (s *Server) verifyAgent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	a, err := s.Auth.VerifyAgent(r.Context(), p, r.PathValue("id"), s.meta(r))
+	a, err := s.Agents.Verify(r.Context(), p, r.PathValue("id"), s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (s *Server) verifyAgent(w http.ResponseWriter, r *http.Request, p *gatehous
 }
 
 func (s *Server) rotateAgent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	g, err := s.Auth.RotateAgent(r.Context(), p, r.PathValue("id"), s.meta(r))
+	g, err := s.Agents.Rotate(r.Context(), p, r.PathValue("id"), s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func (s *Server) transferAgent(w http.ResponseWriter, r *http.Request, p *gateho
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	a, err := s.Auth.TransferAgent(r.Context(), p, r.PathValue("id"), in.NewOwner, s.meta(r))
+	a, err := s.Agents.Transfer(r.Context(), p, r.PathValue("id"), in.NewOwner, s.meta(r))
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func (s *Server) userJSON(u *gatehouse.User) apiwire.User {
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
 	out := s.userJSON(p.User)
 	if p.Agent != nil {
-		owner, err := s.Auth.AgentOwner(r.Context(), p.Agent)
+		owner, err := s.Agents.Owner(r.Context(), p.Agent)
 		if err != nil {
 			return err
 		}

@@ -19,6 +19,8 @@ import (
 // endpoints. Build one with its fields set, then serve Handler().
 type Server struct {
 	Auth *auth.Service
+	// Agents manages people's agents (/v1/agents).
+	Agents *auth.Agents
 	// Orgs manages organizations and members (/v1/orgs).
 	Orgs *auth.Orgs
 	// OAuthClients manages organizations' OAuth clients (/v1/orgs/{org}/oauth-clients).

@@ -69,7 +69,7 @@ func TestAuthAcceptsAccessTokens(t *testing.T) {
 			}},
 			{"list PATs", func(pr *gatehouse.Principal) error { _, err := f.svc.ListPATs(ctx, pr); return err }},
 			{"create an agent", func(pr *gatehouse.Principal) error {
-				_, err := f.svc.CreateAgent(ctx, pr, auth.AgentInput{Name: "bot"}, auth.Meta{})
+				_, err := f.agents.Create(ctx, pr, auth.AgentInput{Name: "bot"}, auth.Meta{})
 				return err
 			}},
 			{"list API keys", func(pr *gatehouse.Principal) error {

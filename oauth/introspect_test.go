@@ -120,11 +120,11 @@ func TestIntrospectEveryKind(t *testing.T) {
 			t.Fatal(err)
 		}
 		key := f.apiKey(t, alice, "alices", "calls:write")
-		agent, err := f.svc.CreateAgent(ctx, alice.pr, auth.AgentInput{Name: "bot"}, auth.Meta{})
+		agent, err := f.agents.Create(ctx, alice.pr, auth.AgentInput{Name: "bot"}, auth.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.VerifyAgent(ctx, alice.pr, agent.Agent.ID, auth.Meta{}); err != nil {
+		if _, err := f.agents.Verify(ctx, alice.pr, agent.Agent.ID, auth.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 		agentSession, err := f.svc.AgentSignIn(ctx, agent.Token, auth.Meta{})
