@@ -122,6 +122,8 @@ func (m *Main) Start(ctx context.Context) error {
 	api := &httpapi.Server{
 		Auth:                  m.Auth,
 		OAuthClients:          clients,
+		PATs:                  auth.NewPATs(store, authConfig(m.cfg), auth.Options{Logger: slog.New(httpapi.LogHandler(m.log.Handler()))}),
+		APIKeys:               auth.NewAPIKeys(store, authConfig(m.cfg), auth.Options{Logger: slog.New(httpapi.LogHandler(m.log.Handler()))}),
 		Agents:                auth.NewAgents(store, m.cfg.TokenBrand, auth.Options{Logger: slog.New(httpapi.LogHandler(m.log.Handler()))}),
 		Orgs:                  auth.NewOrgs(store, auth.Options{Logger: slog.New(httpapi.LogHandler(m.log.Handler()))}),
 		Limiter:               m.limiter,

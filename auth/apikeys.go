@@ -49,9 +49,41 @@ type APIKeyGrant struct {
 	APIKey *gatehouse.APIKey
 }
 
-// CreateAPIKey creates an API key of the organization (owners and admins). Only instance
+// APIKeysStore is what the API key use cases read and write: the keys, the caller's role in
+// the organization and the audit trail.
+type APIKeysStore interface {
+	gatehouse.APIKeyStore
+	memberRoles
+	auditAppender
+}
+
+// APIKeys manages organizations' API keys (owners and admins): create, list, revoke, rotate.
+// Checking a key is the verification machinery's (Service). It holds only APIKeysStore. Safe for
+// concurrent use.
+type APIKeys struct {
+	base
+	authorizer
+	store     APIKeysStore
+	tokens    token.Generator
+	resources []string // Config.APIResources
+}
+
+// NewAPIKeys returns the API key service of cfg (Brand, APIResources, the authorizer's
+// settings); opts' Now, Random and Logger are used.
+func NewAPIKeys(store APIKeysStore, cfg Config, opts Options) *APIKeys {
+	b := newBase(opts)
+	return &APIKeys{base: b, authorizer: newAuthorizer(b.now, cfg), store: store,
+		tokens: token.Generator{Brand: cfg.Brand, Rand: opts.Random}, resources: cfg.APIResources}
+}
+
+// auditOrg appends an event of the organization orgID.
+func (s *APIKeys) auditOrg(ctx context.Context, typ, orgID, actor, subject string, meta Meta, details map[string]any) {
+	s.writeAudit(ctx, s.store, orgEvent(typ, orgID, actor, subject, meta, details))
+}
+
+// Create creates an API key of the organization (owners and admins). Only instance
 // administrators may grant gatehouse:verify.
-func (s *Service) CreateAPIKey(ctx context.Context, p *gatehouse.Principal, orgID string, in APIKeyInput, meta Meta) (*APIKeyGrant, error) {
+func (s *APIKeys) Create(ctx context.Context, p *gatehouse.Principal, orgID string, in APIKeyInput, meta Meta) (*APIKeyGrant, error) {
 	if _, err := s.keyManager(ctx, p, orgID); err != nil {
 		return nil, err
 	}
@@ -59,12 +91,12 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *gatehouse.Principal, orgI
 		return nil, err
 	}
 	now := s.now()
-	k, err := s.checkAPIKeyInput(in, s.IsAdmin(p.User), now)
+	k, err := s.checkInput(in, s.IsAdmin(p.User), now)
 	if err != nil {
 		return nil, err
 	}
 	k.OrgID, k.CreatedBy, k.CreatedAt = orgID, p.User.ID, now
-	key, err := s.newAPIKeySecret(k)
+	key, err := s.newSecret(k)
 	if err != nil {
 		return nil, err
 	}
@@ -78,18 +110,18 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *gatehouse.Principal, orgI
 }
 
 // keyManager checks that the caller is a user (not an API key) who owns or administers orgID.
-func (s *Service) keyManager(ctx context.Context, p *gatehouse.Principal, orgID string) (gatehouse.Role, error) {
+func (s *APIKeys) keyManager(ctx context.Context, p *gatehouse.Principal, orgID string) (gatehouse.Role, error) {
 	if p.APIKey != nil || p.User == nil {
 		return "", gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "API keys cannot manage API keys.")
 	}
 	if thirdPartyApp(p) {
 		return "", errThirdPartyApp
 	}
-	return s.orgManager(ctx, p, orgID)
+	return orgManagerOf(ctx, s.store, p, orgID)
 }
 
-// newAPIKeySecret generates k's secret and sets its ID, hash and display prefix.
-func (s *Service) newAPIKeySecret(k *gatehouse.APIKey) (string, error) {
+// newSecret generates k's secret and sets its ID, hash and display prefix.
+func (s *APIKeys) newSecret(k *gatehouse.APIKey) (string, error) {
 	kind := token.KindAPIKeyLive
 	if k.Environment == gatehouse.EnvironmentTest {
 		kind = token.KindAPIKeyTest
@@ -104,8 +136,8 @@ func (s *Service) newAPIKeySecret(k *gatehouse.APIKey) (string, error) {
 	return key, nil
 }
 
-// checkAPIKeyInput validates in and returns the key it describes (without identity or secret).
-func (s *Service) checkAPIKeyInput(in APIKeyInput, admin bool, now time.Time) (*gatehouse.APIKey, error) {
+// checkInput validates in and returns the key it describes (without identity or secret).
+func (s *APIKeys) checkInput(in APIKeyInput, admin bool, now time.Time) (*gatehouse.APIKey, error) {
 	name := strings.TrimSpace(in.Name)
 	if name == "" {
 		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "name is required.")
@@ -123,7 +155,7 @@ func (s *Service) checkAPIKeyInput(in APIKeyInput, admin bool, now time.Time) (*
 	if len(scopes) > maxAPIKeyScopes {
 		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A key may have at most %d scopes.", maxAPIKeyScopes)
 	}
-	if err := gatehouse.ValidateScopes(scopes, s.cfg.APIResources, admin); err != nil {
+	if err := gatehouse.ValidateScopes(scopes, s.resources, admin); err != nil {
 		return nil, err
 	}
 	cidrs, err := ParseCIDRs(in.AllowedCIDRs)
@@ -202,8 +234,8 @@ func badCIDR(i int, s string) error {
 	return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "allowed_cidrs[%d] (%q) is not an IP address or CIDR prefix.", i, s)
 }
 
-// ListAPIKeys returns the organization's active keys, newest first (owners and admins).
-func (s *Service) ListAPIKeys(ctx context.Context, p *gatehouse.Principal, orgID string) ([]gatehouse.APIKey, error) {
+// List returns the organization's active keys, newest first (owners and admins).
+func (s *APIKeys) List(ctx context.Context, p *gatehouse.Principal, orgID string) ([]gatehouse.APIKey, error) {
 	if _, err := s.keyManager(ctx, p, orgID); err != nil {
 		return nil, err
 	}
@@ -212,8 +244,8 @@ func (s *Service) ListAPIKeys(ctx context.Context, p *gatehouse.Principal, orgID
 
 var errNoSuchAPIKey = &gatehouse.Error{Code: gatehouse.CodeNotFound, Message: "No such API key."}
 
-// RevokeAPIKey revokes one of the organization's keys at once (owners and admins).
-func (s *Service) RevokeAPIKey(ctx context.Context, p *gatehouse.Principal, orgID, id string, meta Meta) error {
+// Revoke revokes one of the organization's keys at once (owners and admins).
+func (s *APIKeys) Revoke(ctx context.Context, p *gatehouse.Principal, orgID, id string, meta Meta) error {
 	if _, err := s.keyManager(ctx, p, orgID); err != nil {
 		return err
 	}
@@ -235,10 +267,10 @@ type Rotation struct {
 	OldExpiresAt time.Time
 }
 
-// RotateAPIKey replaces a key with a new one of the same settings (owners and admins). The old
+// Rotate replaces a key with a new one of the same settings (owners and admins). The old
 // key keeps working for overlap (nil: DefaultRotationOverlap; 0 ends it at once; at most
 // MaxRotationOverlap), or until its own expiry when that is earlier.
-func (s *Service) RotateAPIKey(ctx context.Context, p *gatehouse.Principal, orgID, id string, overlap *time.Duration, meta Meta) (*Rotation, error) {
+func (s *APIKeys) Rotate(ctx context.Context, p *gatehouse.Principal, orgID, id string, overlap *time.Duration, meta Meta) (*Rotation, error) {
 	if _, err := s.keyManager(ctx, p, orgID); err != nil {
 		return nil, err
 	}
@@ -271,7 +303,7 @@ func (s *Service) RotateAPIKey(ctx context.Context, p *gatehouse.Principal, orgI
 		Scopes: old.Scopes, AllowedCIDRs: old.AllowedCIDRs, RateLimit: old.RateLimit, ExpiresAt: old.ExpiresAt,
 		CreatedBy: p.User.ID, CreatedAt: now,
 	}
-	key, err := s.newAPIKeySecret(next)
+	key, err := s.newSecret(next)
 	if err != nil {
 		return nil, err
 	}

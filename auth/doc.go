@@ -21,6 +21,7 @@
 // per-concern services that share only base (base.go: clock, randomness, logger, audit writes)
 // and authorizer (grant.go: Grant, Authorize, IsAdmin) and each take the narrow store interface
 // they use, declared beside them: LeakReports (LeakStore), OAuthClients (OAuthClientsStore),
+// PATs (PATsStore), APIKeys (APIKeysStore),
 // Orgs (OrgsStore) and Agents (AgentsStore) so far.
 //
 // Contract:

@@ -110,7 +110,8 @@ func newKeyFixture(t *testing.T) *keyFixture {
 		APIResources: []string{"calls", "agents"},
 	}
 	svc := New(store, h, cfg, Options{Now: c.now, Limiter: memory.New(c.now)})
-	f := &keyFixture{fixture: &fixture{svc: svc, clients: NewOAuthClients(store, cfg, Options{Now: c.now}), agents: NewAgents(store, cfg.Brand, Options{Now: c.now}), store: store, hasher: h, clock: c}}
+	f := &keyFixture{fixture: &fixture{svc: svc, clients: NewOAuthClients(store, cfg, Options{Now: c.now}), agents: NewAgents(store, cfg.Brand, Options{Now: c.now}),
+		pats: NewPATs(store, cfg, Options{Now: c.now}), apiKeys: NewAPIKeys(store, cfg, Options{Now: c.now}), store: store, hasher: h, clock: c}}
 	g := f.register(t, "olivia", "")
 	f.owner = &gatehouse.Principal{User: g.User, Session: g.Session, Credential: gatehouse.CredentialSession}
 	org, err := NewOrgs(store, Options{Now: c.now}).Create(context.Background(), f.owner, "Olivia's", Meta{})
@@ -132,7 +133,7 @@ func (f *keyFixture) createKey(t *testing.T, in APIKeyInput) *APIKeyGrant {
 	if in.Scopes == nil {
 		in.Scopes = []string{"calls:read"}
 	}
-	g, err := f.svc.CreateAPIKey(context.Background(), f.owner, f.orgID, in, Meta{})
+	g, err := f.apiKeys.Create(context.Background(), f.owner, f.orgID, in, Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestAPIKeyRotationOverlapOnTheClock(t *testing.T) {
 	f := newKeyFixture(t)
 	old := f.createKey(t, APIKeyInput{})
 	overlap := time.Hour
-	rot, err := f.svc.RotateAPIKey(context.Background(), f.owner, f.orgID, old.APIKey.ID, &overlap, Meta{})
+	rot, err := f.apiKeys.Rotate(context.Background(), f.owner, f.orgID, old.APIKey.ID, &overlap, Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +245,7 @@ func TestRevokedAPIKeyFailsAtOnce(t *testing.T) {
 	if got := f.verifyCode(g.Key, out); got != gatehouse.CodeIPNotAllowed {
 		t.Fatalf("outside: %q", got)
 	}
-	if err := f.svc.RevokeAPIKey(context.Background(), f.owner, f.orgID, g.APIKey.ID, Meta{}); err != nil {
+	if err := f.apiKeys.Revoke(context.Background(), f.owner, f.orgID, g.APIKey.ID, Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.verifyCode(g.Key, in); got != gatehouse.CodeInvalidAPIKey {

@@ -47,6 +47,36 @@ type PATGrant struct {
 
 var errPATManagement = gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Only a person's account may manage personal access tokens.")
 
+// PATsStore is what the personal-access-token use cases read and write: the tokens and the
+// audit trail.
+type PATsStore interface {
+	gatehouse.PATStore
+	auditAppender
+}
+
+// PATs creates, lists and revokes a person's personal access tokens (checking a PAT is the
+// verification machinery's, Service). It holds only PATsStore. Safe for concurrent use.
+type PATs struct {
+	base
+	authorizer
+	store     PATsStore
+	tokens    token.Generator
+	resources []string // Config.APIResources
+}
+
+// NewPATs returns the PAT service of cfg (Brand, APIResources, the authorizer's settings);
+// opts' Now, Random and Logger are used.
+func NewPATs(store PATsStore, cfg Config, opts Options) *PATs {
+	b := newBase(opts)
+	return &PATs{base: b, authorizer: newAuthorizer(b.now, cfg), store: store,
+		tokens: token.Generator{Brand: cfg.Brand, Rand: opts.Random}, resources: cfg.APIResources}
+}
+
+// audit appends an event of the person actor.
+func (s *PATs) audit(ctx context.Context, typ, actor, subject string, meta Meta, details map[string]any) {
+	s.writeAudit(ctx, s.store, userEvent(typ, actor, subject, meta, details))
+}
+
 // canManagePATs reports whether p may list and revoke personal access tokens: a person (not an
 // agent, not an organization's API key) signed in with a session, one of their PATs or an
 // access token of the built-in CLI (never a third-party application's token).
@@ -60,7 +90,7 @@ func canManagePATs(p *gatehouse.Principal) error {
 	return nil
 }
 
-// CreatePAT issues a personal access token to the caller.
+// Create issues a personal access token to the caller.
 //
 // Only a person signed in with a session (or the built-in CLI's access token, which `gatehouse
 // tokens create` uses like a session) may create one: a PAT may list and revoke its user's
@@ -68,7 +98,7 @@ func canManagePATs(p *gatehouse.Principal) error {
 // that survive its own revocation; agents (whose owner verifies and rotates them) may not create
 // PATs at all. The user may hold at most gatehouse.MaxActivePATs active tokens
 // (token_limit_reached, enforced atomically by the store).
-func (s *Service) CreatePAT(ctx context.Context, p *gatehouse.Principal, in PATInput, meta Meta) (*PATGrant, error) {
+func (s *PATs) Create(ctx context.Context, p *gatehouse.Principal, in PATInput, meta Meta) (*PATGrant, error) {
 	if err := canManagePATs(p); err != nil {
 		return nil, err
 	}
@@ -89,7 +119,7 @@ func (s *Service) CreatePAT(ctx context.Context, p *gatehouse.Principal, in PATI
 	if !ok {
 		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, `expires_in must be "30d", "90d", "1y" or "never".`)
 	}
-	scopes, err := s.normalizePATScopes(in.Scopes)
+	scopes, err := s.normalizeScopes(in.Scopes)
 	if err != nil {
 		return nil, err
 	}
@@ -125,13 +155,13 @@ func (s *Service) CreatePAT(ctx context.Context, p *gatehouse.Principal, in PATI
 	return &PATGrant{Token: tok, PAT: pat}, nil
 }
 
-// normalizePATScopes validates the requested scopes and drops duplicates, keeping their order.
+// normalizeScopes validates the requested scopes and drops duplicates, keeping their order.
 // The reserved gatehouse:verify scope is never granted to a PAT.
-func (s *Service) normalizePATScopes(scopes []string) ([]string, error) {
+func (s *PATs) normalizeScopes(scopes []string) ([]string, error) {
 	if len(scopes) > maxPATScopes {
 		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "A token may have at most %d scopes.", maxPATScopes)
 	}
-	if err := gatehouse.ValidateScopes(scopes, s.cfg.APIResources, false); err != nil {
+	if err := gatehouse.ValidateScopes(scopes, s.resources, false); err != nil {
 		return nil, err
 	}
 	out := make([]string, 0, len(scopes))
@@ -143,18 +173,18 @@ func (s *Service) normalizePATScopes(scopes []string) ([]string, error) {
 	return out, nil
 }
 
-// ListPATs returns the caller's active personal access tokens, newest first.
-func (s *Service) ListPATs(ctx context.Context, p *gatehouse.Principal) ([]gatehouse.PersonalAccessToken, error) {
+// List returns the caller's active personal access tokens, newest first.
+func (s *PATs) List(ctx context.Context, p *gatehouse.Principal) ([]gatehouse.PersonalAccessToken, error) {
 	if err := canManagePATs(p); err != nil {
 		return nil, err
 	}
 	return s.store.ListPATs(ctx, p.User.ID, s.now())
 }
 
-// RevokePAT revokes one of the caller's personal access tokens; not_found for anyone else's or
+// Revoke revokes one of the caller's personal access tokens; not_found for anyone else's or
 // an already revoked one. It fails from the next request on, on every instance (every check
 // reads the token's row).
-func (s *Service) RevokePAT(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) error {
+func (s *PATs) Revoke(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) error {
 	if err := canManagePATs(p); err != nil {
 		return err
 	}

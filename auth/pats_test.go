@@ -76,6 +76,7 @@ func newPATFixture(t *testing.T) *patFixture {
 	f := newFixture(t, func(c *Config) { c.APIResources = []string{"calls", "agents", "analytics"} })
 	spy := &spyStore{Store: f.store}
 	f.svc.store = spy
+	f.pats.store = spy
 	g := f.register(t, "pat_owner", "")
 	p, err := f.svc.Authenticate(context.Background(), g.Token, Meta{})
 	if err != nil {
@@ -86,7 +87,7 @@ func newPATFixture(t *testing.T) *patFixture {
 
 func (f *patFixture) createPAT(t *testing.T, in PATInput) *PATGrant {
 	t.Helper()
-	g, err := f.svc.CreatePAT(context.Background(), f.session, in, Meta{IP: "192.0.2.1"})
+	g, err := f.pats.Create(context.Background(), f.session, in, Meta{IP: "192.0.2.1"})
 	if err != nil {
 		t.Fatalf("CreatePAT(%+v): %v", in, err)
 	}
@@ -182,7 +183,7 @@ func TestFlushUsageWritesOneCallPerFlush(t *testing.T) {
 	if len(calls) != 1 || len(calls[0]) != 2 {
 		t.Fatalf("flush made %d calls (%v), want one call with two uses", len(calls), calls)
 	}
-	list, err := f.svc.ListPATs(ctx, f.session)
+	list, err := f.pats.List(ctx, f.session)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +300,7 @@ func TestCreatePATValidation(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			g, err := f.svc.CreatePAT(context.Background(), f.session, c.in, Meta{})
+			g, err := f.pats.Create(context.Background(), f.session, c.in, Meta{})
 			if gatehouse.ErrorCode(err) != c.want {
 				t.Fatalf("got %v, want %q", err, c.want)
 			}
@@ -309,7 +310,7 @@ func TestCreatePATValidation(t *testing.T) {
 			if !strings.HasPrefix(g.Token, "gth_pat_") || g.PAT.Prefix != token.DisplayPrefix(g.Token) {
 				t.Fatalf("token %q… prefix %q", g.Token[:8], g.PAT.Prefix)
 			}
-			if err := f.svc.RevokePAT(context.Background(), f.session, g.PAT.ID, Meta{}); err != nil {
+			if err := f.pats.Revoke(context.Background(), f.session, g.PAT.ID, Meta{}); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -329,10 +330,10 @@ func TestPATChecks(t *testing.T) {
 	}
 
 	// A PAT may not create PATs, but may list its user's.
-	if _, err := f.svc.CreatePAT(ctx, p, PATInput{Name: "sibling", ExpiresIn: "never"}, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInsufficientPerms {
+	if _, err := f.pats.Create(ctx, p, PATInput{Name: "sibling", ExpiresIn: "never"}, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInsufficientPerms {
 		t.Fatalf("a PAT created a PAT: %v", err)
 	}
-	if list, err := f.svc.ListPATs(ctx, p); err != nil || len(list) != 1 {
+	if list, err := f.pats.List(ctx, p); err != nil || len(list) != 1 {
 		t.Fatalf("ListPATs with a PAT: %d, %v", len(list), err)
 	}
 
@@ -359,13 +360,13 @@ func TestPATChecks(t *testing.T) {
 	if h.PAT.ExpiresAt != nil {
 		t.Fatalf("never expires, got %v", h.PAT.ExpiresAt)
 	}
-	if err := f.svc.RevokePAT(ctx, f.session, h.PAT.ID, Meta{}); err != nil {
+	if err := f.pats.Revoke(ctx, f.session, h.PAT.ID, Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Authenticate(ctx, h.Token, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidToken {
 		t.Fatalf("revoked: %v, want invalid_token", err)
 	}
-	if err := f.svc.RevokePAT(ctx, f.session, h.PAT.ID, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+	if err := f.pats.Revoke(ctx, f.session, h.PAT.ID, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
 		t.Fatalf("revoking twice: %v, want not_found", err)
 	}
 	if n := len(f.spy.audits(EventTokenIssued)); n != 2 {
@@ -385,11 +386,11 @@ func TestPATLimit(t *testing.T) {
 			first = g
 		}
 	}
-	_, err := f.svc.CreatePAT(context.Background(), f.session, PATInput{Name: "one too many", ExpiresIn: "30d"}, Meta{})
+	_, err := f.pats.Create(context.Background(), f.session, PATInput{Name: "one too many", ExpiresIn: "30d"}, Meta{})
 	if gatehouse.ErrorCode(err) != gatehouse.CodeTokenLimitReached {
 		t.Fatalf("11th PAT: %v, want token_limit_reached", err)
 	}
-	if err := f.svc.RevokePAT(context.Background(), f.session, first.PAT.ID, Meta{}); err != nil {
+	if err := f.pats.Revoke(context.Background(), f.session, first.PAT.ID, Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	f.createPAT(t, PATInput{Name: "after a revocation", ExpiresIn: "30d"})

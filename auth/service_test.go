@@ -53,6 +53,8 @@ type fixture struct {
 	svc     *Service
 	clients *OAuthClients
 	agents  *Agents
+	pats    *PATs
+	apiKeys *APIKeys
 	store   *sqlite.Store
 	hasher  *countingHasher
 	clock   *clock
@@ -78,7 +80,8 @@ func newFixture(t *testing.T, configure func(*Config)) *fixture {
 	if err := svc.Init(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{svc: svc, clients: NewOAuthClients(store, cfg, Options{Now: c.now}), agents: NewAgents(store, cfg.Brand, Options{Now: c.now}), store: store, hasher: h, clock: c}
+	return &fixture{svc: svc, clients: NewOAuthClients(store, cfg, Options{Now: c.now}), agents: NewAgents(store, cfg.Brand, Options{Now: c.now}),
+		pats: NewPATs(store, cfg, Options{Now: c.now}), apiKeys: NewAPIKeys(store, cfg, Options{Now: c.now}), store: store, hasher: h, clock: c}
 }
 
 const pw = "correct horse battery staple"

@@ -250,7 +250,7 @@ func (s *Server) renderAccountError(w http.ResponseWriter, r *http.Request, p *g
 func (s *Server) loadAccountTab(r *http.Request, p *gatehouse.Principal, data *AccountPageData) error {
 	switch data.Tab {
 	case tabTokens:
-		pats, err := s.Auth.ListPATs(r.Context(), p)
+		pats, err := s.PATs.List(r.Context(), p)
 		if err != nil {
 			return err
 		}
@@ -334,7 +334,7 @@ func (s *Server) accountTokenCreate(w http.ResponseWriter, r *http.Request, p *g
 		Scopes:    r.PostForm["scopes"],
 	}
 	data.TokenName = in.Name
-	g, err := s.Auth.CreatePAT(r.Context(), p, in, s.meta(r))
+	g, err := s.PATs.Create(r.Context(), p, in, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -347,7 +347,7 @@ func (s *Server) accountTokenCreate(w http.ResponseWriter, r *http.Request, p *g
 
 // accountTokenRevoke is POST /account/tokens/{id}/revoke.
 func (s *Server) accountTokenRevoke(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, _ *AccountPageData) error {
-	if err := s.Auth.RevokePAT(r.Context(), p, r.PathValue("id"), s.meta(r)); err != nil {
+	if err := s.PATs.Revoke(r.Context(), p, r.PathValue("id"), s.meta(r)); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/account/tokens?revoked=1", http.StatusSeeOther)

@@ -57,7 +57,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, p *gatehou
 	if in.RateLimit != nil {
 		req.RateLimit = *in.RateLimit
 	}
-	g, err := s.Auth.CreateAPIKey(r.Context(), p, r.PathValue("org"), req, s.meta(r))
+	g, err := s.APIKeys.Create(r.Context(), p, r.PathValue("org"), req, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request, p *gatehou
 }
 
 func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	keys, err := s.Auth.ListAPIKeys(r.Context(), p, r.PathValue("org"))
+	keys, err := s.APIKeys.List(r.Context(), p, r.PathValue("org"))
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request, p *gatehous
 }
 
 func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	if err := s.Auth.RevokeAPIKey(r.Context(), p, r.PathValue("org"), r.PathValue("id"), s.meta(r)); err != nil {
+	if err := s.APIKeys.Revoke(r.Context(), p, r.PathValue("org"), r.PathValue("id"), s.meta(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -102,7 +102,7 @@ func (s *Server) rotateAPIKey(w http.ResponseWriter, r *http.Request, p *gatehou
 		}
 		overlap = &d
 	}
-	rot, err := s.Auth.RotateAPIKey(r.Context(), p, r.PathValue("org"), r.PathValue("id"), overlap, s.meta(r))
+	rot, err := s.APIKeys.Rotate(r.Context(), p, r.PathValue("org"), r.PathValue("id"), overlap, s.meta(r))
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,10 @@ import (
 // endpoints. Build one with its fields set, then serve Handler().
 type Server struct {
 	Auth *auth.Service
+	// PATs manages people's personal access tokens (/v1/auth/tokens, /account/tokens).
+	PATs *auth.PATs
+	// APIKeys manages organizations' API keys (/v1/orgs/{org}/api-keys).
+	APIKeys *auth.APIKeys
 	// Agents manages people's agents (/v1/agents).
 	Agents *auth.Agents
 	// Orgs manages organizations and members (/v1/orgs).

@@ -37,7 +37,7 @@ func (s *Server) createPAT(w http.ResponseWriter, r *http.Request, p *gatehouse.
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	g, err := s.Auth.CreatePAT(r.Context(), p, auth.PATInput(in), s.meta(r))
+	g, err := s.PATs.Create(r.Context(), p, auth.PATInput(in), s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (s *Server) createPAT(w http.ResponseWriter, r *http.Request, p *gatehouse.
 }
 
 func (s *Server) listPATs(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	pats, err := s.Auth.ListPATs(r.Context(), p)
+	pats, err := s.PATs.List(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (s *Server) listPATs(w http.ResponseWriter, r *http.Request, p *gatehouse.P
 }
 
 func (s *Server) revokePAT(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	if err := s.Auth.RevokePAT(r.Context(), p, r.PathValue("id"), s.meta(r)); err != nil {
+	if err := s.PATs.Revoke(r.Context(), p, r.PathValue("id"), s.meta(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

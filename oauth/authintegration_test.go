@@ -64,16 +64,16 @@ func TestAuthAcceptsAccessTokens(t *testing.T) {
 			do   func(pr *gatehouse.Principal) error
 		}{
 			{"create a PAT", func(pr *gatehouse.Principal) error {
-				_, err := f.svc.CreatePAT(ctx, pr, auth.PATInput{Name: "t", ExpiresIn: "30d"}, auth.Meta{})
+				_, err := f.pats.Create(ctx, pr, auth.PATInput{Name: "t", ExpiresIn: "30d"}, auth.Meta{})
 				return err
 			}},
-			{"list PATs", func(pr *gatehouse.Principal) error { _, err := f.svc.ListPATs(ctx, pr); return err }},
+			{"list PATs", func(pr *gatehouse.Principal) error { _, err := f.pats.List(ctx, pr); return err }},
 			{"create an agent", func(pr *gatehouse.Principal) error {
 				_, err := f.agents.Create(ctx, pr, auth.AgentInput{Name: "bot"}, auth.Meta{})
 				return err
 			}},
 			{"list API keys", func(pr *gatehouse.Principal) error {
-				_, err := f.svc.ListAPIKeys(ctx, pr, org.ID)
+				_, err := f.apiKeys.List(ctx, pr, org.ID)
 				return err
 			}},
 		}

@@ -255,7 +255,7 @@ func TestApproveOnlyForAPersonsSession(t *testing.T) {
 		ctx := context.Background()
 		web, _ := f.webApp(t)
 		alice := f.register(t, "alice")
-		pat, err := f.svc.CreatePAT(ctx, alice.pr, auth.PATInput{Name: "ci", ExpiresIn: "30d"}, auth.Meta{})
+		pat, err := f.pats.Create(ctx, alice.pr, auth.PATInput{Name: "ci", ExpiresIn: "30d"}, auth.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}

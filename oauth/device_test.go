@@ -162,7 +162,7 @@ func TestDeviceDeciders(t *testing.T) {
 		alice := f.register(t, "alice")
 		cli := f.cliLogin(t, alice)
 		viaCLI := f.signIn(t, cli.AccessToken)
-		pat, err := f.svc.CreatePAT(ctx, alice.pr, auth.PATInput{Name: "ci", ExpiresIn: "30d"}, auth.Meta{})
+		pat, err := f.pats.Create(ctx, alice.pr, auth.PATInput{Name: "ci", ExpiresIn: "30d"}, auth.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -52,6 +52,8 @@ type fixture struct {
 	clients *auth.OAuthClients
 	orgs    *auth.Orgs
 	agents  *auth.Agents
+	pats    *auth.PATs
+	apiKeys *auth.APIKeys
 	store   gatehouse.Store
 	keys    *keys.Manager
 	clock   *clock
@@ -118,7 +120,8 @@ func newFixture(t *testing.T, store gatehouse.Store) *fixture {
 	p := New(store, svc, clients, km, Config{Issuer: testIssuer + "/", Brand: "gth"}, Options{
 		Now: c.now, Logger: quiet, Limiter: memory.New(c.now), Verifier: verifier,
 	})
-	f := &fixture{p: p, svc: svc, clients: clients, orgs: auth.NewOrgs(store, auth.Options{Now: c.now, Logger: quiet}), agents: auth.NewAgents(store, "gth", auth.Options{Now: c.now, Logger: quiet}), store: store, keys: km, clock: c}
+	f := &fixture{p: p, svc: svc, clients: clients, orgs: auth.NewOrgs(store, auth.Options{Now: c.now, Logger: quiet}), agents: auth.NewAgents(store, "gth", auth.Options{Now: c.now, Logger: quiet}),
+		pats: auth.NewPATs(store, authCfg, auth.Options{Now: c.now, Logger: quiet}), apiKeys: auth.NewAPIKeys(store, authCfg, auth.Options{Now: c.now, Logger: quiet}), store: store, keys: km, clock: c}
 	f.owner = f.register(t, "owner")
 	if f.org, err = f.orgs.Create(ctx, f.owner.pr, "acme", auth.Meta{}); err != nil {
 		t.Fatal(err)

@@ -49,7 +49,7 @@ func (f *fixture) apiKey(t *testing.T, who *person, org string, scopes ...string
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := f.svc.CreateAPIKey(ctx, who.pr, o.ID, auth.APIKeyInput{Name: "k", Scopes: scopes, Environment: gatehouse.EnvironmentLive}, auth.Meta{})
+	g, err := f.apiKeys.Create(ctx, who.pr, o.ID, auth.APIKeyInput{Name: "k", Scopes: scopes, Environment: gatehouse.EnvironmentLive}, auth.Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestIntrospectEveryKind(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pat, err := f.svc.CreatePAT(ctx, alice.pr, auth.PATInput{Name: "ci", ExpiresIn: "30d", Scopes: []string{"calls:read"}}, auth.Meta{})
+		pat, err := f.pats.Create(ctx, alice.pr, auth.PATInput{Name: "ci", ExpiresIn: "30d", Scopes: []string{"calls:read"}}, auth.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,11 +184,11 @@ func TestIntrospectEveryKind(t *testing.T) {
 		}
 
 		// Inactive answers.
-		revokedPAT, err := f.svc.CreatePAT(ctx, alice.pr, auth.PATInput{Name: "old", ExpiresIn: "30d"}, auth.Meta{})
+		revokedPAT, err := f.pats.Create(ctx, alice.pr, auth.PATInput{Name: "old", ExpiresIn: "30d"}, auth.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := f.svc.RevokePAT(ctx, alice.pr, revokedPAT.PAT.ID, auth.Meta{}); err != nil {
+		if err := f.pats.Revoke(ctx, alice.pr, revokedPAT.PAT.ID, auth.Meta{}); err != nil {
 			t.Fatal(err)
 		}
 		used := f.codeTokens(t, alice, web, ca, "openid offline_access")
