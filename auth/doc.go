@@ -17,12 +17,13 @@
 //     kind, API keys included, with scopes and client-address checks);
 //   - batched last-used recording (usage.go): a check never writes to the database.
 //
-// Services: Service still holds most use cases over the whole Store; it is being split into
-// per-concern services that share only base (base.go: clock, randomness, logger, audit writes)
-// and authorizer (grant.go: Grant, Authorize, IsAdmin) and each take the narrow store interface
-// they use, declared beside them: LeakReports (LeakStore), OAuthClients (OAuthClientsStore),
-// PATs (PATsStore), APIKeys (APIKeysStore),
-// Orgs (OrgsStore) and Agents (AgentsStore) so far.
+// Services: per-concern services share only base (base.go: clock, randomness, logger, audit
+// writes) and authorizer (grant.go: Grant, Authorize, IsAdmin), and each takes the narrow store
+// interface it uses, declared beside it: PATs (PATsStore), APIKeys (APIKeysStore), Agents
+// (AgentsStore), Orgs (OrgsStore), OAuthClients (OAuthClientsStore), LeakReports (LeakStore).
+// Service keeps, over the whole Store, what is left: accounts, every way of signing in (they all
+// start sessions), re-authentication, mailed codes and links, passkeys, Google, the operator's
+// repairs and the verification machinery — still to be split the same way.
 //
 // Contract:
 //   - It speaks the root package's types and its Store interface (or a narrow part of it); it
