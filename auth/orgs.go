@@ -108,18 +108,13 @@ func (s *Orgs) Get(ctx context.Context, p *gatehouse.Principal, orgID string) (*
 	return nil, errNoSuchOrg
 }
 
-// orgRole returns the caller's role in orgID; not_found when the caller is not a member (or is
-// not a user: API keys act for their organization, not in it).
-func (s *Service) orgRole(ctx context.Context, p *gatehouse.Principal, orgID string) (gatehouse.Role, error) {
-	return orgRoleOf(ctx, s.store, p, orgID)
-}
-
 // memberRoles is the one store call the organization checks need.
 type memberRoles interface {
 	MemberRole(ctx context.Context, orgID, userID string) (gatehouse.Role, error)
 }
 
-// orgRoleOf is the caller's role in orgID; not_found when the caller is not a member.
+// orgRoleOf returns the caller's role in orgID; not_found when the caller is not a member (or is
+// not a user: API keys act for their organization, not in it).
 func orgRoleOf(ctx context.Context, store memberRoles, p *gatehouse.Principal, orgID string) (gatehouse.Role, error) {
 	if p.User == nil || orgID == "" {
 		return "", errNoSuchOrg
@@ -134,13 +129,8 @@ func orgRoleOf(ctx context.Context, store memberRoles, p *gatehouse.Principal, o
 	return role, nil
 }
 
-// orgManager checks that the caller is an owner or admin of orgID (a member gets
+// orgManagerOf checks that the caller is an owner or admin of orgID (a member gets
 // insufficient_permissions, anyone else not_found) and returns the caller's role.
-func (s *Service) orgManager(ctx context.Context, p *gatehouse.Principal, orgID string) (gatehouse.Role, error) {
-	return orgManagerOf(ctx, s.store, p, orgID)
-}
-
-// orgManagerOf is orgManager over store.
 func orgManagerOf(ctx context.Context, store memberRoles, p *gatehouse.Principal, orgID string) (gatehouse.Role, error) {
 	role, err := orgRoleOf(ctx, store, p, orgID)
 	if err != nil {
