@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"time"
@@ -61,19 +60,9 @@ func (s *Service) requestEmailChange(ctx context.Context, u *gatehouse.User, ema
 	if err != nil && !errors.Is(err, gatehouse.ErrNotFound) {
 		return err
 	}
-	code, err := randomDigits(s.random, verifyCodeLen)
+	code, t, err := s.newCode(u, gatehouse.PurposeEmailChange, email)
 	if err != nil {
 		return err
-	}
-	now := s.now()
-	t := &gatehouse.OneTimeToken{
-		ID:        s.newID(gatehouse.PrefixOneTimeToken),
-		Purpose:   gatehouse.PurposeEmailChange,
-		UserID:    u.ID,
-		Email:     email,
-		TokenHash: verifyCodeHash(u.ID, code),
-		CreatedAt: now,
-		ExpiresAt: now.Add(verifyCodeTTL),
 	}
 	kind, data := "email_change", map[string]any{"Code": code, "Username": u.Username, "ExpiresIn": verifyCodeTTL}
 	if taken {
@@ -123,31 +112,14 @@ func (s *Service) confirmEmailChange(ctx context.Context, p *gatehouse.Principal
 	if !isDigits(code, verifyCodeLen) {
 		return nil, false, nil
 	}
+	t, err := s.takeCode(ctx, p.User.ID, gatehouse.PurposeEmailChange, code, func(*gatehouse.OneTimeToken) bool { return true })
+	if err == errInvalidCode {
+		return nil, false, nil // not the pending change's code: perhaps the address in force's
+	}
+	if err != nil {
+		return nil, true, err
+	}
 	now := s.now()
-	t, err := s.store.ActiveOneTimeToken(ctx, p.User.ID, gatehouse.PurposeEmailChange, now)
-	if errors.Is(err, gatehouse.ErrNotFound) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, true, err
-	}
-	if t.Attempts >= verifyMaxTries {
-		return nil, false, nil
-	}
-	tries, err := s.store.FailOneTimeToken(ctx, t.ID)
-	if err != nil {
-		return nil, true, err
-	}
-	hash := verifyCodeHash(p.User.ID, code)
-	if tries > verifyMaxTries || subtle.ConstantTimeCompare(hash, t.TokenHash) != 1 {
-		return nil, false, nil
-	}
-	if _, err := s.store.ConsumeOneTimeToken(ctx, gatehouse.PurposeEmailChange, hash, now); err != nil {
-		if errors.Is(err, gatehouse.ErrNotFound) { // a concurrent try consumed it first
-			return nil, true, errInvalidCode
-		}
-		return nil, true, err
-	}
 	verified, email := true, t.Email
 	u, err = s.store.UpdateUser(ctx, p.User.ID, gatehouse.UserUpdate{Email: &email, EmailVerified: &verified, UpdatedAt: now})
 	if gatehouse.ErrorCode(err) == gatehouse.CodeEmailTaken {

@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"crypto/subtle"
+	"errors"
 	"strings"
 	"time"
 
@@ -53,4 +55,56 @@ func (s *Service) codeMailAllowed(ctx context.Context, purpose, addr string) boo
 		return true
 	}
 	return d.Allowed
+}
+
+// newCode draws a six-digit code of purpose for u, to be mailed to addr: the code and the
+// one-time token that stores its hash (bound to the user), valid verifyCodeTTL.
+func (s *Service) newCode(u *gatehouse.User, purpose, addr string) (string, *gatehouse.OneTimeToken, error) {
+	code, err := randomDigits(s.random, verifyCodeLen)
+	if err != nil {
+		return "", nil, err
+	}
+	now := s.now()
+	return code, &gatehouse.OneTimeToken{
+		ID:        s.newID(gatehouse.PrefixOneTimeToken),
+		Purpose:   purpose,
+		UserID:    u.ID,
+		Email:     addr,
+		TokenHash: verifyCodeHash(u.ID, code),
+		CreatedAt: now,
+		ExpiresAt: now.Add(verifyCodeTTL),
+	}, nil
+}
+
+// takeCode consumes the user's live code of purpose when code is it. The try is counted against
+// the code before the comparison (atomically in the store), so that even concurrent guesses get
+// at most verifyMaxTries comparisons; after that the code is dead, the right one included. Any
+// code that is not the live one, or a live one that accept refuses, is errInvalidCode.
+func (s *Service) takeCode(ctx context.Context, userID, purpose, code string, accept func(*gatehouse.OneTimeToken) bool) (*gatehouse.OneTimeToken, error) {
+	now := s.now()
+	t, err := s.store.ActiveOneTimeToken(ctx, userID, purpose, now)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, errInvalidCode
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.Attempts >= verifyMaxTries || !accept(t) {
+		return nil, errInvalidCode
+	}
+	tries, err := s.store.FailOneTimeToken(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	hash := verifyCodeHash(userID, code)
+	if tries > verifyMaxTries || subtle.ConstantTimeCompare(hash, t.TokenHash) != 1 {
+		return nil, errInvalidCode
+	}
+	if _, err := s.store.ConsumeOneTimeToken(ctx, purpose, hash, now); err != nil {
+		if errors.Is(err, gatehouse.ErrNotFound) { // a concurrent try consumed it first
+			return nil, errInvalidCode
+		}
+		return nil, err
+	}
+	return t, nil
 }

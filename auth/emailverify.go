@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
-	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -62,29 +60,8 @@ func (s *Service) VerifyEmail(ctx context.Context, p *gatehouse.Principal, code 
 	if !isDigits(code, verifyCodeLen) || p.User.Email == "" {
 		return nil, errInvalidCode
 	}
-	now := s.now()
-	t, err := s.store.ActiveOneTimeToken(ctx, p.User.ID, gatehouse.PurposeEmailVerify, now)
-	if errors.Is(err, gatehouse.ErrNotFound) {
-		return nil, errInvalidCode
-	}
-	if err != nil {
-		return nil, err
-	}
-	if t.Attempts >= verifyMaxTries || !strings.EqualFold(t.Email, p.User.Email) {
-		return nil, errInvalidCode
-	}
-	tries, err := s.store.FailOneTimeToken(ctx, t.ID)
-	if err != nil {
-		return nil, err
-	}
-	hash := verifyCodeHash(p.User.ID, code)
-	if tries > verifyMaxTries || subtle.ConstantTimeCompare(hash, t.TokenHash) != 1 {
-		return nil, errInvalidCode
-	}
-	if _, err := s.store.ConsumeOneTimeToken(ctx, gatehouse.PurposeEmailVerify, hash, now); err != nil {
-		if errors.Is(err, gatehouse.ErrNotFound) { // a concurrent try consumed it first
-			return nil, errInvalidCode
-		}
+	inForce := func(t *gatehouse.OneTimeToken) bool { return strings.EqualFold(t.Email, p.User.Email) }
+	if _, err := s.takeCode(ctx, p.User.ID, gatehouse.PurposeEmailVerify, code, inForce); err != nil {
 		return nil, err
 	}
 	if !p.User.EmailVerified {
@@ -103,7 +80,7 @@ func (s *Service) VerifyEmail(ctx context.Context, p *gatehouse.Principal, code 
 		}
 	}
 	verified := true
-	u, err := s.store.UpdateUser(ctx, p.User.ID, gatehouse.UserUpdate{EmailVerified: &verified, UpdatedAt: now})
+	u, err := s.store.UpdateUser(ctx, p.User.ID, gatehouse.UserUpdate{EmailVerified: &verified, UpdatedAt: s.now()})
 	if err != nil {
 		return nil, err
 	}
@@ -152,19 +129,9 @@ func (s *Service) sendVerificationCode(ctx context.Context, u *gatehouse.User) e
 		s.log.InfoContext(ctx, "verification code mail throttled", "user_id", u.ID)
 		return nil
 	}
-	code, err := randomDigits(s.random, verifyCodeLen)
+	code, t, err := s.newCode(u, gatehouse.PurposeEmailVerify, u.Email)
 	if err != nil {
 		return err
-	}
-	now := s.now()
-	t := &gatehouse.OneTimeToken{
-		ID:        s.newID(gatehouse.PrefixOneTimeToken),
-		Purpose:   gatehouse.PurposeEmailVerify,
-		UserID:    u.ID,
-		Email:     u.Email,
-		TokenHash: verifyCodeHash(u.ID, code),
-		CreatedAt: now,
-		ExpiresAt: now.Add(verifyCodeTTL),
 	}
 	m, err := s.composeMail("verify_email", u.Email, map[string]any{
 		"Code": code, "Username": u.Username, "ExpiresIn": verifyCodeTTL,
