@@ -95,7 +95,9 @@ func (m *Main) Start(ctx context.Context) error {
 	issuer := strings.TrimSuffix(m.cfg.PublicURL.String(), "/")
 	verifier := oauth.NewAccessTokenVerifier(store, m.Keys, issuer, "", nil)
 	// The use cases log with the request's context: a LogHandler adds its request_id.
-	m.Auth = newAuthService(m.cfg, store, hasher, slog.New(httpapi.LogHandler(m.log.Handler())), m.limiter, m.mail, verifier)
+	useCaseLog := slog.New(httpapi.LogHandler(m.log.Handler()))
+	useCases, cfg := auth.Options{Logger: useCaseLog}, authConfig(m.cfg)
+	m.Auth = newAuthService(m.cfg, store, hasher, useCaseLog, m.limiter, m.mail, verifier)
 	if err := m.Auth.Init(ctx); err != nil {
 		m.limiter.Close()
 		store.Close()
@@ -106,14 +108,14 @@ func (m *Main) Start(ctx context.Context) error {
 		store.Close()
 		return err
 	}
-	clients := newOAuthClients(m.cfg, store, slog.New(httpapi.LogHandler(m.log.Handler())))
+	clients := auth.NewOAuthClients(store, cfg, useCases)
 	m.OAuthClients = clients
 	provider := oauth.New(store, m.Auth, clients, m.Keys, oauth.Config{
 		Issuer:         issuer,
 		Brand:          m.cfg.TokenBrand,
 		AccessTokenTTL: m.cfg.AccessTokenTTL,
 		AccessTokenAlg: m.cfg.AccessTokenAlg,
-	}, oauth.Options{Limiter: m.limiter, Logger: slog.New(httpapi.LogHandler(m.log.Handler())), Verifier: verifier})
+	}, oauth.Options{Limiter: m.limiter, Logger: useCaseLog, Verifier: verifier})
 	metrics := httpapi.NewMetrics()
 	metrics.RegisterHashQueue(func() (int, int, uint64) {
 		s := hasher.Stats()
@@ -122,10 +124,10 @@ func (m *Main) Start(ctx context.Context) error {
 	api := &httpapi.Server{
 		Auth:                  m.Auth,
 		OAuthClients:          clients,
-		PATs:                  auth.NewPATs(store, authConfig(m.cfg), auth.Options{Logger: slog.New(httpapi.LogHandler(m.log.Handler()))}),
-		APIKeys:               auth.NewAPIKeys(store, authConfig(m.cfg), auth.Options{Logger: slog.New(httpapi.LogHandler(m.log.Handler()))}),
-		Agents:                auth.NewAgents(store, m.cfg.TokenBrand, auth.Options{Logger: slog.New(httpapi.LogHandler(m.log.Handler()))}),
-		Orgs:                  auth.NewOrgs(store, auth.Options{Logger: slog.New(httpapi.LogHandler(m.log.Handler()))}),
+		PATs:                  auth.NewPATs(store, cfg, useCases),
+		APIKeys:               auth.NewAPIKeys(store, cfg, useCases),
+		Agents:                auth.NewAgents(store, cfg.Brand, useCases),
+		Orgs:                  auth.NewOrgs(store, useCases),
 		Limiter:               m.limiter,
 		AuthRate:              m.cfg.AuthRateLimit,
 		ClientIP:              clientip.NewResolver(m.cfg.TrustedProxies).ClientIP,
@@ -136,7 +138,7 @@ func (m *Main) Start(ctx context.Context) error {
 		LogoutRedirectOrigins: m.cfg.LogoutRedirectOrigins,
 		Pages:                 pages,
 		SecretScanningKeys:    scanKeys,
-		Leaks:                 auth.NewLeakReports(store, m.cfg.TokenBrand, auth.Options{Logger: slog.New(httpapi.LogHandler(m.log.Handler()))}),
+		Leaks:                 auth.NewLeakReports(store, cfg.Brand, useCases),
 		Keys:                  m.Keys,
 		OAuth:                 provider,
 	}
@@ -258,11 +260,6 @@ func NewAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.Passw
 // newAuthService is NewAuthService with the mail composer (nil: the use cases send no mail).
 func newAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.PasswordHasher, log *slog.Logger, limiter gatehouse.RateLimiter, mail auth.MailComposer, accessTokens auth.AccessTokenVerifier) *auth.Service {
 	return auth.New(store, hasher, authConfig(cfg), auth.Options{Logger: log, Limiter: limiter, Mail: mail, AccessTokens: accessTokens})
-}
-
-// newOAuthClients builds the OAuth client use cases over store.
-func newOAuthClients(cfg *config.Config, store gatehouse.Store, log *slog.Logger) *auth.OAuthClients {
-	return auth.NewOAuthClients(store, authConfig(cfg), auth.Options{Logger: log})
 }
 
 // authConfig is the use cases' configuration of cfg.

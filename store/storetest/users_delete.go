@@ -16,12 +16,7 @@ func testDeleteUserOwnedOrgs(t *testing.T, s gatehouse.Store) {
 	u := mustCreateUser(t, s, "orgowner")
 	other := mustCreateUser(t, s, "orgmember")
 	_, bot := mustCreateAgent(t, s, u.ID, "orgbot", base)
-	add := func(o *gatehouse.Org, userID string, role gatehouse.Role) {
-		t.Helper()
-		if err := s.AddMember(ctx, gatehouse.Membership{OrgID: o.ID, UserID: userID, Role: role, CreatedAt: base}); err != nil {
-			t.Fatalf("AddMember: %v", err)
-		}
-	}
+	add := func(o *gatehouse.Org, userID string, role gatehouse.Role) { mustAddMember(t, s, o, userID, role) }
 	solo := mustCreateOrg(t, s, "solo-org", base) // the owner and its agent
 	add(solo, u.ID, gatehouse.RoleOwner)
 	add(solo, bot.ID, gatehouse.RoleMember)
@@ -90,12 +85,7 @@ func testDeleteAgentOwnedOrgs(t *testing.T, s gatehouse.Store) {
 	owner := mustCreateUser(t, s, "botowner")
 	other := mustCreateUser(t, s, "botcolleague")
 	agent, bot := mustCreateAgent(t, s, owner.ID, "ownerbot", base)
-	add := func(o *gatehouse.Org, userID string, role gatehouse.Role) {
-		t.Helper()
-		if err := s.AddMember(ctx, gatehouse.Membership{OrgID: o.ID, UserID: userID, Role: role, CreatedAt: base}); err != nil {
-			t.Fatalf("AddMember: %v", err)
-		}
-	}
+	add := func(o *gatehouse.Org, userID string, role gatehouse.Role) { mustAddMember(t, s, o, userID, role) }
 	alone := mustCreateOrg(t, s, "bot-alone-org", base)
 	add(alone, bot.ID, gatehouse.RoleOwner)
 	key := mustCreateAPIKey(t, s, newAPIKey(alone.ID, base))
@@ -130,5 +120,13 @@ func testDeleteAgentOwnedOrgs(t *testing.T, s gatehouse.Store) {
 	}
 	if _, err := s.UserByID(ctx, owner.ID); err != nil {
 		t.Errorf("the agent's owner: %v", err)
+	}
+}
+
+// mustAddMember makes userID a member of o with role.
+func mustAddMember(t *testing.T, s gatehouse.Store, o *gatehouse.Org, userID string, role gatehouse.Role) {
+	t.Helper()
+	if err := s.AddMember(t.Context(), gatehouse.Membership{OrgID: o.ID, UserID: userID, Role: role, CreatedAt: base}); err != nil {
+		t.Fatalf("AddMember: %v", err)
 	}
 }
