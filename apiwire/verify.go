@@ -67,7 +67,7 @@ type VerifyValid struct {
 	Kind        string            `json:"kind"`
 	Principal   VerifiedPrincipal `json:"principal"`
 	Org         *string           `json:"org"`
-	Scopes      []string          `json:"scopes"`
+	Scopes      []string          `json:"scopes" openapi:"nullable"` // null: not limited by scopes
 	Environment *string           `json:"environment"`
 	ExpiresAt   *time.Time        `json:"expires_at"`
 	ClientID    string            `json:"client_id,omitempty"` // OAuth access tokens

@@ -55,10 +55,11 @@ func freshPostgresSchema(t *testing.T) string {
 
 // server is a running Gatehouse for one test.
 type server struct {
-	t    *testing.T
-	m    *app.Main
-	base string
-	logs *lockedWriter
+	t       *testing.T
+	m       *app.Main
+	base    string
+	logs    *lockedWriter
+	answers answerCheck // openapi_test.go: every answer checked against /openapi.json
 }
 
 // logText is everything the server logged so far.
@@ -174,6 +175,7 @@ func (s *server) send(c *http.Client, req *http.Request) response {
 	if err != nil {
 		s.t.Fatal(err)
 	}
+	s.checkAnswer(req, res, b)
 	return response{status: res.StatusCode, header: res.Header, body: b}
 }
 

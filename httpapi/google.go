@@ -61,6 +61,12 @@ func (s *Server) optionalPrincipal(r *http.Request) (*gatehouse.Principal, error
 	return p, nil
 }
 
+// googleSignInRequest is the body of POST /v1/auth/google: a Google Identity Services credential (an ID token) and the nonce it was issued for.
+type googleSignInRequest struct {
+	Credential string `json:"credential"`
+	Nonce      string `json:"nonce,omitempty"`
+}
+
 // googleSignIn is POST /v1/auth/google {credential, nonce?}.
 func (s *Server) googleSignIn(w http.ResponseWriter, r *http.Request) error {
 	if !s.Google.Enabled() {
@@ -69,10 +75,7 @@ func (s *Server) googleSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err := s.rateLimit(r, "auth"); err != nil {
 		return err
 	}
-	var in struct {
-		Credential string `json:"credential"`
-		Nonce      string `json:"nonce"`
-	}
+	var in googleSignInRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}

@@ -156,3 +156,10 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_, _ = w.Write(append(b, '\n'))
 }
+
+// statusJSON is the answer of an endpoint that has nothing to say but how it went:
+// {"status": "accepted"} (every request that may mail), "password_reset", "approved", "denied",
+// and the probes' "ok" and "ready".
+type statusJSON struct {
+	Status string `json:"status"`
+}

@@ -15,6 +15,12 @@ type consentJSON struct {
 	GrantedAt  time.Time `json:"granted_at"`
 }
 
+// consentList is the answer of GET /v1/me/consents (no cursor: a person authorizes few
+// applications).
+type consentList struct {
+	Data []consentJSON `json:"data"`
+}
+
 // listConsents is GET /v1/me/consents: {"data": [...]}, the applications the caller authorized
 // with "remember".
 func (s *Server) listConsents(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
@@ -30,7 +36,7 @@ func (s *Server) listConsents(w http.ResponseWriter, r *http.Request, p *gatehou
 		}
 		out = append(out, consentJSON{ClientID: c.ClientID, ClientName: c.ClientName, Scopes: scopes, GrantedAt: c.GrantedAt.UTC()})
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"data": out})
+	WriteJSON(w, http.StatusOK, consentList{Data: out})
 	return nil
 }
 

@@ -88,13 +88,16 @@ func toPendingDeviceJSON(pd *oauth.PendingDevice) pendingDeviceJSON {
 	return out
 }
 
+// deviceDecision is the body of POST /v1/device/approve and /v1/device/deny.
+type deviceDecision struct {
+	UserCode string `json:"user_code"`
+}
+
 // decideDevice is POST /v1/device/approve and POST /v1/device/deny with {user_code}: 200
 // {"status": "approved"} or {"status": "denied"}.
 func (s *Server) decideDevice(approve bool) authedHandler {
 	return func(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-		var in struct {
-			UserCode string `json:"user_code"`
-		}
+		var in deviceDecision
 		if err := DecodeJSON(w, r, &in); err != nil {
 			return err
 		}
@@ -109,7 +112,7 @@ func (s *Server) decideDevice(approve bool) authedHandler {
 		if approve {
 			status = "approved"
 		}
-		WriteJSON(w, http.StatusOK, map[string]string{"status": status})
+		WriteJSON(w, http.StatusOK, statusJSON{Status: status})
 		return nil
 	}
 }

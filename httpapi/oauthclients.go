@@ -53,17 +53,20 @@ type newOAuthClientJSON struct {
 	ClientSecret string `json:"client_secret,omitempty"`
 }
 
+// createOAuthClientRequest is the body of POST /v1/orgs/{org}/oauth-clients.
+type createOAuthClientRequest struct {
+	Name         string   `json:"name"`
+	RedirectURIs []string `json:"redirect_uris"`
+	GrantTypes   []string `json:"grant_types,omitempty"`
+	Scopes       []string `json:"scopes,omitempty"`
+	Public       bool     `json:"public,omitempty"`
+}
+
 func (s *Server) createOAuthClient(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
 	if err := s.rateLimit(r, "oauth-clients"); err != nil { // client registration: bounded per address
 		return err
 	}
-	var in struct {
-		Name         string   `json:"name"`
-		RedirectURIs []string `json:"redirect_uris"`
-		GrantTypes   []string `json:"grant_types"`
-		Scopes       []string `json:"scopes"`
-		Public       bool     `json:"public"`
-	}
+	var in createOAuthClientRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}

@@ -65,12 +65,15 @@ func (s *Server) passkeyRegisterChallenge(w http.ResponseWriter, r *http.Request
 	return nil
 }
 
+// passkeyRegisterRequest is the body of POST /v1/auth/passkey/register: the answer to the challenge and an optional name.
+type passkeyRegisterRequest struct {
+	ChallengeID string          `json:"challenge_id"`
+	Credential  json.RawMessage `json:"credential"`
+	Name        string          `json:"name,omitempty"`
+}
+
 func (s *Server) passkeyRegister(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	var in struct {
-		ChallengeID string          `json:"challenge_id"`
-		Credential  json.RawMessage `json:"credential"`
-		Name        string          `json:"name"`
-	}
+	var in passkeyRegisterRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -85,13 +88,16 @@ func (s *Server) passkeyRegister(w http.ResponseWriter, r *http.Request, p *gate
 	return nil
 }
 
+// passkeyLoginChallengeRequest is the optional body of POST /v1/auth/passkey/login/challenge.
+type passkeyLoginChallengeRequest struct {
+	Username string `json:"username,omitempty"`
+}
+
 func (s *Server) passkeyLoginChallenge(w http.ResponseWriter, r *http.Request) error {
 	if err := s.rateLimit(r, "auth"); err != nil {
 		return err
 	}
-	var in struct {
-		Username string `json:"username"`
-	}
+	var in passkeyLoginChallengeRequest
 	if r.ContentLength != 0 { // the body is optional: no username means a discoverable request
 		if err := DecodeJSON(w, r, &in); err != nil {
 			return err
@@ -105,14 +111,17 @@ func (s *Server) passkeyLoginChallenge(w http.ResponseWriter, r *http.Request) e
 	return nil
 }
 
+// passkeyAssertion is the body of POST /v1/auth/passkey/login and /v1/auth/reauth/passkey: the challenge and the authenticator's assertion.
+type passkeyAssertion struct {
+	ChallengeID string          `json:"challenge_id"`
+	Credential  json.RawMessage `json:"credential"`
+}
+
 func (s *Server) passkeyLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := s.rateLimit(r, "auth"); err != nil {
 		return err
 	}
-	var in struct {
-		ChallengeID string          `json:"challenge_id"`
-		Credential  json.RawMessage `json:"credential"`
-	}
+	var in passkeyAssertion
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -140,10 +149,13 @@ func (s *Server) listPasskeys(w http.ResponseWriter, r *http.Request, p *gatehou
 	return nil
 }
 
+// renamePasskeyRequest is the body of PATCH /v1/auth/passkeys/{id}.
+type renamePasskeyRequest struct {
+	Name string `json:"name"`
+}
+
 func (s *Server) renamePasskey(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	var in struct {
-		Name string `json:"name"`
-	}
+	var in renamePasskeyRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -57,10 +56,7 @@ func (s *Server) reauthPasskey(w http.ResponseWriter, r *http.Request, p *gateho
 	if err := s.rateLimit(r, "auth"); err != nil {
 		return err
 	}
-	var in struct {
-		ChallengeID string          `json:"challenge_id"`
-		Credential  json.RawMessage `json:"credential"`
-	}
+	var in passkeyAssertion
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}

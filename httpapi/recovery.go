@@ -12,7 +12,7 @@ import (
 // acceptedBody is the answer of every request that may mail something (forgot-password,
 // magic-link, resend-verification). It is the same whatever the account: together with the
 // request ID it is the whole response, so nobody learns whether an address has an account.
-var acceptedBody = map[string]string{"status": "accepted"}
+var acceptedBody = statusJSON{Status: "accepted"}
 
 // recoveryRoutes registers the mail-based flows: email verification, password reset and magic
 // links (API.md, "Email, password reset, magic links").
@@ -25,13 +25,16 @@ func (s *Server) recoveryRoutes(rt *router) {
 	rt.public("POST /v1/auth/magic-link/verify", s.serve(s.verifyMagicLink))
 }
 
+// verifyEmailRequest is the body of POST /v1/auth/verify-email.
+type verifyEmailRequest struct {
+	Code string `json:"code"`
+}
+
 func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
 	if err := s.rateLimit(r, "auth"); err != nil {
 		return err
 	}
-	var in struct {
-		Code string `json:"code"`
-	}
+	var in verifyEmailRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -56,6 +59,11 @@ func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request, p *g
 	return nil
 }
 
+// emailRequest is the body of POST /v1/auth/forgot-password and /v1/auth/magic-link.
+type emailRequest struct {
+	Email string `json:"email"`
+}
+
 // mailedLinkRequest is POST /v1/auth/forgot-password and POST /v1/auth/magic-link: both take
 // {email} and answer 202 whatever the address, leaving the work to request (which runs it in the
 // background, so neither the answer nor its timing tells whether an account exists).
@@ -64,9 +72,7 @@ func (s *Server) mailedLinkRequest(request func(ctx context.Context, email strin
 		if err := s.rateLimit(r, "auth"); err != nil {
 			return err
 		}
-		var in struct {
-			Email string `json:"email"`
-		}
+		var in emailRequest
 		if err := DecodeJSON(w, r, &in); err != nil {
 			return err
 		}
@@ -78,22 +84,30 @@ func (s *Server) mailedLinkRequest(request func(ctx context.Context, email strin
 	}
 }
 
+// resetPasswordRequest is the body of POST /v1/auth/reset-password.
+type resetPasswordRequest struct {
+	Token       string `json:"token"`
+	NewPassword string `json:"new_password"`
+}
+
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := s.rateLimit(r, "auth"); err != nil {
 		return err
 	}
-	var in struct {
-		Token       string `json:"token"`
-		NewPassword string `json:"new_password"`
-	}
+	var in resetPasswordRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	if err := s.Recovery.ResetPassword(r.Context(), in.Token, in.NewPassword, s.meta(r)); err != nil {
 		return err
 	}
-	WriteJSON(w, http.StatusOK, map[string]string{"status": "password_reset"})
+	WriteJSON(w, http.StatusOK, statusJSON{Status: "password_reset"})
 	return nil
+}
+
+// magicLinkRequest is the body of POST /v1/auth/magic-link/verify.
+type magicLinkRequest struct {
+	Token string `json:"token"`
 }
 
 // verifyMagicLink is the magic link for apps: the token from the mailed link for a session.
@@ -101,9 +115,7 @@ func (s *Server) verifyMagicLink(w http.ResponseWriter, r *http.Request) error {
 	if err := s.rateLimit(r, "auth"); err != nil {
 		return err
 	}
-	var in struct {
-		Token string `json:"token"`
-	}
+	var in magicLinkRequest
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}

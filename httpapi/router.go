@@ -115,12 +115,14 @@ func (s *Server) trustedOrigins() []string {
 func (s *Server) routes(rt *router) {
 	// Operations.
 	rt.public("GET /livez", func(w http.ResponseWriter, r *http.Request) {
-		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		WriteJSON(w, http.StatusOK, statusJSON{Status: "ok"})
 	})
 	rt.public("GET /readyz", s.serve(s.readyz))
 	if s.Metrics != nil {
 		rt.publicHandler("GET /metrics", s.Metrics.Handler())
 	}
+	rt.public("GET /openapi.json", s.serve(s.serveOpenAPI)) // openapi.go: every route below, documented
+	rt.public("GET /docs/api", s.serve(s.serveAPIReference))
 
 	// Accounts and sessions (API.md).
 	rt.public("POST /v1/auth/register", s.serve(s.register))
@@ -161,7 +163,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 			return &gatehouse.Error{Code: gatehouse.CodeUnavailable, Message: "The database is not reachable.", RetryAfter: time.Second}
 		}
 	}
-	WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	WriteJSON(w, http.StatusOK, statusJSON{Status: "ready"})
 	return nil
 }
 

@@ -120,8 +120,8 @@ var errBadScanSignature = &gatehouse.Error{Code: gatehouse.CodeInvalidCredential
 type leakMatch struct {
 	Token  string `json:"token"`
 	Type   string `json:"type"`
-	URL    string `json:"url"`
-	Source string `json:"source"`
+	URL    string `json:"url,omitempty"`
+	Source string `json:"source,omitempty"`
 }
 
 // leakLabel is GitHub's false-positive feedback format, one per match.

@@ -48,7 +48,8 @@ type Server struct {
 	ClientIP     func(*http.Request) netip.Addr
 	Metrics      *Metrics
 
-	routeTable []Route // set by Handler: every route and its permission (routes.go)
+	routeTable []Route     // set by Handler: every route and its permission (routes.go)
+	apiDoc     apiDocument // openapi.go: /openapi.json and /docs/api, built on first use
 	Logger     *slog.Logger
 	// Ready reports whether the server can serve (the database answers); /readyz calls it.
 	Ready func(ctx context.Context) error
