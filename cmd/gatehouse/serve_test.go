@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 func TestServeHelpListsEveryVariable(t *testing.T) {
@@ -84,4 +90,81 @@ func TestTuneGC(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestServeWarnsAboutMistypedVariables starts `gatehouse serve` with two mistyped variables and
+// checks that each is reported at start, by name, with the setting it was probably meant to be,
+// and that the mistyped values are not logged.
+func TestServeWarnsAboutMistypedVariables(t *testing.T) {
+	prevGC := debug.SetGCPercent(100)
+	prevLog := slog.Default()
+	t.Cleanup(func() { debug.SetGCPercent(prevGC); slog.SetDefault(prevLog) })
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"GATEHOUSE_ADDR":             "127.0.0.1:0",
+		"GATEHOUSE_DATABASE_URL":     "sqlite://" + filepath.Join(dir, "g.db"),
+		"GATEHOUSE_MAIL_OUTBOX_DIR":  filepath.Join(dir, "outbox"),
+		"GATEHOUSE_LOG_FORMAT":       "text",
+		"GATEHOUSE_SESION_TTL":       "1h",
+		"GATEHOUSE_SECRETKEY":        "not-a-logged-value-4711",
+		"GATEHOUSE_FAVOURITE_COLOUR": "green",
+	} {
+		t.Setenv(k, v)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out lockedBuffer
+	cmd := newRootCommand()
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs([]string{"serve"})
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), "gatehouse is ready") {
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	logs := out.String()
+	for _, want := range []string{
+		`level=WARN msg="unknown configuration variable ignored" variable=GATEHOUSE_SESION_TTL did_you_mean=GATEHOUSE_SESSION_TTL`,
+		`level=WARN msg="unknown configuration variable ignored" variable=GATEHOUSE_SECRETKEY did_you_mean=GATEHOUSE_SECRET_KEY`,
+		`level=WARN msg="unknown configuration variable ignored" variable=GATEHOUSE_FAVOURITE_COLOUR` + "\n",
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the log lacks %q:\n%s", want, logs)
+		}
+	}
+	if strings.Contains(logs, "not-a-logged-value-4711") {
+		t.Errorf("the log shows a mistyped variable's value:\n%s", logs)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for one writer and one reader at a time.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
