@@ -221,7 +221,7 @@ func TestWarnings(t *testing.T) {
 func TestUnknownVariables(t *testing.T) {
 	got := UnknownVariables([]string{
 		"GATEHOUSE_ADDR=:1", "GATEHOUSE_PUBLIC_ULR=https://x", "GATEHOUSE_TEST_REDIS_URL=redis://x",
-		"HOME=/root", "GATEHOUSE_SECRETKEY=abc",
+		"HOME=/root", "GATEHOUSE_SECRETKEY=abc", "GATEHOUSE_TOKEN=gth_pat_x", "GATEHOUSE_SERVER=http://x",
 	})
 	want := []string{"GATEHOUSE_PUBLIC_ULR", "GATEHOUSE_SECRETKEY"}
 	if !slices.Equal(got, want) {

@@ -101,13 +101,19 @@ func Variables() []string {
 	return names
 }
 
+// clientVariables are the GATEHOUSE_* variables the command line's client commands read
+// (cmd/gatehouse: login, tokens, agents, api-keys ...), not server settings: a shell that signed
+// in may well run the server too.
+var clientVariables = []string{"GATEHOUSE_SERVER", "GATEHOUSE_TOKEN", "GATEHOUSE_CONFIG_DIR"}
+
 // UnknownVariables returns the GATEHOUSE_* variables of environ that are not settings (most
 // likely typos), sorted, for a warning at start. GATEHOUSE_TEST_* variables (used by the test
-// suites) are not reported.
+// suites) and the client commands' variables (GATEHOUSE_SERVER, GATEHOUSE_TOKEN,
+// GATEHOUSE_CONFIG_DIR) are not reported.
 func UnknownVariables(environ []string) []string {
 	var unknown []string
 	for k := range parseEnviron(environ) {
-		if !strings.HasPrefix(k, "GATEHOUSE_") || strings.HasPrefix(k, "GATEHOUSE_TEST_") {
+		if !strings.HasPrefix(k, "GATEHOUSE_") || strings.HasPrefix(k, "GATEHOUSE_TEST_") || slices.Contains(clientVariables, k) {
 			continue
 		}
 		if !slices.ContainsFunc(settings, func(s setting) bool { return s.env == k }) {

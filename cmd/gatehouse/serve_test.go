@@ -6,11 +6,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse-auth/gatehouse/config"
 )
 
 func TestServeHelpListsEveryVariable(t *testing.T) {
@@ -167,4 +170,34 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestServeKnowsTheCLIVariables: every GATEHOUSE_* variable the commands read is either a
+// setting or one the start-up warning leaves alone, so that serve never calls a variable of the
+// CLI itself a typo.
+func TestServeKnowsTheCLIVariables(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := regexp.MustCompile(`"(GATEHOUSE_[A-Z][A-Z_]*[A-Z])"`)
+	var environ []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range name.FindAllSubmatch(b, -1) {
+			environ = append(environ, string(m[1])+"=x")
+		}
+	}
+	if len(environ) < 2 {
+		t.Fatalf("found only %q in the command's sources", environ)
+	}
+	if unknown := config.UnknownVariables(environ); len(unknown) > 0 {
+		t.Errorf("serve would warn about the CLI's own variables %q", unknown)
+	}
 }
