@@ -9,9 +9,10 @@ import (
 )
 
 // The consent page (template web/templates/consent.html). The form carries the authorization
-// request in hidden fields; they are never trusted: the POST parses them again with
-// ParseAuthorize, exactly as /oauth2/authorize does, and the session must be as fresh as the
-// request asks (prompt=login, max_age, the continuation marker) before a code is issued.
+// request in hidden fields; they are never trusted: the POST goes through
+// oauth.Provider.Authorize again, exactly as /oauth2/authorize does, which parses them and wants
+// the session as fresh as the request asks (prompt=login, max_age, the continuation marker)
+// before a code is issued.
 // Cross-site submission is refused by the CrossOrigin middleware, like every form of the site,
 // and the page cannot be framed.
 
@@ -35,23 +36,23 @@ type HiddenField struct {
 	Name, Value string
 }
 
-// renderConsent shows the consent page for the validated request a (req as it came).
-func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, req oauth.AuthorizeRequest, a *oauth.Authorization) {
+// renderConsent shows the consent page of c to the signed-in p.
+func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, c *oauth.ConsentPrompt) {
 	data := ConsentPageData{
 		PageData:     PageData{Username: p.User.Username, DisplayName: p.User.DisplayName},
-		ClientID:     a.Client.ID,
-		ClientName:   a.Client.Name,
-		RedirectHost: redirectHost(a.RedirectURI),
-		Scopes:       scopeViews(a.Scopes),
+		ClientID:     c.Client.ID,
+		ClientName:   c.Client.Name,
+		RedirectHost: redirectHost(c.RedirectURI),
+		Scopes:       scopeViews(c.Scopes),
 		Remember:     true,
 	}
-	v := authorizeValues(req)
+	v := authorizeValues(c.Request)
 	for _, name := range authorizeParams {
 		if v.Has(name) {
 			data.Request = append(data.Request, HiddenField{Name: name, Value: v.Get(name)})
 		}
 	}
-	allowFormRedirectTo(w, a.RedirectURI)
+	allowFormRedirectTo(w, c.RedirectURI)
 	s.Pages.Render(w, r, http.StatusOK, pageConsent, data)
 }
 
@@ -70,18 +71,7 @@ func redirectHost(uri string) string {
 // oauthConsentPage is GET /oauth2/consent with an authorization request's query: the consent
 // page, whatever remembered consent there is (the authorization endpoint skips it when it can).
 func (s *Server) oauthConsentPage(w http.ResponseWriter, r *http.Request) {
-	req, a, p, ok := s.parseAuthorization(w, r, r.URL.Query())
-	if !ok {
-		return
-	}
-	if p == nil {
-		s.signInFor(w, r, req)
-		return
-	}
-	if !s.signedInEnough(w, r, p, req, a) {
-		return
-	}
-	s.renderConsent(w, r, p, req, a)
+	s.authorize(w, r, r.URL.Query(), oauth.DecisionAsk, false)
 }
 
 // oauthConsentSubmit is POST /oauth2/consent: action=approve issues the code (remembering the
@@ -92,24 +82,12 @@ func (s *Server) oauthConsentSubmit(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, pageError, PageData{}, formError(err))
 		return
 	}
-	form := r.PostForm
-	req, a, p, ok := s.parseAuthorization(w, r, form)
-	if !ok {
-		return
-	}
-	if p == nil {
-		s.signInFor(w, r, req)
-		return
-	}
-	if form.Get("action") == "approve" && !s.signedInEnough(w, r, p, req, a) {
-		return // the session is too old for the request: sign in again first
-	}
-	switch form.Get("action") {
+	decision := oauth.DecisionInvalid
+	switch r.PostForm.Get("action") {
 	case "approve":
-		s.approveAuthorization(w, r, p, a, form.Get("remember") != "")
+		decision = oauth.DecisionApprove
 	case "deny":
-		http.Redirect(w, r, s.OAuth.Deny(a), http.StatusSeeOther)
-	default:
-		s.renderOAuthError(w, r, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "Choose Allow or Deny."))
+		decision = oauth.DecisionDeny
 	}
+	s.authorize(w, r, r.PostForm, decision, r.PostForm.Get("remember") != "")
 }
