@@ -1,5 +1,5 @@
 // Package app wires Gatehouse together: configuration → store → services → HTTP server. It is
-// the only package besides cmd/ that imports the adapters (stores, rate limiters, web).
+// the only package besides cmd/ that imports the adapters (stores, rate limiters, mail).
 //
 // Main is the testable program: tests build a config with Addr "127.0.0.1:0" and a SQLite file
 // in a temporary folder, call Start, talk to URL(), and Close. A Start that fails closes what

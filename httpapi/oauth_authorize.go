@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/oauth"
+	"github.com/gatehouse-auth/gatehouse/web"
 )
 
 // The authorization endpoint (RFC 6749 3.1, 4.1.1; code + PKCE S256 only) and the consent
@@ -18,14 +19,6 @@ import (
 //
 // The sign-in page shows its form to a signed-in person whose session is too old for the
 // authorization request it continues to (signInAgainFor: prompt=login, max_age).
-
-// Page names of the OAuth pages (templates of package web).
-const (
-	pageConsent    = "consent"
-	pageDevice     = "device"
-	pageDeviceDone = "device_done"
-	pageOAuthError = "oauth_error"
-)
 
 // authorizePath is the path of the authorization endpoint.
 const authorizePath = "/oauth2/authorize"
@@ -119,7 +112,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, values url.Va
 	}
 	p, err := s.pagePrincipal(w, r)
 	if err != nil {
-		s.renderPageError(w, r, pageError, PageData{}, err)
+		s.renderError(w, r, err)
 		return
 	}
 	o := s.OAuth.Authorize(r.Context(), oauth.AuthorizeInput{
@@ -143,18 +136,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, values url.Va
 func (s *Server) renderAuthorizeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *oauth.AuthorizeError
 	if !errors.As(err, &ae) {
-		s.renderPageError(w, r, pageError, PageData{}, err)
+		s.renderError(w, r, err)
 		return
 	}
 	s.renderOAuthError(w, r, &gatehouse.Error{Code: ae.Code, Message: ae.Description})
-}
-
-// OAuthErrorPageData is the data of the OAuth error page: the failure of an authorization
-// request that cannot go back to the application.
-type OAuthErrorPageData struct {
-	PageData
-	// Code is the OAuth error code (invalid_request, unauthorized_client...).
-	Code string
 }
 
 // renderOAuthError shows the OAuth error page with err's code and message: 400 for the errors of
@@ -170,14 +155,14 @@ func (s *Server) renderOAuthError(w http.ResponseWriter, r *http.Request, err er
 	case status == http.StatusUnauthorized:
 		status = http.StatusBadRequest // an unknown client: no credentials to ask for here
 	case status >= http.StatusInternalServerError || status == http.StatusTooManyRequests:
-		s.renderPageError(w, r, pageError, PageData{}, err)
+		s.renderError(w, r, err)
 		return
 	}
 	if message == "" {
 		message = "The application's request is not valid."
 	}
-	data := OAuthErrorPageData{PageData: PageData{Error: message, Status: status, RequestID: RequestID(r.Context())}, Code: string(code)}
-	s.Pages.Render(w, r, status, pageOAuthError, data)
+	data := web.OAuthErrorPage{Page: web.Page{Error: message, Status: status, RequestID: RequestID(r.Context())}, Code: string(code)}
+	s.Pages.OAuthError(w, r, status, data)
 }
 
 // formActionFor returns the Content-Security-Policy of a page whose form is answered with a

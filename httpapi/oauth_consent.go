@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/oauth"
+	"github.com/gatehouse-auth/gatehouse/web"
 )
 
 // The consent page (template web/templates/consent.html). The form carries the authorization
@@ -16,30 +17,10 @@ import (
 // Cross-site submission is refused by the CrossOrigin middleware, like every form of the site,
 // and the page cannot be framed.
 
-// ConsentPageData is what the consent page shows. PageData.Username is the signed-in user.
-type ConsentPageData struct {
-	PageData
-	ClientID   string
-	ClientName string
-	// RedirectHost is where the browser goes after the decision (the redirect URI's host, or
-	// its scheme for a native app).
-	RedirectHost string
-	Scopes       []ScopeView
-	// Request is the authorization request, for the form's hidden fields.
-	Request []HiddenField
-	// Remember is the "remember this decision" checkbox's state (checked by default).
-	Remember bool
-}
-
-// HiddenField is a hidden input of a form.
-type HiddenField struct {
-	Name, Value string
-}
-
 // renderConsent shows the consent page of c to the signed-in p.
 func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, c *oauth.ConsentPrompt) {
-	data := ConsentPageData{
-		PageData:     PageData{Username: p.User.Username, DisplayName: p.User.DisplayName},
+	data := web.ConsentPage{
+		Page:         web.Page{Username: p.User.Username, DisplayName: p.User.DisplayName},
 		ClientID:     c.Client.ID,
 		ClientName:   c.Client.Name,
 		RedirectHost: redirectHost(c.RedirectURI),
@@ -49,11 +30,11 @@ func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, p *gateho
 	v := authorizeValues(c.Request)
 	for _, name := range authorizeParams {
 		if v.Has(name) {
-			data.Request = append(data.Request, HiddenField{Name: name, Value: v.Get(name)})
+			data.Request = append(data.Request, web.HiddenField{Name: name, Value: v.Get(name)})
 		}
 	}
 	allowFormRedirectTo(w, c.RedirectURI)
-	s.Pages.Render(w, r, http.StatusOK, pageConsent, data)
+	s.Pages.Consent(w, r, http.StatusOK, data)
 }
 
 // redirectHost names where a redirect URI leads, for people: its host, or its scheme.
@@ -79,7 +60,7 @@ func (s *Server) oauthConsentPage(w http.ResponseWriter, r *http.Request) {
 // to the client.
 func (s *Server) oauthConsentSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.renderPageError(w, r, pageError, PageData{}, formError(err))
+		s.renderError(w, r, formError(err))
 		return
 	}
 	decision := oauth.DecisionInvalid
