@@ -27,11 +27,10 @@ type Main struct {
 	log *slog.Logger
 
 	Store gatehouse.Store
-	Auth  *auth.Service
-	// OAuthClients manages organizations' OAuth clients (set by Start).
-	OAuthClients *auth.OAuthClients
-	Keys         *keys.Manager // the token signing keys
-	limiter      *limiter
+	// Auth is the use cases, one service per concern (set by Start).
+	Auth    *auth.Services
+	Keys    *keys.Manager // the token signing keys
+	limiter *limiter
 
 	ln     net.Listener
 	srv    *http.Server
@@ -98,8 +97,7 @@ func (m *Main) Start(ctx context.Context) (err error) {
 	verifier := oauth.NewAccessTokenVerifier(store, m.Keys, issuer, "", nil)
 	// The use cases log with the request's context: a LogHandler adds its request_id.
 	useCaseLog := slog.New(httpapi.LogHandler(m.log.Handler()))
-	useCases, cfg := auth.Options{Logger: useCaseLog}, authConfig(m.cfg)
-	m.Auth = newAuthService(m.cfg, store, hasher, useCaseLog, m.limiter, m.mail, verifier)
+	m.Auth = newServices(m.cfg, store, hasher, useCaseLog, m.limiter, m.mail, verifier)
 	if err := m.Auth.Init(ctx); err != nil {
 		return err
 	}
@@ -107,9 +105,7 @@ func (m *Main) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	clients := auth.NewOAuthClients(store, cfg, useCases)
-	m.OAuthClients = clients
-	provider := oauth.New(store, m.Auth, clients, m.Keys, oauth.Config{
+	provider := oauth.New(store, m.Auth.Sessions, m.Auth.OAuthClients, m.Keys, oauth.Config{
 		Issuer:         issuer,
 		Brand:          m.cfg.TokenBrand,
 		AccessTokenTTL: m.cfg.AccessTokenTTL,
@@ -121,12 +117,18 @@ func (m *Main) Start(ctx context.Context) (err error) {
 		return s.Running, s.Waiting, s.Rejected
 	})
 	api := &httpapi.Server{
-		Auth:                  m.Auth,
-		OAuthClients:          clients,
-		PATs:                  auth.NewPATs(store, cfg, useCases),
-		APIKeys:               auth.NewAPIKeys(store, cfg, useCases),
-		Agents:                auth.NewAgents(store, cfg.Brand, useCases),
-		Orgs:                  auth.NewOrgs(store, useCases),
+		Sessions:              m.Auth.Sessions,
+		SignIn:                m.Auth.SignIn,
+		Accounts:              m.Auth.Accounts,
+		Recovery:              m.Auth.Recovery,
+		Passkeys:              m.Auth.Passkeys,
+		Google:                m.Auth.Google,
+		Admin:                 m.Auth.Admin,
+		OAuthClients:          m.Auth.OAuthClients,
+		PATs:                  m.Auth.PATs,
+		APIKeys:               m.Auth.APIKeys,
+		Agents:                m.Auth.Agents,
+		Orgs:                  m.Auth.Orgs,
 		Limiter:               m.limiter,
 		AuthRate:              m.cfg.AuthRateLimit,
 		ClientIP:              clientip.NewResolver(m.cfg.TrustedProxies).ClientIP,
@@ -137,7 +139,7 @@ func (m *Main) Start(ctx context.Context) (err error) {
 		LogoutRedirectOrigins: m.cfg.LogoutRedirectOrigins,
 		Pages:                 pages,
 		SecretScanningKeys:    scanKeys,
-		Leaks:                 auth.NewLeakReports(store, cfg.Brand, useCases),
+		Leaks:                 m.Auth.Leaks,
 		Keys:                  m.Keys,
 		OAuth:                 provider,
 	}
@@ -160,7 +162,7 @@ func (m *Main) Start(ctx context.Context) (err error) {
 	go func() { m.errc <- m.srv.Serve(m.ln) }()
 	jctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopJanitor = cancel
-	janitorDone := startJanitor(jctx, m.log, m.Auth.PruneExpired)
+	janitorDone := startJanitor(jctx, m.log, m.Auth.Admin.PruneExpired)
 	mailDone := m.mail.start(jctx) // the outbox worker; stopped with the janitor, before the store closes
 	keysDone := startKeyRotation(jctx, m.log, m.Keys)
 	// Last-used times of PATs and API keys, and the token events of client_credentials and
@@ -174,7 +176,7 @@ func (m *Main) Start(ctx context.Context) (err error) {
 	flushed := make(chan struct{})
 	go func() {
 		defer close(flushed)
-		m.Auth.RunUsageFlusher(jctx, usageFlushEvery)
+		m.Auth.Sessions.RunUsageFlusher(jctx, usageFlushEvery)
 		<-tokenEventsFlushed
 		<-janitorDone
 		<-mailDone
@@ -196,7 +198,7 @@ func (m *Main) release() {
 	if m.Store != nil {
 		_ = m.Store.Close()
 	}
-	m.ln, m.limiter, m.Store, m.Auth, m.OAuthClients, m.Keys, m.mail = nil, nil, nil, nil, nil, nil, nil
+	m.ln, m.limiter, m.Store, m.Auth, m.Keys, m.mail = nil, nil, nil, nil, nil, nil
 }
 
 // Routes lists the server's endpoints and the permission each declares (after Start).
@@ -238,7 +240,7 @@ func (m *Main) Close(ctx context.Context) error {
 		}
 	}
 	if m.Auth != nil { // mails of reset and magic-link requests still being queued
-		if err := m.Auth.Drain(ctx); err != nil {
+		if err := m.Auth.Recovery.Drain(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -262,15 +264,15 @@ func NewHasher(cfg *config.Config) *password.Hasher {
 	return password.NewHasher(password.DefaultParams, password.HasherOptions{Workers: cfg.PasswordHashWorkers})
 }
 
-// NewAuthService builds the account use cases over store.
+// NewServices builds the use cases over store.
 // limiter may be nil (the operator commands need none); it neither mails nor accepts OAuth access
 // tokens.
-func NewAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.PasswordHasher, log *slog.Logger, limiter gatehouse.RateLimiter) *auth.Service {
-	return newAuthService(cfg, store, hasher, log, limiter, nil, nil) // no mail, no OAuth access tokens
+func NewServices(cfg *config.Config, store gatehouse.Store, hasher auth.PasswordHasher, log *slog.Logger, limiter gatehouse.RateLimiter) *auth.Services {
+	return newServices(cfg, store, hasher, log, limiter, nil, nil) // no mail, no OAuth access tokens
 }
 
-// newAuthService is NewAuthService with the mail composer (nil: the use cases send no mail).
-func newAuthService(cfg *config.Config, store gatehouse.Store, hasher auth.PasswordHasher, log *slog.Logger, limiter gatehouse.RateLimiter, mail auth.MailComposer, accessTokens auth.AccessTokenVerifier) *auth.Service {
+// newServices is NewServices with the mail composer (nil: the use cases send no mail) and the OAuth access-token verifier.
+func newServices(cfg *config.Config, store gatehouse.Store, hasher auth.PasswordHasher, log *slog.Logger, limiter gatehouse.RateLimiter, mail auth.MailComposer, accessTokens auth.AccessTokenVerifier) *auth.Services {
 	return auth.New(store, hasher, authConfig(cfg), auth.Options{Logger: log, Limiter: limiter, Mail: mail, AccessTokens: accessTokens})
 }
 

@@ -22,7 +22,7 @@ func looksLikeJWT(bearer string) bool { return strings.Count(bearer, ".") == 2 }
 // authenticateAccessToken verifies a JWT access token and returns its principal: User is its
 // subject (loaded, so that a deleted or disabled user's tokens stop at once), or nil for a
 // client_credentials token (subject = client), which only allowClient callers (Verify) accept.
-func (s *Service) authenticateAccessToken(ctx context.Context, bearer string, allowClient bool) (*gatehouse.Principal, error) {
+func (s *Sessions) authenticateAccessToken(ctx context.Context, bearer string, allowClient bool) (*gatehouse.Principal, error) {
 	if s.accessTokens == nil {
 		return nil, errInvalidToken
 	}

@@ -24,7 +24,7 @@ type ProfileInput struct {
 // UpdateProfile changes the caller's profile and returns it. A new email address is not applied:
 // it is the pending address returned (emailchange.go), confirmed by the code mailed there, while
 // the other fields apply at once. Removing the address ("") applies at once, the address told.
-func (s *Service) UpdateProfile(ctx context.Context, p *gatehouse.Principal, in ProfileInput, meta Meta) (u *gatehouse.User, pending string, err error) {
+func (s *Accounts) UpdateProfile(ctx context.Context, p *gatehouse.Principal, in ProfileInput, meta Meta) (u *gatehouse.User, pending string, err error) {
 	upd := gatehouse.UserUpdate{UpdatedAt: s.now()}
 	if in.Email != nil {
 		email, err := normalizeEmail(*in.Email)
@@ -116,8 +116,8 @@ func checkImageURL(field, v string) (string, error) {
 // ChangePassword checks the current password, stores the new one, revokes every session, every
 // OAuth refresh token and every outstanding access token of the user (the caller's too) and
 // returns a new session for the caller.
-func (s *Service) ChangePassword(ctx context.Context, p *gatehouse.Principal, current, next string, meta Meta) (*SessionGrant, error) {
-	if err := s.RequireRecent(ctx, p, current); err != nil {
+func (s *Accounts) ChangePassword(ctx context.Context, p *gatehouse.Principal, current, next string, meta Meta) (*SessionGrant, error) {
+	if err := s.signIn.RequireRecent(ctx, p, current); err != nil {
 		return nil, err
 	}
 	if err := s.cfg.PasswordPolicy.Check(next); err != nil {
@@ -130,7 +130,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *gatehouse.Principal, cu
 	if err := s.store.SetPassword(ctx, p.User.ID, hash, s.now(), true); err != nil {
 		return nil, err
 	}
-	if err := s.endOutstandingTokens(ctx, p.User.ID, "password_changed"); err != nil {
+	if err := s.sessions.endOutstandingTokens(ctx, p.User.ID, "password_changed"); err != nil {
 		return nil, err
 	}
 	s.audit(ctx, gatehouse.EventPasswordChanged, p.User.ID, p.User.ID, meta, nil)
@@ -138,24 +138,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *gatehouse.Principal, cu
 	if err != nil {
 		return nil, err
 	}
-	return s.startSession(ctx, u, meta, AMRPassword)
-}
-
-// checkPassword verifies a signed-in user's password under the same throttle as sign-in, so a
-// stolen session cannot be used to guess the password.
-func (s *Service) checkPassword(ctx context.Context, u *gatehouse.User, pw string) error {
-	if u.PasswordHash == "" {
-		return gatehouse.Errorf(gatehouse.CodeReauthRequired, "This account has no password; sign in again to confirm.")
-	}
-	key := "user:" + u.ID
-	ok, _, err := s.hasher.Check(ctx, pw, u.PasswordHash, func() error { return s.claimAttempt(ctx, key) })
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errInvalidCredentials
-	}
-	return s.store.ResetLoginAttempts(ctx, key)
+	return s.sessions.startSession(ctx, u, meta, AMRPassword)
 }
 
 // DeleteAccount deletes the caller's account: a sensitive action, so the session must be recent
@@ -163,8 +146,8 @@ func (s *Service) checkPassword(ctx context.Context, u *gatehouse.User, pw strin
 // email become free. The last owner of an organization with other members is refused
 // (CodeConflict naming the organizations); an organization whose only member is the caller (or
 // the caller's agents) goes with the account, its API keys and OAuth clients at once.
-func (s *Service) DeleteAccount(ctx context.Context, p *gatehouse.Principal, pw string, meta Meta) error {
-	if err := s.RequireRecent(ctx, p, pw); err != nil {
+func (s *Accounts) DeleteAccount(ctx context.Context, p *gatehouse.Principal, pw string, meta Meta) error {
+	if err := s.signIn.RequireRecent(ctx, p, pw); err != nil {
 		return err
 	}
 	orgs, err := s.store.ListUserOrgs(ctx, p.User.ID)
@@ -187,21 +170,15 @@ func (s *Service) DeleteAccount(ctx context.Context, p *gatehouse.Principal, pw 
 }
 
 // ListOrgs returns the caller's organizations with the caller's role.
-func (s *Service) ListOrgs(ctx context.Context, p *gatehouse.Principal) ([]gatehouse.OrgMembership, error) {
+func (s *Accounts) ListOrgs(ctx context.Context, p *gatehouse.Principal) ([]gatehouse.OrgMembership, error) {
 	return s.store.ListUserOrgs(ctx, p.User.ID)
 }
 
 // ListAuditEvents returns the caller's own audit trail (events whose actor or subject is the
 // caller), newest first, and the cursor of the next page ("" on the last page).
-func (s *Service) ListAuditEvents(ctx context.Context, p *gatehouse.Principal, f gatehouse.AuditFilter) ([]gatehouse.AuditEvent, string, error) {
+func (s *Accounts) ListAuditEvents(ctx context.Context, p *gatehouse.Principal, f gatehouse.AuditFilter) ([]gatehouse.AuditEvent, string, error) {
 	f.UserID = p.User.ID
 	f.OrgID = ""
-	return s.auditPage(ctx, f)
-}
-
-// auditPage returns one page of events matching f (default 50, at most 200 a page) and the
-// cursor of the next page ("" on the last page).
-func (s *Service) auditPage(ctx context.Context, f gatehouse.AuditFilter) ([]gatehouse.AuditEvent, string, error) {
 	return auditPage(ctx, s.store, f)
 }
 

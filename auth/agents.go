@@ -52,20 +52,15 @@ type AgentsStore interface {
 // agent's sign-in (AgentSignIn) starts a session and stays with Service. It holds only
 // AgentsStore. Safe for concurrent use.
 type Agents struct {
-	base
-	store  AgentsStore
-	tokens token.Generator
+	recorder // clock, randomness, logger, audit trail
+	store    AgentsStore
+	tokens   token.Generator
 }
 
 // NewAgents returns the agent service for tokens of brand; opts' Now, Random and Logger are
 // used.
 func NewAgents(store AgentsStore, brand string, opts Options) *Agents {
-	return &Agents{base: newBase(opts), store: store, tokens: token.Generator{Brand: brand, Rand: opts.Random}}
-}
-
-// audit appends an event of the person actor.
-func (s *Agents) audit(ctx context.Context, typ, actor, subject string, meta Meta, details map[string]any) {
-	s.writeAudit(ctx, s.store, userEvent(typ, actor, subject, meta, details))
+	return &Agents{recorder: newRecorder(opts, store), store: store, tokens: token.Generator{Brand: brand, Rand: opts.Random}}
 }
 
 // AgentInput describes a new agent.
@@ -319,46 +314,4 @@ func (s *Agents) Delete(ctx context.Context, p *gatehouse.Principal, id string, 
 // Owner returns the owner of the agent a.
 func (s *Agents) Owner(ctx context.Context, a *gatehouse.Agent) (*gatehouse.User, error) {
 	return s.store.UserByID(ctx, a.OwnerID)
-}
-
-// AgentSignIn exchanges an agent token for a session of the agent's account. A malformed,
-// foreign, unknown or replaced token is invalid_token; a token of an agent its owner has not
-// verified (yet, or again after a transfer) is agent_not_verified. Failures are audited as
-// auth.failed with the reason.
-func (s *Service) AgentSignIn(ctx context.Context, agentToken string, meta Meta) (*SessionGrant, error) {
-	t, err := token.Parse(agentToken)
-	if err != nil || t.Brand != s.cfg.Brand || t.Kind != token.KindAgent {
-		return nil, s.agentSignInFailed(ctx, nil, meta, "malformed_token")
-	}
-	a, u, err := s.store.AgentByTokenHash(ctx, token.Hash(agentToken))
-	if errors.Is(err, gatehouse.ErrNotFound) {
-		return nil, s.agentSignInFailed(ctx, nil, meta, "unknown_token")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if u.Disabled() {
-		return nil, s.agentSignInFailed(ctx, a, meta, "disabled")
-	}
-	if a.VerifiedAt == nil {
-		_ = s.agentSignInFailed(ctx, a, meta, "agent_not_verified")
-		return nil, errAgentNotVerified
-	}
-	g, err := s.startSession(ctx, u, meta, AMRAgentToken)
-	if err != nil {
-		return nil, err
-	}
-	s.audit(ctx, gatehouse.EventLogin, u.ID, u.ID, meta, map[string]any{"method": "agent_token", "agent_id": a.ID, "session_id": g.Session.ID})
-	return g, nil
-}
-
-// agentSignInFailed audits a failed exchange and returns invalid_token.
-func (s *Service) agentSignInFailed(ctx context.Context, a *gatehouse.Agent, meta Meta, reason string) error {
-	subject, details := "", map[string]any{"method": "agent_token", "reason": reason}
-	if a != nil {
-		subject = a.UserID
-		details["agent_id"] = a.ID
-	}
-	s.audit(ctx, gatehouse.EventLoginFailed, "", subject, meta, details)
-	return errInvalidToken
 }

@@ -75,7 +75,7 @@ func (failingReader) Read([]byte) (int, error) { return 0, errors.New("no entrop
 func TestAgentSignInRefusals(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
-	owner, err := f.svc.Register(ctx, RegisterInput{Username: "owner", Password: "a long enough password"}, Meta{})
+	owner, err := f.svc.Accounts.Register(ctx, RegisterInput{Username: "owner", Password: "a long enough password"}, Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestAgentSignInRefusals(t *testing.T) {
 		"session token": {owner.Token, gatehouse.CodeInvalidToken},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := f.svc.AgentSignIn(ctx, c.tok, Meta{})
+			_, err := f.svc.SignIn.AgentSignIn(ctx, c.tok, Meta{})
 			if gatehouse.ErrorCode(err) != c.code {
 				t.Fatalf("got %v, want %s", err, c.code)
 			}
@@ -108,11 +108,11 @@ func TestAgentSignInRefusals(t *testing.T) {
 	if _, err := f.agents.Verify(ctx, p, g.Agent.ID, Meta{}); err != nil {
 		t.Fatal(err)
 	}
-	s, err := f.svc.AgentSignIn(ctx, g.Token, Meta{})
+	s, err := f.svc.SignIn.AgentSignIn(ctx, g.Token, Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ap, err := f.svc.Authenticate(ctx, s.Token, Meta{})
+	ap, err := f.svc.Sessions.Authenticate(ctx, s.Token, Meta{})
 	if err != nil || ap.Agent == nil || ap.Agent.ID != g.Agent.ID || ap.Credential != gatehouse.CredentialAgentSession {
 		t.Fatalf("agent session principal: %+v, %v", ap, err)
 	}

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -61,7 +60,7 @@ type APIKeysStore interface {
 // Checking a key is the verification machinery's (Service). It holds only APIKeysStore. Safe for
 // concurrent use.
 type APIKeys struct {
-	base
+	recorder // clock, randomness, logger, audit trail
 	authorizer
 	store     APIKeysStore
 	tokens    token.Generator
@@ -71,14 +70,9 @@ type APIKeys struct {
 // NewAPIKeys returns the API key service of cfg (Brand, APIResources, the authorizer's
 // settings); opts' Now, Random and Logger are used.
 func NewAPIKeys(store APIKeysStore, cfg Config, opts Options) *APIKeys {
-	b := newBase(opts)
-	return &APIKeys{base: b, authorizer: newAuthorizer(b.now, cfg), store: store,
+	r := newRecorder(opts, store)
+	return &APIKeys{recorder: r, authorizer: newAuthorizer(r.now, cfg), store: store,
 		tokens: token.Generator{Brand: cfg.Brand, Rand: opts.Random}, resources: cfg.APIResources}
-}
-
-// auditOrg appends an event of the organization orgID.
-func (s *APIKeys) auditOrg(ctx context.Context, typ, orgID, actor, subject string, meta Meta, details map[string]any) {
-	s.writeAudit(ctx, s.store, orgEvent(typ, orgID, actor, subject, meta, details))
 }
 
 // Create creates an API key of the organization (owners and admins). Only instance
@@ -322,77 +316,4 @@ func (s *APIKeys) Rotate(ctx context.Context, p *gatehouse.Principal, orgID, id 
 		"new_key_id": next.ID, "old_expires_at": oldEnd.Format(time.RFC3339), "prefix": next.Prefix,
 	})
 	return &Rotation{APIKeyGrant: APIKeyGrant{Key: key, APIKey: next}, OldID: id, OldExpiresAt: oldEnd}, nil
-}
-
-// authenticateAPIKey checks an API key (a well-formed token of an API-key kind, as Verify
-// parsed it) presented from client address ip: one indexed lookup, then revocation, expiry,
-// environment, allowed CIDRs (fail closed: a key with CIDRs refuses an unknown address) and the
-// key's own rate limit. The use is recorded in memory and written in batches.
-func (s *Service) authenticateAPIKey(ctx context.Context, bearer string, ip netip.Addr, meta Meta) (*gatehouse.Principal, error) {
-	hash := token.Hash(bearer)
-	k, err := s.store.APIKeyByTokenHash(ctx, hash)
-	if errors.Is(err, gatehouse.ErrNotFound) {
-		return nil, errInvalidAPIKey
-	}
-	if err != nil {
-		return nil, err
-	}
-	if subtle.ConstantTimeCompare(k.TokenHash, hash) != 1 || k.RevokedAt != nil {
-		return nil, errInvalidAPIKey
-	}
-	now := s.now()
-	if k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
-		return nil, errExpiredAPIKey
-	}
-	if apiKeyEnvironment(bearer) != k.Environment {
-		return nil, errInvalidAPIKey
-	}
-	if len(k.AllowedCIDRs) > 0 && !addressAllowed(k.AllowedCIDRs, ip) {
-		return nil, errIPNotAllowed
-	}
-	if k.RateLimit != nil && s.limiter != nil {
-		d, err := s.limiter.Allow(ctx, "apikey:"+k.ID, *k.RateLimit)
-		switch {
-		case err != nil:
-			// Like the per-IP limits: a limiter outage must not lock every key out.
-			s.log.WarnContext(ctx, "rate limiter unavailable for an API key", "api_key_id", k.ID, "err", err)
-		case !d.Allowed:
-			return nil, &gatehouse.Error{Code: gatehouse.CodeRateLimited, Message: "This API key's rate limit is exhausted; try again later.", RetryAfter: d.RetryAfter}
-		}
-	}
-	// The address of the use is the client's the check was made for (the resource server's
-	// client for /v1/verify), else the request's own.
-	ipString := meta.IP
-	if ip.IsValid() {
-		ipString = ip.Unmap().String()
-	}
-	s.RecordAPIKeyUse(k, ipString)
-	return &gatehouse.Principal{APIKey: k, Credential: gatehouse.CredentialAPIKey}, nil
-}
-
-var errIPNotAllowed = &gatehouse.Error{Code: gatehouse.CodeIPNotAllowed, Message: "This API key may not be used from this address."}
-
-// apiKeyEnvironment returns the environment an API-key token names, "" for any other string.
-func apiKeyEnvironment(bearer string) string {
-	switch {
-	case strings.Contains(bearer, "_"+string(token.KindAPIKeyLive)+"_"):
-		return gatehouse.EnvironmentLive
-	case strings.Contains(bearer, "_"+string(token.KindAPIKeyTest)+"_"):
-		return gatehouse.EnvironmentTest
-	}
-	return ""
-}
-
-// addressAllowed reports whether ip lies inside one of the prefixes; an invalid ip never does.
-func addressAllowed(prefixes []netip.Prefix, ip netip.Addr) bool {
-	if !ip.IsValid() {
-		return false
-	}
-	ip = ip.Unmap().WithZone("")
-	for _, p := range prefixes {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
 }

@@ -54,3 +54,27 @@ func (b base) writeAudit(ctx context.Context, store auditAppender, e *gatehouse.
 		b.log.ErrorContext(ctx, "audit event not written", "type", e.Type, "err", err)
 	}
 }
+
+// recorder is base with the audit trail of a service that acts for users: every service that
+// writes user events embeds one, over its own store.
+type recorder struct {
+	base
+	events auditAppender
+}
+
+// newRecorder returns the recorder of opts writing to events.
+func newRecorder(opts Options, events auditAppender) recorder {
+	return recorder{base: newBase(opts), events: events}
+}
+
+// audit appends an event of no organization. A failure to write it is logged, not returned: the
+// action happened. The write does not inherit the request's cancellation: a client that hangs
+// up after the action must not erase its trace.
+func (r recorder) audit(ctx context.Context, typ, actor, subject string, meta Meta, details map[string]any) {
+	r.writeAudit(ctx, r.events, userEvent(typ, actor, subject, meta, details))
+}
+
+// auditOrg appends an event of the organization orgID, like audit.
+func (r recorder) auditOrg(ctx context.Context, typ, orgID, actor, subject string, meta Meta, details map[string]any) {
+	r.writeAudit(ctx, r.events, orgEvent(typ, orgID, actor, subject, meta, details))
+}

@@ -26,7 +26,7 @@ const (
 // passwordHash is not nil ("" clears it). It reports false, changing nothing, when the address
 // is verified or no longer u's by now (a concurrent proof or change came first); the caller then
 // goes on as for a verified account.
-func (s *Service) claimAccount(ctx context.Context, u *gatehouse.User, method, keepSessionID string, passwordHash *string, meta Meta) (bool, error) {
+func (s *Accounts) claimAccount(ctx context.Context, u *gatehouse.User, method, keepSessionID string, passwordHash *string, meta Meta) (bool, error) {
 	n, err := s.store.ClaimAccount(ctx, gatehouse.AccountClaim{
 		UserID: u.ID, Email: u.Email, KeepSessionID: keepSessionID, PasswordHash: passwordHash,
 		At: s.now(), Reason: "account_claimed",
@@ -42,16 +42,4 @@ func (s *Service) claimAccount(ctx context.Context, u *gatehouse.User, method, k
 	s.audit(ctx, gatehouse.EventAccountClaimed, u.ID, u.ID, meta, details)
 	s.audit(ctx, eventEmailVerified, u.ID, u.ID, meta, map[string]any{"method": method})
 	return true, nil
-}
-
-// endOutstandingTokens revokes the user's refresh families and outstanding access tokens (a
-// password change or reset, an operator's revoke-sessions).
-func (s *Service) endOutstandingTokens(ctx context.Context, userID, reason string) error {
-	if err := s.revokeRefreshFamilies(ctx, userID, reason); err != nil {
-		return err
-	}
-	if err := s.store.SetCredentialsChangedAt(ctx, userID, s.now()); err != nil {
-		return fmt.Errorf("revoke access tokens: %w", err)
-	}
-	return nil
 }

@@ -1,29 +1,33 @@
-// Package auth holds the use cases of Gatehouse:
+// Package auth holds the use cases of Gatehouse, one service per concern:
 //
-//   - accounts and sessions: register, sign in (throttled, enumeration-proof), sessions, profile,
-//     change password, delete account, the caller's organizations and audit trail, and the
-//     operator's repairs (admin create-user, reset-password, revoke-sessions);
-//   - developer credentials: personal access tokens (pats.go), agents and the agent exchange
-//     (agents.go), organizations and members (orgs.go), organizations' API keys (apikeys.go),
-//     leaked-token reports (leaks.go: the LeakReports service);
-//   - mailed secrets: email verification codes (emailverify.go), password reset and magic links
-//     (recovery.go), composed through MailComposer and stored with the secret in one transaction;
-//   - OAuth clients of organizations and the built-in gatehouse-cli client (oauthclients.go: the
-//     OAuthClients service, which package oauth also uses to find and authenticate clients);
-//   - other ways in: passkeys (passkeys.go, go-webauthn) and Google or any OIDC issuer
-//     (google.go), with /v1/me/account's summary of the sign-in methods;
-//   - the one verification machinery (verify.go, session.go): Authenticate for endpoints that act
-//     as a user (sessions, agent sessions, PATs), Verify for /v1/verify and introspection (every
-//     kind, API keys included, with scopes and client-address checks);
-//   - batched last-used recording (usage.go): a check never writes to the database.
+//   - Sessions (sessions.go, session.go, verify.go, credentials.go, accesstoken.go, usage.go):
+//     the one verification machinery — Authenticate for endpoints that act as a user (sessions,
+//     agent sessions, PATs, OAuth access tokens), Verify for /v1/verify and introspection (every
+//     kind, API keys included, with scopes and client-address checks) — the sessions every
+//     sign-in starts, logout and session lists, batched last-used recording (a check never
+//     writes to the database), and a principal's grant (Grant, Authorize, IsAdmin);
+//   - SignIn (signin.go, login.go, signin_agent.go, reauth.go): password sign-in (throttled,
+//     enumeration-proof), the agent exchange, password re-authentication and RequireRecent;
+//   - Accounts (accounts.go, register.go, account.go, emailchange.go, emailverify.go,
+//     emailcodes.go, claim.go, signin_methods.go): registration and the default organization,
+//     profile, password change, deletion, the confirmed email change, verification codes and the
+//     address claims they prove, /v1/me/account's sign-in methods, the caller's organizations
+//     and audit trail;
+//   - Recovery (recovery.go): password reset and magic links, composed through MailComposer
+//     (mailer.go) and stored with the secret in one transaction;
+//   - Passkeys (passkeys*.go, go-webauthn) and Google (google*.go, Google or any OIDC issuer);
+//   - Admin (admin.go): the operator's repairs (create-user, reset-password, revoke-sessions)
+//     and the periodic pruning;
+//   - developer credentials: PATs (pats.go), Agents (agents.go), Orgs (orgs.go), APIKeys
+//     (apikeys.go), LeakReports (leaks.go), OAuthClients (oauthclients*.go, which package oauth
+//     also uses to find and authenticate clients, the built-in gatehouse-cli client included).
 //
-// Services: per-concern services share only base (base.go: clock, randomness, logger, audit
-// writes) and authorizer (grant.go: Grant, Authorize, IsAdmin), and each takes the narrow store
-// interface it uses, declared beside it: PATs (PATsStore), APIKeys (APIKeysStore), Agents
-// (AgentsStore), Orgs (OrgsStore), OAuthClients (OAuthClientsStore), LeakReports (LeakStore).
-// Service keeps, over the whole Store, what is left: accounts, every way of signing in (they all
-// start sessions), re-authentication, mailed codes and links, passkeys, Google, the operator's
-// repairs and the verification machinery — still to be split the same way.
+// Services share only recorder (base.go: clock, randomness, logger, audit writes), authorizer
+// (grant.go) and mailer (mailer.go), and each takes the narrow store interface it uses, declared
+// beside it (SessionsStore, SignInStore, AccountsStore, ..., LeakStore); no service holds the
+// whole gatehouse.Store (TestServicesHoldNarrowStores). The ones that start sessions or check
+// passwords take Sessions and SignIn by constructor. New wires them all over one store into
+// Services, which app.Main builds once and package httpapi serves.
 //
 // Contract:
 //   - It speaks the root package's types and its Store interface (or a narrow part of it); it

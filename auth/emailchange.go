@@ -29,7 +29,7 @@ var errNoMailForChange = gatehouse.Errorf(gatehouse.CodeInvalidRequest, "This se
 
 // checkEmailChange is run before anything of a PATCH that asks for a new address is applied: a
 // server without mail cannot confirm one, and the requests of an account are throttled.
-func (s *Service) checkEmailChange(ctx context.Context, u *gatehouse.User) error {
+func (s *Accounts) checkEmailChange(ctx context.Context, u *gatehouse.User) error {
 	if s.mail == nil {
 		return errNoMailForChange
 	}
@@ -50,7 +50,7 @@ func (s *Service) checkEmailChange(ctx context.Context, u *gatehouse.User) error
 // requestEmailChange stores the code of u's change to email and queues its mails: the code to
 // email (or, when another account holds email, a mail saying so without the code) and a notice
 // to the address in force. It does the same work whether email is taken or not.
-func (s *Service) requestEmailChange(ctx context.Context, u *gatehouse.User, email string, meta Meta) error {
+func (s *Accounts) requestEmailChange(ctx context.Context, u *gatehouse.User, email string, meta Meta) error {
 	if !s.codeMailAllowed(ctx, gatehouse.PurposeEmailChange, email) { // emailcodes.go: one new code a minute per address
 		s.log.InfoContext(ctx, "email change code mail throttled", "user_id", u.ID)
 		return nil // the same 202: nothing new is stored or sent
@@ -90,7 +90,7 @@ func (s *Service) requestEmailChange(ctx context.Context, u *gatehouse.User, ema
 
 // PendingEmail returns the address the caller asked to move to and has not confirmed yet ("" for
 // none, or when its code expired or is exhausted).
-func (s *Service) PendingEmail(ctx context.Context, p *gatehouse.Principal) (string, error) {
+func (s *Accounts) PendingEmail(ctx context.Context, p *gatehouse.Principal) (string, error) {
 	t, err := s.store.ActiveOneTimeToken(ctx, p.User.ID, gatehouse.PurposeEmailChange, s.now())
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return "", nil
@@ -108,7 +108,7 @@ func (s *Service) PendingEmail(ctx context.Context, p *gatehouse.Principal) (str
 // address becomes the account's, verified. handled is false when there is no live pending change
 // or code is not its code (the try is counted against it): VerifyEmail then checks code against
 // the address in force, so a pending change never keeps the owner from verifying that one.
-func (s *Service) confirmEmailChange(ctx context.Context, p *gatehouse.Principal, code string, meta Meta) (u *gatehouse.User, handled bool, err error) {
+func (s *Accounts) confirmEmailChange(ctx context.Context, p *gatehouse.Principal, code string, meta Meta) (u *gatehouse.User, handled bool, err error) {
 	if !isDigits(code, verifyCodeLen) {
 		return nil, false, nil
 	}
@@ -136,7 +136,7 @@ func (s *Service) confirmEmailChange(ctx context.Context, p *gatehouse.Principal
 
 // mailEmailRemoved tells old, the address just removed from u, after the removal succeeded: a
 // failure is logged, not returned.
-func (s *Service) mailEmailRemoved(ctx context.Context, u *gatehouse.User, old string) {
+func (s *Accounts) mailEmailRemoved(ctx context.Context, u *gatehouse.User, old string) {
 	if s.mail == nil {
 		return
 	}

@@ -27,7 +27,7 @@ func errCodeTriesExhausted(retry time.Duration) error {
 // limitCodeTries counts one code try for the account before the code is compared: past the
 // budget the try is refused (429) without a comparison, so the right code cannot slip in. An
 // unavailable limiter fails closed: the code is short enough that unbounded guessing matters.
-func (s *Service) limitCodeTries(ctx context.Context, userID string) error {
+func (s *Accounts) limitCodeTries(ctx context.Context, userID string) error {
 	if s.limiter == nil {
 		return nil
 	}
@@ -45,7 +45,7 @@ func (s *Service) limitCodeTries(ctx context.Context, userID string) error {
 // codeMailAllowed reports whether a new code of purpose (a gatehouse.Purpose*: a verification
 // code, or an email change's code or in-use mail) may be mailed to addr now: one a minute per
 // address and purpose. An unavailable limiter lets the mail go: the per-user throttles hold.
-func (s *Service) codeMailAllowed(ctx context.Context, purpose, addr string) bool {
+func (s *Accounts) codeMailAllowed(ctx context.Context, purpose, addr string) bool {
 	if s.limiter == nil {
 		return true
 	}
@@ -59,7 +59,7 @@ func (s *Service) codeMailAllowed(ctx context.Context, purpose, addr string) boo
 
 // newCode draws a six-digit code of purpose for u, to be mailed to addr: the code and the
 // one-time token that stores its hash (bound to the user), valid verifyCodeTTL.
-func (s *Service) newCode(u *gatehouse.User, purpose, addr string) (string, *gatehouse.OneTimeToken, error) {
+func (s *Accounts) newCode(u *gatehouse.User, purpose, addr string) (string, *gatehouse.OneTimeToken, error) {
 	code, err := randomDigits(s.random, verifyCodeLen)
 	if err != nil {
 		return "", nil, err
@@ -80,7 +80,7 @@ func (s *Service) newCode(u *gatehouse.User, purpose, addr string) (string, *gat
 // the code before the comparison (atomically in the store), so that even concurrent guesses get
 // at most verifyMaxTries comparisons; after that the code is dead, the right one included. Any
 // code that is not the live one, or a live one that accept refuses, is errInvalidCode.
-func (s *Service) takeCode(ctx context.Context, userID, purpose, code string, accept func(*gatehouse.OneTimeToken) bool) (*gatehouse.OneTimeToken, error) {
+func (s *Accounts) takeCode(ctx context.Context, userID, purpose, code string, accept func(*gatehouse.OneTimeToken) bool) (*gatehouse.OneTimeToken, error) {
 	now := s.now()
 	t, err := s.store.ActiveOneTimeToken(ctx, userID, purpose, now)
 	if errors.Is(err, gatehouse.ErrNotFound) {

@@ -36,10 +36,6 @@ var (
 // errInvalidCode is the one answer to a wrong, expired, exhausted or missing code.
 var errInvalidCode = gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The code is not valid or has expired; ask for a new one.")
 
-// MailEnabled reports whether the service sends mail (a composer is configured); without it
-// no verification codes or links go out.
-func (s *Service) MailEnabled() bool { return s.mail != nil }
-
 // VerifyEmail checks a code mailed to the caller's address and marks the address verified, or
 // the code of a pending email change, which makes the new address the account's (emailchange.go).
 //
@@ -47,7 +43,7 @@ func (s *Service) MailEnabled() bool { return s.mail != nil }
 // that even concurrent guesses get at most verifyMaxTries comparisons; after that the code is dead,
 // the right one included, until a new code is sent. Tries are also counted per account across
 // all codes (5 an hour, then 429: emailcodes.go).
-func (s *Service) VerifyEmail(ctx context.Context, p *gatehouse.Principal, code string, meta Meta) (*gatehouse.User, error) {
+func (s *Accounts) VerifyEmail(ctx context.Context, p *gatehouse.Principal, code string, meta Meta) (*gatehouse.User, error) {
 	code = strings.TrimSpace(code)
 	if isDigits(code, verifyCodeLen) {
 		if err := s.limitCodeTries(ctx, p.User.ID); err != nil { // emailcodes.go: across all codes
@@ -91,7 +87,7 @@ func (s *Service) VerifyEmail(ctx context.Context, p *gatehouse.Principal, code 
 // ResendVerification mails a new code to the caller's unverified address (the earlier code
 // stops working). It reports success without sending when there is nothing to verify or the
 // per-user throttle (1 a minute, 10 a day) is exhausted: the answer is the same either way.
-func (s *Service) ResendVerification(ctx context.Context, p *gatehouse.Principal) error {
+func (s *Accounts) ResendVerification(ctx context.Context, p *gatehouse.Principal) error {
 	u := p.User
 	if s.mail == nil || u.Email == "" || u.EmailVerified {
 		return nil
@@ -113,7 +109,7 @@ func (s *Service) ResendVerification(ctx context.Context, p *gatehouse.Principal
 
 // mailVerificationCode sends a code after an action that already succeeded (sign-up, a new
 // address): a failure is logged, not returned, and the user can ask for another code.
-func (s *Service) mailVerificationCode(ctx context.Context, u *gatehouse.User) {
+func (s *Accounts) mailVerificationCode(ctx context.Context, u *gatehouse.User) {
 	if err := s.sendVerificationCode(context.WithoutCancel(ctx), u); err != nil {
 		s.log.ErrorContext(ctx, "verification code not sent", "user_id", u.ID, "err", err)
 	}
@@ -121,7 +117,7 @@ func (s *Service) mailVerificationCode(ctx context.Context, u *gatehouse.User) {
 
 // sendVerificationCode stores a new code for u's address and, in the same transaction, queues
 // the mail that carries it. Without a mail composer (or an address) it does nothing.
-func (s *Service) sendVerificationCode(ctx context.Context, u *gatehouse.User) error {
+func (s *Accounts) sendVerificationCode(ctx context.Context, u *gatehouse.User) error {
 	if s.mail == nil || u.Email == "" {
 		return nil
 	}
@@ -140,28 +136,6 @@ func (s *Service) sendVerificationCode(ctx context.Context, u *gatehouse.User) e
 		return err
 	}
 	return s.store.CreateOneTimeToken(ctx, t, m)
-}
-
-// composeMail renders a mail and fills in the outbox fields the composer left empty.
-func (s *Service) composeMail(kind, to string, data map[string]any) (*gatehouse.OutboundMail, error) {
-	m, err := s.mail.Compose(kind, to, data)
-	if err != nil {
-		return nil, fmt.Errorf("compose %s mail: %w", kind, err)
-	}
-	now := s.now()
-	if m.ID == "" {
-		m.ID = s.newID(gatehouse.PrefixMail)
-	}
-	if m.Kind == "" {
-		m.Kind = kind
-	}
-	if m.CreatedAt.IsZero() {
-		m.CreatedAt = now
-	}
-	if m.NextAttemptAt.IsZero() {
-		m.NextAttemptAt = now
-	}
-	return m, nil
 }
 
 // verifyCodeHash is what is stored of a code: bound to the user, so that equal codes of two

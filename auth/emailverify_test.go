@@ -44,7 +44,7 @@ func TestVerifyEmail(t *testing.T) {
 		}, false},
 		{"four wrong tries then right", func(t *testing.T, f *fixture, p *gatehouse.Principal, code string) string {
 			for range verifyMaxTries - 1 {
-				if _, err := f.svc.VerifyEmail(ctx, p, wrongCode(code), Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
+				if _, err := f.svc.Accounts.VerifyEmail(ctx, p, wrongCode(code), Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
 					t.Fatalf("wrong code: %v, want invalid_request", err)
 				}
 			}
@@ -52,14 +52,14 @@ func TestVerifyEmail(t *testing.T) {
 		}, true},
 		{"five wrong tries kill it", func(t *testing.T, f *fixture, p *gatehouse.Principal, code string) string {
 			for range verifyMaxTries {
-				if _, err := f.svc.VerifyEmail(ctx, p, wrongCode(code), Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
+				if _, err := f.svc.Accounts.VerifyEmail(ctx, p, wrongCode(code), Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
 					t.Fatalf("wrong code: %v, want invalid_request", err)
 				}
 			}
 			return code
 		}, false},
 		{"resend replaces the code", func(t *testing.T, f *fixture, p *gatehouse.Principal, code string) string {
-			if err := f.svc.ResendVerification(ctx, p); err != nil {
+			if err := f.svc.Accounts.ResendVerification(ctx, p); err != nil {
 				t.Fatal(err)
 			}
 			if next := codeIn(t, f.onlyMail(t, p.User.Email)); next == code {
@@ -69,9 +69,9 @@ func TestVerifyEmail(t *testing.T) {
 		}, false},
 		{"resend after five wrong tries revives", func(t *testing.T, f *fixture, p *gatehouse.Principal, code string) string {
 			for range verifyMaxTries {
-				_, _ = f.svc.VerifyEmail(ctx, p, wrongCode(code), Meta{})
+				_, _ = f.svc.Accounts.VerifyEmail(ctx, p, wrongCode(code), Meta{})
 			}
-			if err := f.svc.ResendVerification(ctx, p); err != nil {
+			if err := f.svc.Accounts.ResendVerification(ctx, p); err != nil {
 				t.Fatal(err)
 			}
 			return codeIn(t, f.onlyMail(t, p.User.Email))
@@ -83,12 +83,12 @@ func TestVerifyEmail(t *testing.T) {
 			f := newMailFixture(t)
 			g := f.register(t, "ann", "ann@example.com")
 			code := codeIn(t, f.onlyMail(t, "ann@example.com"))
-			p, err := f.svc.Authenticate(ctx, g.Token, Meta{})
+			p, err := f.svc.Sessions.Authenticate(ctx, g.Token, Meta{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			try := tc.use(t, f, p, code)
-			u, err := f.svc.VerifyEmail(ctx, p, try, Meta{})
+			u, err := f.svc.Accounts.VerifyEmail(ctx, p, try, Meta{})
 			if tc.wantOK {
 				if err != nil || !u.EmailVerified {
 					t.Fatalf("verify: %v (user %+v), want the address verified", err, u)
@@ -111,12 +111,12 @@ func TestNewAddressNeedsItsOwnCode(t *testing.T) {
 	f := newMailFixture(t)
 	g := f.register(t, "ann", "ann@example.com")
 	oldCode := codeIn(t, f.onlyMail(t, "ann@example.com"))
-	p, err := f.svc.Authenticate(ctx, g.Token, Meta{})
+	p, err := f.svc.Sessions.Authenticate(ctx, g.Token, Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := "ann@new.example.com"
-	u, pending, err := f.svc.UpdateProfile(ctx, p, ProfileInput{Email: &addr}, Meta{})
+	u, pending, err := f.svc.Accounts.UpdateProfile(ctx, p, ProfileInput{Email: &addr}, Meta{})
 	if err != nil || pending != addr || u.Email != "ann@example.com" {
 		t.Fatalf("update: %v, pending %q, user %+v; want the old address in force and the new one pending", err, pending, u)
 	}
@@ -136,19 +136,19 @@ func TestNewAddressNeedsItsOwnCode(t *testing.T) {
 	if newCode == "" {
 		t.Fatal("no code mailed to the new address")
 	}
-	if got, err := f.svc.PendingEmail(ctx, p); err != nil || got != addr {
+	if got, err := f.svc.Accounts.PendingEmail(ctx, p); err != nil || got != addr {
 		t.Fatalf("PendingEmail = %q, %v", got, err)
 	}
 	if oldCode != newCode {
 		// The old address's code verifies the old address, never the new one.
-		if u, err := f.svc.VerifyEmail(ctx, p, oldCode, Meta{}); err != nil || u.Email != "ann@example.com" || !u.EmailVerified {
+		if u, err := f.svc.Accounts.VerifyEmail(ctx, p, oldCode, Meta{}); err != nil || u.Email != "ann@example.com" || !u.EmailVerified {
 			t.Fatalf("the old address's code: %v, user %+v", err, u)
 		}
 	}
-	if u, err := f.svc.VerifyEmail(ctx, p, newCode, Meta{}); err != nil || !u.EmailVerified || u.Email != addr {
+	if u, err := f.svc.Accounts.VerifyEmail(ctx, p, newCode, Meta{}); err != nil || !u.EmailVerified || u.Email != addr {
 		t.Fatalf("verify the new address: %v, user %+v", err, u)
 	}
-	if got, err := f.svc.PendingEmail(ctx, p); err != nil || got != "" {
+	if got, err := f.svc.Accounts.PendingEmail(ctx, p); err != nil || got != "" {
 		t.Fatalf("PendingEmail after the change = %q, %v", got, err)
 	}
 }
@@ -157,14 +157,14 @@ func TestNoMailWithoutComposer(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, nil)
 	g := f.register(t, "ann", "ann@example.com")
-	p, err := f.svc.Authenticate(ctx, g.Token, Meta{})
+	p, err := f.svc.Sessions.Authenticate(ctx, g.Token, Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.ResendVerification(ctx, p); err != nil {
+	if err := f.svc.Accounts.ResendVerification(ctx, p); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.RequestPasswordReset(ctx, "ann@example.com", Meta{}); err != nil {
+	if err := f.svc.Recovery.RequestPasswordReset(ctx, "ann@example.com", Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	if ms := f.outbox(t); len(ms) != 0 {

@@ -2,23 +2,55 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
-	"golang.org/x/oauth2"
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/authz"
 )
+
+// Google is signing in with Google (or any OIDC issuer, GoogleConfig): the redirect flow, the
+// Google Identity Services credential, linking to and unlinking from an account. It holds only
+// GoogleStore; it starts sessions through Sessions and new users join Accounts' default
+// organization. Safe for concurrent use.
+type Google struct {
+	recorder   // clock, randomness, logger, audit trail
+	authorizer // grant.go: Grant, Authorize, IsAdmin
+	mailer     // mailer.go: signInGuard (magic links count as a way in only with mail)
+	store      GoogleStore
+	sessions   *Sessions
+	accounts   *Accounts
+	cfg        Config
+}
+
+// GoogleStore is what Google reads and writes: users and their linked identities, the flow's
+// challenges, the audit trail.
+type GoogleStore interface {
+	CreateIdentity(ctx context.Context, i *gatehouse.Identity) error
+	CreateUser(ctx context.Context, u *gatehouse.User, memberships ...gatehouse.Membership) error
+	DeleteIdentity(ctx context.Context, userID, provider string, guard *gatehouse.SignInGuard) error
+	DeleteUser(ctx context.Context, id string) error
+	IdentityBySubject(ctx context.Context, provider, subject string) (*gatehouse.Identity, *gatehouse.User, error)
+	SaveChallenge(ctx context.Context, c *gatehouse.Challenge) error
+	TakeChallenge(ctx context.Context, id, purpose string, now time.Time) (*gatehouse.Challenge, error)
+	UserByEmail(ctx context.Context, email string) (*gatehouse.User, error)
+	UserByID(ctx context.Context, id string) (*gatehouse.User, error)
+	auditAppender
+}
+
+// NewGoogle returns the Google sign-in use cases of cfg (Google, PublicURL) over store; opts'
+// Now, Random, Logger and Mail are used.
+func NewGoogle(store GoogleStore, sessions *Sessions, accounts *Accounts, cfg Config, opts Options) *Google {
+	r := newRecorder(opts, store)
+	return &Google{recorder: r, authorizer: newAuthorizer(r.now, cfg), mailer: mailer{mail: opts.Mail, ids: r.base},
+		store: store, sessions: sessions, accounts: accounts, cfg: cfg}
+}
 
 // Google (any OpenID Connect issuer) sign-in: ID tokens posted by apps, the redirect flow with
 // state, nonce and PKCE, linking, sign-up of password-less accounts, and the account's sign-in
@@ -50,10 +82,10 @@ const (
 	discoveryTimeout    = 10 * time.Second
 )
 
-// GoogleEnabled reports whether Google sign-in is configured.
-func (s *Service) GoogleEnabled() bool { return s.cfg.Google.ClientID != "" }
+// Enabled reports whether Google sign-in is configured.
+func (s *Google) Enabled() bool { return s.cfg.Google.ClientID != "" }
 
-func (s *Service) googleIssuer() string {
+func (s *Google) googleIssuer() string {
 	if s.cfg.Google.Issuer == "" {
 		return defaultGoogleIssuer
 	}
@@ -68,8 +100,8 @@ var providers struct {
 	m  map[string]*oidc.Provider
 }
 
-func (s *Service) googleProvider(ctx context.Context) (*oidc.Provider, error) {
-	if !s.GoogleEnabled() {
+func (s *Google) googleProvider(ctx context.Context) (*oidc.Provider, error) {
+	if !s.Enabled() {
 		return nil, gatehouse.Errorf(gatehouse.CodeNotFound, "Google sign-in is not enabled.")
 	}
 	issuer := s.googleIssuer()
@@ -120,7 +152,7 @@ var errBadIDToken = gatehouse.Errorf(gatehouse.CodeInvalidCredentials, "The Goog
 
 // verifyIDToken checks the signature (the issuer's keys), issuer, audience (our client ID) and
 // expiry of raw, and its nonce when nonce is not "".
-func (s *Service) verifyIDToken(ctx context.Context, raw, nonce string) (*googleClaims, error) {
+func (s *Google) verifyIDToken(ctx context.Context, raw, nonce string) (*googleClaims, error) {
 	p, err := s.googleProvider(ctx)
 	if err != nil {
 		return nil, err
@@ -142,11 +174,11 @@ func (s *Service) verifyIDToken(ctx context.Context, raw, nonce string) (*google
 	return &c, nil
 }
 
-// GoogleSignIn signs in with a Google ID token (POST /v1/auth/google). nonce, when not "", must
+// SignIn signs in with a Google ID token (POST /v1/auth/google). nonce, when not "", must
 // equal the token's. current is the caller's principal when the request is signed in (nil
 // otherwise): the identity is then linked to that account.
-func (s *Service) GoogleSignIn(ctx context.Context, credential, nonce string, current *gatehouse.Principal, meta Meta) (*SessionGrant, error) {
-	if !s.GoogleEnabled() {
+func (s *Google) SignIn(ctx context.Context, credential, nonce string, current *gatehouse.Principal, meta Meta) (*SessionGrant, error) {
+	if !s.Enabled() {
 		return nil, gatehouse.Errorf(gatehouse.CodeNotFound, "Google sign-in is not enabled.")
 	}
 	if strings.TrimSpace(credential) == "" {
@@ -171,7 +203,7 @@ func (s *Service) GoogleSignIn(ctx context.Context, credential, nonce string, cu
 
 // googleComplete is what both flows do with verified claims: sign in a linked identity, link to
 // linkTo (the signed-in account) or to the account with the same verified email, or sign up.
-func (s *Service) googleComplete(ctx context.Context, c *googleClaims, linkTo *gatehouse.User, meta Meta) (*SessionGrant, error) {
+func (s *Google) googleComplete(ctx context.Context, c *googleClaims, linkTo *gatehouse.User, meta Meta) (*SessionGrant, error) {
 	_, u, err := s.store.IdentityBySubject(ctx, ProviderGoogle, c.Subject)
 	switch {
 	case err == nil:
@@ -213,11 +245,11 @@ func (s *Service) googleComplete(ctx context.Context, c *googleClaims, linkTo *g
 	return s.googleSession(ctx, u, meta)
 }
 
-func (s *Service) googleSession(ctx context.Context, u *gatehouse.User, meta Meta) (*SessionGrant, error) {
+func (s *Google) googleSession(ctx context.Context, u *gatehouse.User, meta Meta) (*SessionGrant, error) {
 	if u.Disabled() || u.Kind != gatehouse.KindUser {
 		return nil, gatehouse.Errorf(gatehouse.CodeInvalidCredentials, "This account cannot sign in.")
 	}
-	g, err := s.startSession(ctx, u, meta, AMRFederated)
+	g, err := s.sessions.startSession(ctx, u, meta, AMRFederated)
 	if err != nil {
 		return nil, err
 	}
@@ -225,25 +257,10 @@ func (s *Service) googleSession(ctx context.Context, u *gatehouse.User, meta Met
 	return g, nil
 }
 
-func (s *Service) linkGoogle(ctx context.Context, u *gatehouse.User, c *googleClaims, meta Meta, how string) error {
-	i := &gatehouse.Identity{
-		ID: s.newID(gatehouse.PrefixIdentity), UserID: u.ID, Provider: ProviderGoogle, Subject: c.Subject,
-		Email: c.Email, EmailVerified: bool(c.EmailVerified), CreatedAt: s.now(),
-	}
-	if err := s.store.CreateIdentity(ctx, i); err != nil {
-		if gatehouse.ErrorCode(err) == gatehouse.CodeConflict {
-			return gatehouse.Errorf(gatehouse.CodeConflict, "A Google account is already linked to this account.")
-		}
-		return err
-	}
-	s.audit(ctx, EventIdentityLinked, u.ID, u.ID, meta, map[string]any{"provider": ProviderGoogle, "via": how})
-	return nil
-}
-
 // createGoogleUser signs up a password-less account for c: the username comes from the email's
 // local part (made valid, and unique with a random suffix); the email is kept only when the
 // issuer verified it, so that nobody can hold an address they do not own.
-func (s *Service) createGoogleUser(ctx context.Context, c *googleClaims, meta Meta) (*gatehouse.User, error) {
+func (s *Google) createGoogleUser(ctx context.Context, c *googleClaims, meta Meta) (*gatehouse.User, error) {
 	email := ""
 	if c.EmailVerified && c.Email != "" {
 		if e, err := normalizeEmail(c.Email); err == nil {
@@ -267,8 +284,8 @@ func (s *Service) createGoogleUser(ctx context.Context, c *googleClaims, meta Me
 			CreatedAt: now, UpdatedAt: now,
 		}
 		var memberships []gatehouse.Membership
-		if s.defaultOrgID != "" {
-			memberships = append(memberships, gatehouse.Membership{OrgID: s.defaultOrgID, UserID: u.ID, Role: gatehouse.RoleMember, CreatedAt: now})
+		if s.accounts.defaultOrgID != "" {
+			memberships = append(memberships, gatehouse.Membership{OrgID: s.accounts.defaultOrgID, UserID: u.ID, Role: gatehouse.RoleMember, CreatedAt: now})
 		}
 		err := s.store.CreateUser(ctx, u, memberships...)
 		switch gatehouse.ErrorCode(err) {
@@ -324,151 +341,4 @@ func withSuffix(base, suffix string) string {
 		base = base[:19]
 	}
 	return base + "-" + suffix
-}
-
-func (s *Service) randomHex(n int) string {
-	return fmt.Sprintf("%x", s.randomBytes(n))
-}
-
-func (s *Service) randomBytes(n int) []byte {
-	b := make([]byte, n)
-	r := s.random
-	if r == nil {
-		r = rand.Reader
-	}
-	if _, err := r.Read(b); err != nil {
-		panic("auth: random source failed: " + err.Error())
-	}
-	return b
-}
-
-// oidcFlow is the state of a redirect flow kept in its Challenge.
-type oidcFlow struct {
-	Nonce    string `json:"nonce"`
-	Verifier string `json:"verifier"` // PKCE code verifier
-	Next     string `json:"next"`
-}
-
-// GoogleStart begins the redirect flow: it stores the flow's state, nonce and PKCE verifier (10
-// minutes, single use) and returns the issuer's authorization URL and the state, which the caller
-// also binds to the browser (a cookie) so that a callback from another browser is refused.
-// current, when signed in, is the account the identity will be linked to. next is a local path.
-func (s *Service) GoogleStart(ctx context.Context, next string, current *gatehouse.Principal) (authURL, state string, err error) {
-	p, err := s.googleProvider(ctx)
-	if err != nil {
-		return "", "", err
-	}
-	flow := oidcFlow{
-		Nonce:    base64.RawURLEncoding.EncodeToString(s.randomBytes(24)),
-		Verifier: oauth2.GenerateVerifier(),
-		Next:     next,
-	}
-	data, err := json.Marshal(flow)
-	if err != nil {
-		return "", "", err
-	}
-	state = gatehouse.PrefixChallenge + "_" + base64.RawURLEncoding.EncodeToString(s.randomBytes(32))
-	now := s.now()
-	ch := &gatehouse.Challenge{ID: state, Purpose: ChallengeOIDCLogin, Data: data, CreatedAt: now, ExpiresAt: now.Add(oidcFlowTTL)}
-	if current != nil && current.User != nil && current.User.Kind == gatehouse.KindUser && current.APIKey == nil {
-		if err := s.Authorize(current, authz.Sensitive); err != nil { // the flow links Google
-			return "", "", err
-		}
-		ch.UserID = current.User.ID
-	}
-	if err := s.store.SaveChallenge(ctx, ch); err != nil {
-		return "", "", err
-	}
-	u := s.oauth2Config(p).AuthCodeURL(state, oauth2.S256ChallengeOption(flow.Verifier), oidc.Nonce(flow.Nonce))
-	return u, state, nil
-}
-
-// GoogleCallback finishes the redirect flow: it takes the flow (single use), exchanges the code
-// with the PKCE verifier and client secret, verifies the ID token with the flow's nonce and signs
-// in, links or signs up. It returns the grant and the local path to continue to.
-func (s *Service) GoogleCallback(ctx context.Context, state, code string, meta Meta) (*SessionGrant, string, error) {
-	p, err := s.googleProvider(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	if state == "" || code == "" {
-		return nil, "", gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The sign-in with Google was not completed. Try again.")
-	}
-	ch, err := s.store.TakeChallenge(ctx, state, ChallengeOIDCLogin, s.now())
-	if errors.Is(err, gatehouse.ErrNotFound) {
-		return nil, "", gatehouse.Errorf(gatehouse.CodeInvalidRequest, "This sign-in with Google has expired or was already used. Try again.")
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	var flow oidcFlow
-	if err := json.Unmarshal(ch.Data, &flow); err != nil {
-		return nil, "", fmt.Errorf("oidc flow state: %w", err)
-	}
-	tok, err := s.oauth2Config(p).Exchange(ctx, code, oauth2.VerifierOption(flow.Verifier))
-	if err != nil {
-		s.log.InfoContext(ctx, "authorization code exchange failed", "err", err)
-		return nil, "", gatehouse.Errorf(gatehouse.CodeInvalidCredentials, "Google did not confirm the sign-in. Try again.")
-	}
-	raw, _ := tok.Extra("id_token").(string)
-	if raw == "" || flow.Nonce == "" {
-		return nil, "", errBadIDToken
-	}
-	c, err := s.verifyIDToken(ctx, raw, flow.Nonce)
-	if err != nil {
-		return nil, "", err
-	}
-	var linkTo *gatehouse.User
-	if ch.UserID != "" {
-		if linkTo, err = s.store.UserByID(ctx, ch.UserID); err != nil {
-			return nil, "", err
-		}
-	}
-	g, err := s.googleComplete(ctx, c, linkTo, meta)
-	if err != nil {
-		return nil, "", err
-	}
-	return g, flow.Next, nil
-}
-
-func (s *Service) oauth2Config(p *oidc.Provider) *oauth2.Config {
-	return &oauth2.Config{
-		ClientID:     s.cfg.Google.ClientID,
-		ClientSecret: s.cfg.Google.ClientSecret,
-		Endpoint:     p.Endpoint(),
-		RedirectURL:  s.cfg.PublicURL + "/v1/auth/google/callback",
-		Scopes:       []string{oidc.ScopeOpenID, "email", "profile"},
-	}
-}
-
-var errGoogleLastWayIn = gatehouse.Errorf(gatehouse.CodeConflict, "Google is the only way to sign in to this account. Set a password or add a passkey first.")
-
-// UnlinkGoogle removes the account's Google identity; 409 while it is the last way in.
-func (s *Service) UnlinkGoogle(ctx context.Context, p *gatehouse.Principal, meta Meta) error {
-	if err := s.Authorize(p, authz.Sensitive); err != nil {
-		return err
-	}
-	a, err := s.Account(ctx, p)
-	if err != nil {
-		return err
-	}
-	if !a.GoogleLinked {
-		return gatehouse.Errorf(gatehouse.CodeNotFound, "No Google account is linked.")
-	}
-	if !a.CanUnlinkGoogle {
-		return errGoogleLastWayIn
-	}
-	// The check above answers most requests with a clear message; the store's guard makes it
-	// atomic against a concurrent removal of the other way in (a passkey deleted meanwhile).
-	if err := s.store.DeleteIdentity(ctx, p.User.ID, ProviderGoogle, s.signInGuard()); err != nil {
-		switch gatehouse.ErrorCode(err) {
-		case gatehouse.CodeNotFound:
-			return gatehouse.Errorf(gatehouse.CodeNotFound, "No Google account is linked.")
-		case gatehouse.CodeConflict:
-			return errGoogleLastWayIn
-		}
-		return err
-	}
-	s.audit(ctx, EventIdentityUnlinked, p.User.ID, p.User.ID, meta, map[string]any{"provider": ProviderGoogle})
-	return nil
 }

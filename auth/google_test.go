@@ -46,15 +46,15 @@ func TestUsernameFrom(t *testing.T) {
 func TestGoogleOffAnswersNotFound(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
-	_, err := f.svc.GoogleSignIn(ctx, "x.y.z", "", nil, Meta{})
+	_, err := f.svc.Google.SignIn(ctx, "x.y.z", "", nil, Meta{})
 	if gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
-		t.Errorf("GoogleSignIn: %v, want not_found", err)
+		t.Errorf("SignIn: %v, want not_found", err)
 	}
-	if _, _, err := f.svc.GoogleStart(ctx, "/", nil); gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
-		t.Errorf("GoogleStart: %v, want not_found", err)
+	if _, _, err := f.svc.Google.Start(ctx, "/", nil); gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+		t.Errorf("Start: %v, want not_found", err)
 	}
-	if _, _, err := f.svc.GoogleCallback(ctx, "s", "c", Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
-		t.Errorf("GoogleCallback: %v, want not_found", err)
+	if _, _, err := f.svc.Google.Callback(ctx, "s", "c", Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+		t.Errorf("Callback: %v, want not_found", err)
 	}
 }
 
@@ -64,9 +64,9 @@ func TestGoogleDiscoveryIsLazy(t *testing.T) {
 	issuer := dead.URL
 	dead.Close()
 	f := newFixture(t, func(c *Config) { c.Google = GoogleConfig{ClientID: "cid", ClientSecret: "s", Issuer: issuer} })
-	_, err := f.svc.GoogleSignIn(context.Background(), "x.y.z", "", nil, Meta{})
+	_, err := f.svc.Google.SignIn(context.Background(), "x.y.z", "", nil, Meta{})
 	if gatehouse.ErrorCode(err) != gatehouse.CodeUnavailable {
-		t.Errorf("GoogleSignIn with the issuer down: %v, want temporarily_unavailable", err)
+		t.Errorf("SignIn with the issuer down: %v, want temporarily_unavailable", err)
 	}
 }
 
@@ -146,7 +146,7 @@ func TestGoogleSignUp(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			g, err := f.svc.GoogleSignIn(ctx, ti.token(t, f.clock.now(), tc.claims), "", nil, Meta{})
+			g, err := f.svc.Google.SignIn(ctx, ti.token(t, f.clock.now(), tc.claims), "", nil, Meta{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -164,7 +164,7 @@ func TestGoogleSignUp(t *testing.T) {
 	// Expiry follows the service's clock.
 	tok := ti.token(t, f.clock.now(), map[string]any{"sub": "s1"})
 	f.clock.advance(2 * time.Hour)
-	if _, err := f.svc.GoogleSignIn(ctx, tok, "", nil, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidCredentials {
+	if _, err := f.svc.Google.SignIn(ctx, tok, "", nil, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidCredentials {
 		t.Errorf("expired token: %v, want invalid_credentials", err)
 	}
 }

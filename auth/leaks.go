@@ -47,15 +47,15 @@ type LeakStore interface {
 // per-concern services that replace the one Service: it holds only LeakStore. Safe for
 // concurrent use.
 type LeakReports struct {
-	base
-	store LeakStore
-	brand string
+	recorder // clock, randomness, logger, audit trail
+	store    LeakStore
+	brand    string
 }
 
 // NewLeakReports returns the leaked-token service for tokens of brand (Config.Brand); opts'
 // Now, Random and Logger are used.
 func NewLeakReports(store LeakStore, brand string, opts Options) *LeakReports {
-	return &LeakReports{base: newBase(opts), store: store, brand: brand}
+	return &LeakReports{recorder: newRecorder(opts, store), store: store, brand: brand}
 }
 
 // LeakReport is one match of a secret scanner (GitHub's partner payload: token, type, url,

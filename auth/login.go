@@ -17,7 +17,7 @@ var errInvalidCredentials = &gatehouse.Error{Code: gatehouse.CodeInvalidCredenti
 // Every failure (unknown account, wrong password, disabled account, password-less account) is the
 // same invalid_credentials error after the same work: one argon2id verification. Failed attempts
 // are throttled per account (per login name for unknown ones) with a growing delay.
-func (s *Service) Login(ctx context.Context, login, pw string, meta Meta) (*SessionGrant, error) {
+func (s *SignIn) Login(ctx context.Context, login, pw string, meta Meta) (*SessionGrant, error) {
 	if len(pw) > password.MaxBytes {
 		// Over-long passwords are refused before any hashing or lookup; this reveals nothing
 		// about the account.
@@ -54,7 +54,7 @@ func (s *Service) Login(ctx context.Context, login, pw string, meta Meta) (*Sess
 	if rehash {
 		s.rehash(ctx, u, pw)
 	}
-	grant, err := s.startSession(ctx, u, meta, AMRPassword)
+	grant, err := s.sessions.startSession(ctx, u, meta, AMRPassword)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func (s *Service) Login(ctx context.Context, login, pw string, meta Meta) (*Sess
 }
 
 // claimAttempt counts one attempt on key in the throttle, or says how long to wait.
-func (s *Service) claimAttempt(ctx context.Context, key string) error {
+func (s *SignIn) claimAttempt(ctx context.Context, key string) error {
 	wait, err := s.store.ClaimLoginAttempt(ctx, key, s.now(), s.cfg.LoginThrottle)
 	if err != nil {
 		return err
@@ -74,7 +74,7 @@ func (s *Service) claimAttempt(ctx context.Context, key string) error {
 	return nil
 }
 
-func (s *Service) lookupLogin(ctx context.Context, login string) (*gatehouse.User, error) {
+func (s *SignIn) lookupLogin(ctx context.Context, login string) (*gatehouse.User, error) {
 	if login == "" {
 		return nil, gatehouse.ErrNotFound
 	}
@@ -86,7 +86,7 @@ func (s *Service) lookupLogin(ctx context.Context, login string) (*gatehouse.Use
 
 // loginFailed writes the audit event and returns the generic error. The reason goes to the audit
 // log (for the account's owner and operators), never to the caller.
-func (s *Service) loginFailed(ctx context.Context, u *gatehouse.User, login string, meta Meta, reason string) error {
+func (s *SignIn) loginFailed(ctx context.Context, u *gatehouse.User, login string, meta Meta, reason string) error {
 	subject := ""
 	details := map[string]any{"reason": reason, "method": "password"}
 	if u != nil {
@@ -99,7 +99,7 @@ func (s *Service) loginFailed(ctx context.Context, u *gatehouse.User, login stri
 }
 
 // rehash re-encodes a password hash under the configured parameters after a successful login.
-func (s *Service) rehash(ctx context.Context, u *gatehouse.User, pw string) {
+func (s *SignIn) rehash(ctx context.Context, u *gatehouse.User, pw string) {
 	hash, err := s.hasher.Hash(ctx, pw)
 	if err == nil {
 		err = s.store.SetPassword(ctx, u.ID, hash, s.now(), false)
@@ -111,9 +111,26 @@ func (s *Service) rehash(ctx context.Context, u *gatehouse.User, pw string) {
 
 // PruneLoginAttempts forgets throttle state that can no longer matter: keys whose failures are
 // older than the policy's Forget window. The server calls it periodically.
-func (s *Service) PruneLoginAttempts(ctx context.Context) (int, error) {
+func (s *SignIn) PruneLoginAttempts(ctx context.Context) (int, error) {
 	if s.cfg.LoginThrottle.Forget <= 0 {
 		return 0, nil
 	}
 	return s.store.PruneLoginAttempts(ctx, s.now().Add(-s.cfg.LoginThrottle.Forget))
+}
+
+// checkPassword verifies a signed-in user's password under the same throttle as sign-in, so a
+// stolen session cannot be used to guess the password.
+func (s *SignIn) checkPassword(ctx context.Context, u *gatehouse.User, pw string) error {
+	if u.PasswordHash == "" {
+		return gatehouse.Errorf(gatehouse.CodeReauthRequired, "This account has no password; sign in again to confirm.")
+	}
+	key := "user:" + u.ID
+	ok, _, err := s.hasher.Check(ctx, pw, u.PasswordHash, func() error { return s.claimAttempt(ctx, key) })
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errInvalidCredentials
+	}
+	return s.store.ResetLoginAttempts(ctx, key)
 }

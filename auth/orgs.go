@@ -47,12 +47,14 @@ type OrgsStore interface {
 // Orgs manages organizations and their members, and reads their audit trail. It holds only
 // OrgsStore. Safe for concurrent use.
 type Orgs struct {
-	base
-	store OrgsStore
+	recorder // clock, randomness, logger, audit trail
+	store    OrgsStore
 }
 
 // NewOrgs returns the organization service; opts' Now, Random and Logger are used.
-func NewOrgs(store OrgsStore, opts Options) *Orgs { return &Orgs{base: newBase(opts), store: store} }
+func NewOrgs(store OrgsStore, opts Options) *Orgs {
+	return &Orgs{recorder: newRecorder(opts, store), store: store}
+}
 
 // Create creates an organization with the caller as its owner (one transaction). Names are
 // 2–64 characters and unique case-insensitively (taken → conflict).
@@ -359,16 +361,6 @@ func (s *Orgs) AuditEvents(ctx context.Context, p *gatehouse.Principal, orgID st
 	f.OrgID = orgID
 	f.UserID = ""
 	return auditPage(ctx, s.store, f)
-}
-
-// auditOrg appends an event of an organization, like audit.
-func (s *Service) auditOrg(ctx context.Context, typ, orgID, actor, subject string, meta Meta, details map[string]any) {
-	s.writeAudit(ctx, s.store, orgEvent(typ, orgID, actor, subject, meta, details))
-}
-
-// auditOrg appends an event of an organization.
-func (s *Orgs) auditOrg(ctx context.Context, typ, orgID, actor, subject string, meta Meta, details map[string]any) {
-	s.writeAudit(ctx, s.store, orgEvent(typ, orgID, actor, subject, meta, details))
 }
 
 // orgEvent is an audit event of the organization orgID (writeAudit fills in its ID and time).

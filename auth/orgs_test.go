@@ -142,7 +142,7 @@ func (f *keyFixture) createKey(t *testing.T, in APIKeyInput) *APIKeyGrant {
 
 // verifyCode returns the error code of verifying tok ("" when valid).
 func (f *keyFixture) verifyCode(tok string, ip netip.Addr) gatehouse.Code {
-	_, err := f.svc.Verify(context.Background(), VerifyInput{Token: tok, IP: ip}, Meta{})
+	_, err := f.svc.Sessions.Verify(context.Background(), VerifyInput{Token: tok, IP: ip}, Meta{})
 	return gatehouse.ErrorCode(err)
 }
 
@@ -187,7 +187,7 @@ func TestAPIKeyExpiryAndRateLimitOnTheClock(t *testing.T) {
 			t.Fatalf("use %d: %q", i+1, got)
 		}
 	}
-	_, err := f.svc.Verify(context.Background(), VerifyInput{Token: g.Key}, Meta{})
+	_, err := f.svc.Sessions.Verify(context.Background(), VerifyInput{Token: g.Key}, Meta{})
 	var e *gatehouse.Error
 	if !asErr(err, &e) || e.Code != gatehouse.CodeRateLimited || e.RetryAfter <= 0 || e.RetryAfter > time.Minute {
 		t.Fatalf("third use: %v (retry after %v)", err, e)

@@ -18,6 +18,42 @@ import (
 	"github.com/gatehouse-auth/gatehouse/authz"
 )
 
+// Passkeys is WebAuthn: registering, listing, renaming and deleting a person's passkeys,
+// signing in with one (two factors: possession and user verification) and re-authenticating
+// with one. It holds only PasskeysStore; it starts sessions through Sessions and shares
+// SignIn's lookup and re-authentication record. Safe for concurrent use.
+type Passkeys struct {
+	recorder   // clock, randomness, logger, audit trail
+	authorizer // grant.go: Grant, Authorize, IsAdmin
+	mailer     // mailer.go: signInGuard (magic links count as a way in only with mail)
+	store      PasskeysStore
+	sessions   *Sessions
+	signIn     *SignIn
+	cfg        Config
+}
+
+// PasskeysStore is what Passkeys reads and writes: passkeys, the ceremonies' challenges, the
+// audit trail.
+type PasskeysStore interface {
+	CreatePasskey(ctx context.Context, p *gatehouse.Passkey) error
+	DeletePasskey(ctx context.Context, userID, id string, guard *gatehouse.SignInGuard) error
+	ListPasskeys(ctx context.Context, userID string) ([]gatehouse.Passkey, error)
+	PasskeyByCredentialID(ctx context.Context, credentialID []byte) (*gatehouse.Passkey, *gatehouse.User, error)
+	RecordPasskeyUse(ctx context.Context, id string, signCount uint32, backupState bool, credential []byte, at time.Time) error
+	RenamePasskey(ctx context.Context, userID, id, name string) error
+	SaveChallenge(ctx context.Context, c *gatehouse.Challenge) error
+	TakeChallenge(ctx context.Context, id, purpose string, now time.Time) (*gatehouse.Challenge, error)
+	auditAppender
+}
+
+// NewPasskeys returns the passkey use cases of cfg (Brand, PublicURL: the relying party) over
+// store; opts' Now, Random, Logger and Mail are used.
+func NewPasskeys(store PasskeysStore, sessions *Sessions, signIn *SignIn, cfg Config, opts Options) *Passkeys {
+	r := newRecorder(opts, store)
+	return &Passkeys{recorder: r, authorizer: newAuthorizer(r.now, cfg), mailer: mailer{mail: opts.Mail, ids: r.base},
+		store: store, sessions: sessions, signIn: signIn, cfg: cfg}
+}
+
 // Passkeys (WebAuthn). The relying-party ID is the host of Config.PublicURL and the only origin
 // accepted is that URL's origin; an IP-address host cannot be a relying-party ID, so passkeys are
 // refused (CodeUnavailable) on such an instance. Ceremony state (the library's SessionData) lives
@@ -75,7 +111,7 @@ func PasskeyRelyingParty(publicURL string) (rpID, origin string, err error) {
 }
 
 // relyingParty returns the WebAuthn relying party of this instance.
-func (s *Service) relyingParty() (*webauthn.WebAuthn, error) {
+func (s *Passkeys) relyingParty() (*webauthn.WebAuthn, error) {
 	rpID, origin, err := PasskeyRelyingParty(s.cfg.PublicURL)
 	if err != nil {
 		s.log.Warn("passkeys unavailable", "err", err)
@@ -119,8 +155,22 @@ func (p *passkeyUser) passkeyFor(credentialID []byte) *gatehouse.Passkey {
 	return nil
 }
 
+// ceremonyOf returns the relying party and u as WebAuthn sees it, for a ceremony with u's
+// passkeys.
+func (s *Passkeys) ceremonyOf(ctx context.Context, u *gatehouse.User) (*webauthn.WebAuthn, *passkeyUser, error) {
+	rp, err := s.relyingParty()
+	if err != nil {
+		return nil, nil, err
+	}
+	pu, err := s.loadPasskeyUser(ctx, u)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rp, pu, nil
+}
+
 // loadPasskeyUser reads u's passkeys and their credential records.
-func (s *Service) loadPasskeyUser(ctx context.Context, u *gatehouse.User) (*passkeyUser, error) {
+func (s *Passkeys) loadPasskeyUser(ctx context.Context, u *gatehouse.User) (*passkeyUser, error) {
 	keys, err := s.store.ListPasskeys(ctx, u.ID)
 	if err != nil {
 		return nil, err
@@ -148,7 +198,7 @@ func canManagePasskeys(p *gatehouse.Principal) error {
 
 // canChangePasskeys admits a person's recent session: adding and removing passkeys are
 // sensitive actions.
-func (s *Service) canChangePasskeys(p *gatehouse.Principal) error {
+func (s *Passkeys) canChangePasskeys(p *gatehouse.Principal) error {
 	if err := canManagePasskeys(p); err != nil {
 		return err
 	}
@@ -156,7 +206,7 @@ func (s *Service) canChangePasskeys(p *gatehouse.Principal) error {
 }
 
 // saveCeremony stores the library's session data as a challenge and returns its ID.
-func (s *Service) saveCeremony(ctx context.Context, purpose, userID string, sd *webauthn.SessionData) (string, error) {
+func (s *Passkeys) saveCeremony(ctx context.Context, purpose, userID string, sd *webauthn.SessionData) (string, error) {
 	data, err := json.Marshal(sd)
 	if err != nil {
 		return "", err
@@ -173,7 +223,7 @@ func (s *Service) saveCeremony(ctx context.Context, purpose, userID string, sd *
 }
 
 // takeCeremony takes the challenge once and decodes its session data.
-func (s *Service) takeCeremony(ctx context.Context, id, purpose string) (*gatehouse.Challenge, *webauthn.SessionData, error) {
+func (s *Passkeys) takeCeremony(ctx context.Context, id, purpose string) (*gatehouse.Challenge, *webauthn.SessionData, error) {
 	if id == "" {
 		return nil, nil, gatehouse.ErrNotFound
 	}
@@ -188,95 +238,11 @@ func (s *Service) takeCeremony(ctx context.Context, id, purpose string) (*gateho
 	return c, &sd, nil
 }
 
-// BeginPasskeyRegistration starts adding a passkey to the signed-in user: creation options that
-// require a discoverable credential and prefer user verification, excluding the user's passkeys.
-func (s *Service) BeginPasskeyRegistration(ctx context.Context, p *gatehouse.Principal) (*PasskeyCeremony, error) {
-	if err := s.canChangePasskeys(p); err != nil {
-		return nil, err
-	}
-	rp, err := s.relyingParty()
-	if err != nil {
-		return nil, err
-	}
-	pu, err := s.loadPasskeyUser(ctx, p.User)
-	if err != nil {
-		return nil, err
-	}
-	opts, sd, err := rp.BeginRegistration(pu,
-		webauthn.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
-			ResidentKey:        protocol.ResidentKeyRequirementRequired,
-			RequireResidentKey: protocol.ResidentKeyRequired(),
-			UserVerification:   protocol.VerificationPreferred,
-		}),
-		webauthn.WithExclusions(webauthn.Credentials(pu.creds).CredentialDescriptors()),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("begin registration: %w", err)
-	}
-	id, err := s.saveCeremony(ctx, PurposePasskeyRegister, p.User.ID, sd)
-	if err != nil {
-		return nil, err
-	}
-	return &PasskeyCeremony{ChallengeID: id, Options: opts}, nil
-}
-
-// FinishPasskeyRegistration verifies the authenticator's answer (credential: the
-// PublicKeyCredential as JSON) and stores the passkey with the whole credential record.
-func (s *Service) FinishPasskeyRegistration(ctx context.Context, p *gatehouse.Principal, challengeID string, credential json.RawMessage, name string, meta Meta) (*gatehouse.Passkey, error) {
-	if err := s.canChangePasskeys(p); err != nil {
-		return nil, err
-	}
-	name, err := passkeyName(name)
-	if err != nil {
-		return nil, err
-	}
-	rp, err := s.relyingParty()
-	if err != nil {
-		return nil, err
-	}
-	c, sd, err := s.takeCeremony(ctx, challengeID, PurposePasskeyRegister)
-	if errors.Is(err, gatehouse.ErrNotFound) || (err == nil && c.UserID != p.User.ID) {
-		return nil, errPasskeyChallenge
-	} else if err != nil {
-		return nil, err
-	}
-	parsed, err := protocol.ParseCredentialCreationResponseBytes(credential)
-	if err != nil {
-		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "credential is not a valid WebAuthn registration response.")
-	}
-	pu, err := s.loadPasskeyUser(ctx, p.User)
-	if err != nil {
-		return nil, err
-	}
-	cred, err := rp.CreateCredential(pu, *sd, parsed)
-	if err != nil {
-		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The passkey could not be verified.")
-	}
-	record, err := json.Marshal(cred)
-	if err != nil {
-		return nil, err
-	}
-	pk := &gatehouse.Passkey{
-		ID: s.newID(gatehouse.PrefixPasskey), UserID: p.User.ID, Name: name,
-		CredentialID: cred.ID, Credential: record, SignCount: cred.Authenticator.SignCount,
-		BackupEligible: cred.Flags.BackupEligible, BackupState: cred.Flags.BackupState,
-		CreatedAt: s.now(),
-	}
-	if err := s.store.CreatePasskey(ctx, pk); err != nil {
-		if gatehouse.ErrorCode(err) == gatehouse.CodeConflict {
-			return nil, gatehouse.Errorf(gatehouse.CodeConflict, "This passkey is already registered.")
-		}
-		return nil, err
-	}
-	s.audit(ctx, EventPasskeyRegistered, p.User.ID, pk.ID, meta, map[string]any{"name": pk.Name})
-	return pk, nil
-}
-
-// BeginPasskeyLogin starts a sign-in. The request is always discoverable: the authenticator
+// BeginLogin starts a sign-in. The request is always discoverable: the authenticator
 // offers the passkeys it holds for this site, and the options are the same for every username
 // (unknown, without passkeys, with passkeys), so they tell nothing about the account. A username
 // of an active account binds the ceremony to that account (another's passkey is refused).
-func (s *Service) BeginPasskeyLogin(ctx context.Context, username string) (*PasskeyCeremony, error) {
+func (s *Passkeys) BeginLogin(ctx context.Context, username string) (*PasskeyCeremony, error) {
 	rp, err := s.relyingParty()
 	if err != nil {
 		return nil, err
@@ -286,7 +252,7 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, username string) (*Pass
 	// active account binds the ceremony to it, so that another account's passkey is refused.
 	var userID string
 	if login := strings.TrimSpace(username); login != "" {
-		u, err := s.lookupLogin(ctx, login)
+		u, err := s.signIn.lookupLogin(ctx, login)
 		switch {
 		case errors.Is(err, gatehouse.ErrNotFound):
 		case err != nil:
@@ -306,15 +272,15 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, username string) (*Pass
 	return &PasskeyCeremony{ChallengeID: id, Options: opts}, nil
 }
 
-// FinishPasskeyLogin verifies the assertion (credential: the PublicKeyCredential as JSON) and
+// FinishLogin verifies the assertion (credential: the PublicKeyCredential as JSON) and
 // signs the passkey's owner in. A sign count that does not increase (a cloned authenticator) is
 // refused and audited as auth.failed with reason cloned_authenticator.
-func (s *Service) FinishPasskeyLogin(ctx context.Context, challengeID string, credential json.RawMessage, meta Meta) (*SessionGrant, error) {
+func (s *Passkeys) FinishLogin(ctx context.Context, challengeID string, credential json.RawMessage, meta Meta) (*SessionGrant, error) {
 	pk, u, err := s.checkAssertion(ctx, PurposePasskeyLogin, challengeID, credential, meta)
 	if err != nil {
 		return nil, err
 	}
-	grant, err := s.startSession(ctx, u, meta, AMRPasskey, AMRUser)
+	grant, err := s.sessions.startSession(ctx, u, meta, AMRPasskey, AMRUser)
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +291,7 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, challengeID string, cr
 // checkAssertion verifies a passkey assertion answering the challenge challengeID of purpose
 // and records the passkey's use; it returns the passkey and its owner. Every failure is audited
 // and answered with the generic error.
-func (s *Service) checkAssertion(ctx context.Context, purpose, challengeID string, credential json.RawMessage, meta Meta) (*gatehouse.Passkey, *gatehouse.User, error) {
+func (s *Passkeys) checkAssertion(ctx context.Context, purpose, challengeID string, credential json.RawMessage, meta Meta) (*gatehouse.Passkey, *gatehouse.User, error) {
 	rp, err := s.relyingParty()
 	if err != nil {
 		return nil, nil, err
@@ -390,66 +356,11 @@ func (s *Service) checkAssertion(ctx context.Context, purpose, challengeID strin
 }
 
 // passkeyLoginFailed audits a failed passkey sign-in and returns the generic error.
-func (s *Service) passkeyLoginFailed(ctx context.Context, u *gatehouse.User, meta Meta, reason string) error {
+func (s *Passkeys) passkeyLoginFailed(ctx context.Context, u *gatehouse.User, meta Meta, reason string) error {
 	subject := ""
 	if u != nil {
 		subject = u.ID
 	}
 	s.audit(ctx, gatehouse.EventLoginFailed, "", subject, meta, map[string]any{"reason": reason, "method": "passkey"})
 	return errPasskeyFailed
-}
-
-// ListPasskeys returns the caller's passkeys, oldest first.
-func (s *Service) ListPasskeys(ctx context.Context, p *gatehouse.Principal) ([]gatehouse.Passkey, error) {
-	if p.User == nil || p.APIKey != nil {
-		return nil, gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Passkeys belong to users.")
-	}
-	return s.store.ListPasskeys(ctx, p.User.ID)
-}
-
-// RenamePasskey renames one of the caller's passkeys; ErrNotFound for anyone else's.
-func (s *Service) RenamePasskey(ctx context.Context, p *gatehouse.Principal, id, name string, meta Meta) error {
-	if err := canManagePasskeys(p); err != nil {
-		return err
-	}
-	if strings.TrimSpace(name) == "" {
-		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "name is required.")
-	}
-	name, err := passkeyName(name)
-	if err != nil {
-		return err
-	}
-	if err := s.store.RenamePasskey(ctx, p.User.ID, id, name); err != nil {
-		return err
-	}
-	s.audit(ctx, EventPasskeyRenamed, p.User.ID, id, meta, map[string]any{"name": name})
-	return nil
-}
-
-// DeletePasskey removes one of the caller's passkeys; ErrNotFound for anyone else's; CodeConflict
-// when it is the account's last way in (atomic against a concurrent Google unlink).
-func (s *Service) DeletePasskey(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) error {
-	if err := s.canChangePasskeys(p); err != nil {
-		return err
-	}
-	if err := s.store.DeletePasskey(ctx, p.User.ID, id, s.signInGuard()); err != nil {
-		if gatehouse.ErrorCode(err) == gatehouse.CodeConflict {
-			return gatehouse.Errorf(gatehouse.CodeConflict, "This passkey is the only way to sign in to this account. Set a password or add another passkey first.")
-		}
-		return err
-	}
-	s.audit(ctx, EventPasskeyDeleted, p.User.ID, id, meta, nil)
-	return nil
-}
-
-// passkeyName trims and checks a passkey's name; empty means the default.
-func passkeyName(name string) (string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return defaultPasskeyName, nil
-	}
-	if err := checkProfileText("name", name, maxPasskeyNameLen); err != nil {
-		return "", err
-	}
-	return name, nil
 }

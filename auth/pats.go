@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"slices"
 	"strings"
@@ -57,7 +56,7 @@ type PATsStore interface {
 // PATs creates, lists and revokes a person's personal access tokens (checking a PAT is the
 // verification machinery's, Service). It holds only PATsStore. Safe for concurrent use.
 type PATs struct {
-	base
+	recorder // clock, randomness, logger, audit trail
 	authorizer
 	store     PATsStore
 	tokens    token.Generator
@@ -67,14 +66,9 @@ type PATs struct {
 // NewPATs returns the PAT service of cfg (Brand, APIResources, the authorizer's settings);
 // opts' Now, Random and Logger are used.
 func NewPATs(store PATsStore, cfg Config, opts Options) *PATs {
-	b := newBase(opts)
-	return &PATs{base: b, authorizer: newAuthorizer(b.now, cfg), store: store,
+	r := newRecorder(opts, store)
+	return &PATs{recorder: r, authorizer: newAuthorizer(r.now, cfg), store: store,
 		tokens: token.Generator{Brand: cfg.Brand, Rand: opts.Random}, resources: cfg.APIResources}
-}
-
-// audit appends an event of the person actor.
-func (s *PATs) audit(ctx context.Context, typ, actor, subject string, meta Meta, details map[string]any) {
-	s.writeAudit(ctx, s.store, userEvent(typ, actor, subject, meta, details))
 }
 
 // canManagePATs reports whether p may list and revoke personal access tokens: a person (not an
@@ -198,27 +192,9 @@ func (s *PATs) Revoke(ctx context.Context, p *gatehouse.Principal, id string, me
 	return nil
 }
 
-// authenticatePAT checks a personal access token: one indexed lookup (token joined with its
-// user), then revocation, the user's state and expiry. The use is noted in memory (usage.go),
-// never written per request.
-func (s *Service) authenticatePAT(ctx context.Context, bearer string, meta Meta) (*gatehouse.Principal, error) {
-	hash := token.Hash(bearer)
-	pat, u, err := s.store.PATByTokenHash(ctx, hash)
-	if errors.Is(err, gatehouse.ErrNotFound) {
-		return nil, errInvalidToken
-	}
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	switch {
-	case subtle.ConstantTimeCompare(pat.TokenHash, hash) != 1:
-		return nil, errInvalidToken
-	case pat.RevokedAt != nil || u.Disabled() || u.Kind != gatehouse.KindUser:
-		return nil, errInvalidToken
-	case pat.ExpiresAt != nil && !now.Before(*pat.ExpiresAt):
-		return nil, errExpiredToken
-	}
-	s.usage.Record(gatehouse.CredentialPAT, pat.ID, meta.IP, now)
-	return &gatehouse.Principal{User: u, PAT: pat, Credential: gatehouse.CredentialPAT}, nil
+// APIResources returns the resource names the operator configured for scopes
+// (GATEHOUSE_API_RESOURCES), in their configured order: what a form offers as
+// "resource:read" and "resource:write" choices. The slice is a copy.
+func (s *PATs) APIResources() []string {
+	return append([]string(nil), s.resources...)
 }

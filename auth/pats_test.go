@@ -75,10 +75,10 @@ func newPATFixture(t *testing.T) *patFixture {
 	t.Helper()
 	f := newFixture(t, func(c *Config) { c.APIResources = []string{"calls", "agents", "analytics"} })
 	spy := &spyStore{Store: f.store}
-	f.svc.store = spy
-	f.pats.store = spy
+	f.svc.Sessions.store, f.svc.Sessions.events = spy, spy
+	f.pats.store, f.pats.events = spy, spy
 	g := f.register(t, "pat_owner", "")
-	p, err := f.svc.Authenticate(context.Background(), g.Token, Meta{})
+	p, err := f.svc.Sessions.Authenticate(context.Background(), g.Token, Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,13 +161,13 @@ func TestFlushUsageWritesOneCallPerFlush(t *testing.T) {
 	a := f.createPAT(t, PATInput{Name: "ci", ExpiresIn: "30d"})
 	b := f.createPAT(t, PATInput{Name: "laptop", ExpiresIn: "never"})
 
-	if err := f.svc.FlushUsage(ctx); err != nil || len(f.spy.calls()) != 0 {
+	if err := f.svc.Sessions.FlushUsage(ctx); err != nil || len(f.spy.calls()) != 0 {
 		t.Fatalf("an empty flush wrote: %v, %d calls", err, len(f.spy.calls()))
 	}
 	for i := 0; i < 50; i++ {
 		for _, g := range []*PATGrant{a, b} {
 			f.clock.advance(time.Millisecond)
-			if _, err := f.svc.Authenticate(ctx, g.Token, Meta{IP: fmt.Sprintf("198.51.100.%d", i)}); err != nil {
+			if _, err := f.svc.Sessions.Authenticate(ctx, g.Token, Meta{IP: fmt.Sprintf("198.51.100.%d", i)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -176,7 +176,7 @@ func TestFlushUsageWritesOneCallPerFlush(t *testing.T) {
 		t.Fatalf("%d database writes during 100 checks, want none before the flush", n)
 	}
 	lastUse := f.clock.now()
-	if err := f.svc.FlushUsage(ctx); err != nil {
+	if err := f.svc.Sessions.FlushUsage(ctx); err != nil {
 		t.Fatal(err)
 	}
 	calls := f.spy.calls()
@@ -196,7 +196,7 @@ func TestFlushUsageWritesOneCallPerFlush(t *testing.T) {
 			t.Errorf("%s: last used %v from %q, want %v from 198.51.100.49", p.Name, p.LastUsedAt, p.LastUsedIP, wantAt)
 		}
 	}
-	if err := f.svc.FlushUsage(ctx); err != nil || len(f.spy.calls()) != 1 {
+	if err := f.svc.Sessions.FlushUsage(ctx); err != nil || len(f.spy.calls()) != 1 {
 		t.Fatalf("a second flush with nothing new wrote again: %v, %d calls", err, len(f.spy.calls()))
 	}
 }
@@ -205,19 +205,19 @@ func TestFlushUsageKeepsTheBatchWhenTheStoreFails(t *testing.T) {
 	f := newPATFixture(t)
 	ctx := context.Background()
 	g := f.createPAT(t, PATInput{Name: "ci", ExpiresIn: "30d"})
-	if _, err := f.svc.Authenticate(ctx, g.Token, Meta{IP: "203.0.113.7"}); err != nil {
+	if _, err := f.svc.Sessions.Authenticate(ctx, g.Token, Meta{IP: "203.0.113.7"}); err != nil {
 		t.Fatal(err)
 	}
 	f.spy.mu.Lock()
 	f.spy.recordFail = errors.New("database is down")
 	f.spy.mu.Unlock()
-	if err := f.svc.FlushUsage(ctx); err == nil {
+	if err := f.svc.Sessions.FlushUsage(ctx); err == nil {
 		t.Fatal("a failed write was not reported")
 	}
 	f.spy.mu.Lock()
 	f.spy.recordFail = nil
 	f.spy.mu.Unlock()
-	if err := f.svc.FlushUsage(ctx); err != nil {
+	if err := f.svc.Sessions.FlushUsage(ctx); err != nil {
 		t.Fatal(err)
 	}
 	calls := f.spy.calls()
@@ -230,11 +230,11 @@ func TestFlushUsageAggregatesAPIKeyUsedEvents(t *testing.T) {
 	f := newPATFixture(t)
 	ctx := context.Background()
 	for i := 0; i < 7; i++ {
-		f.svc.RecordAPIKeyUse(&gatehouse.APIKey{ID: "key_a", OrgID: "org_1"}, fmt.Sprintf("192.0.2.%d", i))
+		f.svc.Sessions.RecordAPIKeyUse(&gatehouse.APIKey{ID: "key_a", OrgID: "org_1"}, fmt.Sprintf("192.0.2.%d", i))
 		f.clock.advance(time.Millisecond)
 	}
-	f.svc.RecordUse(gatehouse.CredentialAPIKey, "key_b", "2001:db8::1")
-	if err := f.svc.FlushUsage(ctx); err != nil {
+	f.svc.Sessions.RecordUse(gatehouse.CredentialAPIKey, "key_b", "2001:db8::1")
+	if err := f.svc.Sessions.FlushUsage(ctx); err != nil {
 		t.Fatal(err)
 	}
 	events := f.spy.audits(apiKeyUsedEvent)
@@ -265,8 +265,8 @@ func TestRunUsageFlusherFlushesOnTickAndAtTheEnd(t *testing.T) {
 	g := f.createPAT(t, PATInput{Name: "ci", ExpiresIn: "30d"})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); f.svc.RunUsageFlusher(ctx, time.Hour) }()
-	if _, err := f.svc.Authenticate(context.Background(), g.Token, Meta{IP: "192.0.2.5"}); err != nil {
+	go func() { defer close(done); f.svc.Sessions.RunUsageFlusher(ctx, time.Hour) }()
+	if _, err := f.svc.Sessions.Authenticate(context.Background(), g.Token, Meta{IP: "192.0.2.5"}); err != nil {
 		t.Fatal(err)
 	}
 	cancel()
@@ -324,7 +324,7 @@ func TestPATChecks(t *testing.T) {
 	if want := f.clock.now().Add(30 * 24 * time.Hour); g.PAT.ExpiresAt == nil || !g.PAT.ExpiresAt.Equal(want) {
 		t.Fatalf("expires at %v, want %v", g.PAT.ExpiresAt, want)
 	}
-	p, err := f.svc.Authenticate(ctx, g.Token, Meta{})
+	p, err := f.svc.Sessions.Authenticate(ctx, g.Token, Meta{})
 	if err != nil || p.Credential != gatehouse.CredentialPAT || p.PAT.ID != g.PAT.ID || p.User.ID != f.session.User.ID {
 		t.Fatalf("Authenticate: %+v, %v", p, err)
 	}
@@ -338,20 +338,20 @@ func TestPATChecks(t *testing.T) {
 	}
 
 	// Scopes through Verify.
-	if _, err := f.svc.Verify(ctx, VerifyInput{Token: g.Token, Scopes: []string{"calls:read"}}, Meta{}); err != nil {
+	if _, err := f.svc.Sessions.Verify(ctx, VerifyInput{Token: g.Token, Scopes: []string{"calls:read"}}, Meta{}); err != nil {
 		t.Fatalf("calls:read: %v", err)
 	}
-	if _, err := f.svc.Verify(ctx, VerifyInput{Token: g.Token, Scopes: []string{"calls:write"}}, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInsufficientPerms {
+	if _, err := f.svc.Sessions.Verify(ctx, VerifyInput{Token: g.Token, Scopes: []string{"calls:write"}}, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInsufficientPerms {
 		t.Fatalf("calls:write: %v", err)
 	}
 
 	// Expiry.
 	f.clock.advance(30*24*time.Hour - time.Millisecond)
-	if _, err := f.svc.Authenticate(ctx, g.Token, Meta{}); err != nil {
+	if _, err := f.svc.Sessions.Authenticate(ctx, g.Token, Meta{}); err != nil {
 		t.Fatalf("a millisecond before expiry: %v", err)
 	}
 	f.clock.advance(time.Millisecond)
-	if _, err := f.svc.Authenticate(ctx, g.Token, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeExpiredToken {
+	if _, err := f.svc.Sessions.Authenticate(ctx, g.Token, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeExpiredToken {
 		t.Fatalf("at expiry: %v, want expired_token", err)
 	}
 
@@ -363,7 +363,7 @@ func TestPATChecks(t *testing.T) {
 	if err := f.pats.Revoke(ctx, f.session, h.PAT.ID, Meta{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Authenticate(ctx, h.Token, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidToken {
+	if _, err := f.svc.Sessions.Authenticate(ctx, h.Token, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidToken {
 		t.Fatalf("revoked: %v, want invalid_token", err)
 	}
 	if err := f.pats.Revoke(ctx, f.session, h.PAT.ID, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
@@ -408,9 +408,12 @@ func TestBadPATChecksumNeverReachesTheStore(t *testing.T) {
 	}
 	before := f.spy.patLookups
 	for _, check := range []func() error{
-		func() error { _, err := f.svc.Authenticate(context.Background(), string(b), Meta{}); return err },
 		func() error {
-			_, err := f.svc.Verify(context.Background(), VerifyInput{Token: string(b)}, Meta{})
+			_, err := f.svc.Sessions.Authenticate(context.Background(), string(b), Meta{})
+			return err
+		},
+		func() error {
+			_, err := f.svc.Sessions.Verify(context.Background(), VerifyInput{Token: string(b)}, Meta{})
 			return err
 		},
 	} {

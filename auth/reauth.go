@@ -2,13 +2,8 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
-
-	"github.com/go-webauthn/webauthn/protocol"
-	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/authz"
@@ -28,7 +23,7 @@ func reauthSession(p *gatehouse.Principal) (*gatehouse.Session, error) {
 
 // Reauthenticate makes p's session recent again after checking the account's password (the
 // per-account login throttle counts wrong ones). It returns the new authentication time.
-func (s *Service) Reauthenticate(ctx context.Context, p *gatehouse.Principal, pw string, meta Meta) (time.Time, error) {
+func (s *SignIn) Reauthenticate(ctx context.Context, p *gatehouse.Principal, pw string, meta Meta) (time.Time, error) {
 	sess, err := reauthSession(p)
 	if err != nil {
 		return time.Time{}, err
@@ -42,52 +37,8 @@ func (s *Service) Reauthenticate(ctx context.Context, p *gatehouse.Principal, pw
 	return s.markRecent(ctx, p.User, sess, meta, AMRPassword)
 }
 
-// BeginPasskeyReauth starts a re-authentication with one of p's passkeys.
-func (s *Service) BeginPasskeyReauth(ctx context.Context, p *gatehouse.Principal) (*PasskeyCeremony, error) {
-	if _, err := reauthSession(p); err != nil {
-		return nil, err
-	}
-	rp, err := s.relyingParty()
-	if err != nil {
-		return nil, err
-	}
-	pu, err := s.loadPasskeyUser(ctx, p.User)
-	if err != nil {
-		return nil, err
-	}
-	if len(pu.creds) == 0 {
-		return nil, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "This account has no passkey; re-authenticate with the password.")
-	}
-	opts, sd, err := rp.BeginLogin(pu, webauthn.WithUserVerification(protocol.VerificationPreferred))
-	if err != nil {
-		return nil, fmt.Errorf("begin reauth: %w", err)
-	}
-	id, err := s.saveCeremony(ctx, PurposePasskeyReauth, p.User.ID, sd)
-	if err != nil {
-		return nil, err
-	}
-	return &PasskeyCeremony{ChallengeID: id, Options: opts}, nil
-}
-
-// FinishPasskeyReauth checks the assertion against the challenge BeginPasskeyReauth gave p and
-// makes p's session recent again.
-func (s *Service) FinishPasskeyReauth(ctx context.Context, p *gatehouse.Principal, challengeID string, credential json.RawMessage, meta Meta) (time.Time, error) {
-	sess, err := reauthSession(p)
-	if err != nil {
-		return time.Time{}, err
-	}
-	_, u, err := s.checkAssertion(ctx, PurposePasskeyReauth, challengeID, credential, meta)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if u.ID != p.User.ID { // a challenge bound to p's account never validates another's passkey
-		return time.Time{}, errInvalidCredentials
-	}
-	return s.markRecent(ctx, p.User, sess, meta, AMRPasskey, AMRUser)
-}
-
 // markRecent records the re-authentication on the session and audits it.
-func (s *Service) markRecent(ctx context.Context, u *gatehouse.User, sess *gatehouse.Session, meta Meta, amr ...string) (time.Time, error) {
+func (s *SignIn) markRecent(ctx context.Context, u *gatehouse.User, sess *gatehouse.Session, meta Meta, amr ...string) (time.Time, error) {
 	now := s.now()
 	if err := s.store.ReauthenticateSession(ctx, sess.ID, now, amr); err != nil {
 		if errors.Is(err, gatehouse.ErrNotFound) {
@@ -103,7 +54,7 @@ func (s *Service) markRecent(ctx context.Context, u *gatehouse.User, sess *gateh
 // only a session; a given pw must be the account's password (checked, throttled; a wrong one is
 // invalid_credentials even on a recent session); without one the session must be recent. Every
 // other credential gets reauth_required.
-func (s *Service) RequireRecent(ctx context.Context, p *gatehouse.Principal, pw string) error {
+func (s *SignIn) RequireRecent(ctx context.Context, p *gatehouse.Principal, pw string) error {
 	g := s.Grant(p)
 	if g.Kind != authz.KindSession || pw == "" {
 		return authz.RequireRecent(g, false)

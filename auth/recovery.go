@@ -15,6 +15,41 @@ import (
 	"github.com/gatehouse-auth/gatehouse"
 )
 
+// Recovery is the mailed links: password reset and magic-link sign-in (an address claim when
+// the address was not verified). It holds only RecoveryStore, starts sessions through Sessions
+// and claims addresses through Accounts. Safe for concurrent use.
+type Recovery struct {
+	recorder // clock, randomness, logger, audit trail
+	mailer   // mailer.go: MailEnabled, composeMail
+	store    RecoveryStore
+	sessions *Sessions
+	accounts *Accounts
+	hasher   PasswordHasher
+	cfg      Config
+	limiter  gatehouse.RateLimiter // per-address limits of the mailed links; nil: none
+	tasks    linkTasks             // the mailing of links after the answer
+}
+
+// RecoveryStore is what Recovery reads and writes: users, their one-time links (stored with
+// their mail), password hashes and the login throttle, the audit trail.
+type RecoveryStore interface {
+	ConsumeOneTimeToken(ctx context.Context, purpose string, hash []byte, now time.Time) (*gatehouse.OneTimeToken, error)
+	CreateOneTimeToken(ctx context.Context, t *gatehouse.OneTimeToken, mail *gatehouse.OutboundMail) error
+	ResetLoginAttempts(ctx context.Context, key string) error
+	SetPassword(ctx context.Context, id, hash string, at time.Time, revokeSessions bool) error
+	UserByEmail(ctx context.Context, email string) (*gatehouse.User, error)
+	UserByID(ctx context.Context, id string) (*gatehouse.User, error)
+	auditAppender
+}
+
+// NewRecovery returns the mailed-link use cases of cfg (PasswordPolicy, PublicURL) over store;
+// opts' Now, Random, Logger, Limiter and Mail are used.
+func NewRecovery(store RecoveryStore, sessions *Sessions, accounts *Accounts, hasher PasswordHasher, cfg Config, opts Options) *Recovery {
+	r := newRecorder(opts, store)
+	return &Recovery{recorder: r, mailer: mailer{mail: opts.Mail, ids: r.base}, store: store, sessions: sessions,
+		accounts: accounts, hasher: hasher, cfg: cfg, limiter: opts.Limiter}
+}
+
 // linkKind is one kind of mailed sign-in link: the password reset and the magic link.
 type linkKind struct {
 	purpose string        // the one-time token's purpose
@@ -44,17 +79,17 @@ var errInvalidLink = gatehouse.Errorf(gatehouse.CodeInvalidRequest, "This link i
 // The answer must not tell whether the address has an account, by its content or its timing:
 // only the shape of the address is checked here; the lookup and the mail happen in a background
 // task after the call returns. Unknown addresses get no mail.
-func (s *Service) RequestPasswordReset(ctx context.Context, email string, meta Meta) error {
+func (s *Recovery) RequestPasswordReset(ctx context.Context, email string, meta Meta) error {
 	return s.requestLink(ctx, email, passwordResetLink, meta)
 }
 
 // RequestMagicLink mails a sign-in link to the account with that address, if there is one, under
 // the same rules as RequestPasswordReset.
-func (s *Service) RequestMagicLink(ctx context.Context, email string, meta Meta) error {
+func (s *Recovery) RequestMagicLink(ctx context.Context, email string, meta Meta) error {
 	return s.requestLink(ctx, email, magicLink, meta)
 }
 
-func (s *Service) requestLink(ctx context.Context, email string, kind linkKind, meta Meta) error {
+func (s *Recovery) requestLink(ctx context.Context, email string, kind linkKind, meta Meta) error {
 	addr, err := normalizeEmail(email)
 	if err != nil {
 		return err
@@ -70,7 +105,7 @@ func (s *Service) requestLink(ctx context.Context, email string, kind linkKind, 
 
 // mailLink runs in the background: it stores a new link token for the account with address addr
 // (replacing its earlier one) and queues the mail in the same transaction.
-func (s *Service) mailLink(ctx context.Context, addr string, kind linkKind) error {
+func (s *Recovery) mailLink(ctx context.Context, addr string, kind linkKind) error {
 	if s.mail == nil {
 		return nil
 	}
@@ -121,7 +156,7 @@ func (s *Service) mailLink(ctx context.Context, addr string, kind linkKind) erro
 // OAuth refresh token and outstanding access token of the account is revoked (a thief's too); the
 // person signs in again with the new password. On an account whose address was unverified the
 // reset is a claim (claim.go): every other credential goes too, and the address is verified.
-func (s *Service) ResetPassword(ctx context.Context, tok, newPassword string, meta Meta) error {
+func (s *Recovery) ResetPassword(ctx context.Context, tok, newPassword string, meta Meta) error {
 	if !isLinkToken(tok) {
 		return errInvalidLink
 	}
@@ -141,7 +176,7 @@ func (s *Service) ResetPassword(ctx context.Context, tok, newPassword string, me
 	claimed := false
 	if !u.EmailVerified {
 		// The link proved the unverified address: a claim (claim.go) with the new password.
-		if claimed, err = s.claimAccount(ctx, u, claimByPasswordReset, "", &hash, meta); err != nil {
+		if claimed, err = s.accounts.claimAccount(ctx, u, claimByPasswordReset, "", &hash, meta); err != nil {
 			return err
 		}
 	}
@@ -151,7 +186,7 @@ func (s *Service) ResetPassword(ctx context.Context, tok, newPassword string, me
 		if err := s.store.SetPassword(ctx, u.ID, hash, s.now(), true); err != nil {
 			return err
 		}
-		if err := s.endOutstandingTokens(ctx, u.ID, "password_reset"); err != nil {
+		if err := s.sessions.endOutstandingTokens(ctx, u.ID, "password_reset"); err != nil {
 			return err
 		}
 	}
@@ -164,7 +199,7 @@ func (s *Service) ResetPassword(ctx context.Context, tok, newPassword string, me
 }
 
 // SignInWithMagicLink consumes a mailed magic-link token (once) and signs its account in.
-func (s *Service) SignInWithMagicLink(ctx context.Context, tok string, meta Meta) (*SessionGrant, error) {
+func (s *Recovery) SignInWithMagicLink(ctx context.Context, tok string, meta Meta) (*SessionGrant, error) {
 	if !isLinkToken(tok) {
 		return nil, errInvalidLink
 	}
@@ -179,7 +214,7 @@ func (s *Service) SignInWithMagicLink(ctx context.Context, tok string, meta Meta
 		// password is cleared (they can set one through "forgot password"). The session below
 		// comes after the claim.
 		cleared := ""
-		claimed, err := s.claimAccount(ctx, u, claimByMagicLink, "", &cleared, meta)
+		claimed, err := s.accounts.claimAccount(ctx, u, claimByMagicLink, "", &cleared, meta)
 		if err != nil {
 			return nil, err
 		}
@@ -189,7 +224,7 @@ func (s *Service) SignInWithMagicLink(ctx context.Context, tok string, meta Meta
 			}
 		}
 	}
-	grant, err := s.startSession(ctx, u, meta, AMROneTime)
+	grant, err := s.sessions.startSession(ctx, u, meta, AMROneTime)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +234,7 @@ func (s *Service) SignInWithMagicLink(ctx context.Context, tok string, meta Meta
 
 // consumeLink marks the token used (of concurrent uses exactly one gets here) and returns its
 // account, which must still be active and still have the address the link was mailed to.
-func (s *Service) consumeLink(ctx context.Context, tok string, kind linkKind) (*gatehouse.User, error) {
+func (s *Recovery) consumeLink(ctx context.Context, tok string, kind linkKind) (*gatehouse.User, error) {
 	t, err := s.store.ConsumeOneTimeToken(ctx, kind.purpose, linkTokenHash(tok), s.now())
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return nil, errInvalidLink
@@ -306,7 +341,7 @@ func (b *linkTasks) run(ctx context.Context, log *slog.Logger, what string, fn f
 // Drain refuses new background work (password-reset and magic-link mails) and waits until the
 // running tasks are done or ctx ends. The server calls it on shutdown, after the HTTP server has
 // stopped and before the store closes.
-func (s *Service) Drain(ctx context.Context) error {
+func (s *Recovery) Drain(ctx context.Context) error {
 	b := &s.tasks
 	b.mu.Lock()
 	b.closed = true

@@ -23,7 +23,9 @@ func newMailFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.svc.mail = composer
+	for _, m := range []*mailer{&f.svc.Accounts.mailer, &f.svc.Recovery.mailer, &f.svc.Passkeys.mailer, &f.svc.Google.mailer} {
+		m.mail = composer
+	}
 	return f
 }
 
@@ -31,7 +33,7 @@ func newMailFixture(t *testing.T) *fixture {
 // outbox (they are leased to this test).
 func (f *fixture) outbox(t *testing.T) []gatehouse.OutboundMail {
 	t.Helper()
-	f.svc.tasks.wg.Wait()
+	f.svc.Recovery.tasks.wg.Wait()
 	ms, err := f.store.ClaimMail(context.Background(), f.clock.now(), 100, time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +96,7 @@ func TestPasswordResetLink(t *testing.T) {
 			f := newMailFixture(t)
 			old := f.register(t, "ann", "ann@example.com")
 			f.outbox(t) // the verification code
-			if err := f.svc.RequestPasswordReset(ctx, "ann@example.com", Meta{}); err != nil {
+			if err := f.svc.Recovery.RequestPasswordReset(ctx, "ann@example.com", Meta{}); err != nil {
 				t.Fatal(err)
 			}
 			tok := mailedLink(t, f.onlyMail(t, "ann@example.com"), "/reset-password")
@@ -102,7 +104,7 @@ func TestPasswordResetLink(t *testing.T) {
 				tc.before(t, f)
 			}
 			const next = "a brand new passphrase"
-			err := f.svc.ResetPassword(ctx, tok, next, Meta{})
+			err := f.svc.Recovery.ResetPassword(ctx, tok, next, Meta{})
 			if tc.wantErr != "" {
 				if gatehouse.ErrorCode(err) != tc.wantErr {
 					t.Fatalf("reset: %v, want %s", err, tc.wantErr)
@@ -112,13 +114,13 @@ func TestPasswordResetLink(t *testing.T) {
 			if err != nil {
 				t.Fatalf("reset: %v", err)
 			}
-			if _, err := f.svc.Authenticate(ctx, old.Token, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidToken {
+			if _, err := f.svc.Sessions.Authenticate(ctx, old.Token, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidToken {
 				t.Fatalf("the old session still works after the reset: %v", err)
 			}
-			if _, err := f.svc.Login(ctx, "ann", next, Meta{}); err != nil {
+			if _, err := f.svc.SignIn.Login(ctx, "ann", next, Meta{}); err != nil {
 				t.Fatalf("sign-in with the new password: %v", err)
 			}
-			if err := f.svc.ResetPassword(ctx, tok, "yet another passphrase", Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
+			if err := f.svc.Recovery.ResetPassword(ctx, tok, "yet another passphrase", Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
 				t.Fatalf("second use of the link: %v, want invalid_request", err)
 			}
 		})
@@ -130,14 +132,14 @@ func TestResetRefusedPasswordKeepsTheLink(t *testing.T) {
 	f := newMailFixture(t)
 	f.register(t, "ann", "ann@example.com")
 	f.outbox(t)
-	if err := f.svc.RequestPasswordReset(ctx, "ann@example.com", Meta{}); err != nil {
+	if err := f.svc.Recovery.RequestPasswordReset(ctx, "ann@example.com", Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	tok := mailedLink(t, f.onlyMail(t, "ann@example.com"), "/reset-password")
-	if err := f.svc.ResetPassword(ctx, tok, "short", Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodePasswordTooShort {
+	if err := f.svc.Recovery.ResetPassword(ctx, tok, "short", Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodePasswordTooShort {
 		t.Fatalf("short password: %v, want password_too_short", err)
 	}
-	if err := f.svc.ResetPassword(ctx, tok, "a long enough passphrase", Meta{}); err != nil {
+	if err := f.svc.Recovery.ResetPassword(ctx, tok, "a long enough passphrase", Meta{}); err != nil {
 		t.Fatalf("the link no longer works after a refused password: %v", err)
 	}
 }
@@ -146,25 +148,25 @@ func TestLinkRequestsAnswerAlike(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name    string
-		request func(*Service, string) error
+		request func(*Recovery, string) error
 	}{
-		{"password reset", func(s *Service, e string) error { return s.RequestPasswordReset(ctx, e, Meta{}) }},
-		{"magic link", func(s *Service, e string) error { return s.RequestMagicLink(ctx, e, Meta{}) }},
+		{"password reset", func(s *Recovery, e string) error { return s.RequestPasswordReset(ctx, e, Meta{}) }},
+		{"magic link", func(s *Recovery, e string) error { return s.RequestMagicLink(ctx, e, Meta{}) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newMailFixture(t)
 			f.register(t, "ann", "ann@example.com")
 			f.outbox(t)
-			known := tc.request(f.svc, "ann@example.com")
-			unknown := tc.request(f.svc, "nobody@example.com")
+			known := tc.request(f.svc.Recovery, "ann@example.com")
+			unknown := tc.request(f.svc.Recovery, "nobody@example.com")
 			if known != nil || unknown != nil {
 				t.Fatalf("known: %v, unknown: %v; want nil for both", known, unknown)
 			}
 			if ms := f.outbox(t); len(ms) != 1 || ms[0].To != "ann@example.com" {
 				t.Fatalf("mails %+v, want exactly one, to the known address", ms)
 			}
-			if err := tc.request(f.svc, "not an address"); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
+			if err := tc.request(f.svc.Recovery, "not an address"); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
 				t.Fatalf("malformed address: %v, want invalid_request", err)
 			}
 		})
@@ -176,26 +178,26 @@ func TestMagicLinkSignsInOnceAndVerifiesTheAddress(t *testing.T) {
 	f := newMailFixture(t)
 	f.register(t, "ann", "ann@example.com")
 	f.outbox(t)
-	if err := f.svc.RequestMagicLink(ctx, "ANN@example.com", Meta{}); err != nil {
+	if err := f.svc.Recovery.RequestMagicLink(ctx, "ANN@example.com", Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	tok := mailedLink(t, f.onlyMail(t, "ann@example.com"), "/magic-link")
-	g, err := f.svc.SignInWithMagicLink(ctx, tok, Meta{})
+	g, err := f.svc.Recovery.SignInWithMagicLink(ctx, tok, Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !g.User.EmailVerified {
 		t.Fatal("a magic-link sign-in did not mark the address verified")
 	}
-	if _, err := f.svc.Authenticate(ctx, g.Token, Meta{}); err != nil {
+	if _, err := f.svc.Sessions.Authenticate(ctx, g.Token, Meta{}); err != nil {
 		t.Fatalf("the magic-link session does not work: %v", err)
 	}
-	if _, err := f.svc.SignInWithMagicLink(ctx, tok, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
+	if _, err := f.svc.Recovery.SignInWithMagicLink(ctx, tok, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
 		t.Fatalf("second use: %v, want invalid_request", err)
 	}
 	// A reset token is not a magic link, and garbage is refused before any lookup.
 	for _, bad := range []string{"", "x", strings.Repeat("!", linkTokenLen), tok[:linkTokenLen-1]} {
-		if _, err := f.svc.SignInWithMagicLink(ctx, bad, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
+		if _, err := f.svc.Recovery.SignInWithMagicLink(ctx, bad, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
 			t.Fatalf("token %q: %v, want invalid_request", bad, err)
 		}
 	}
@@ -206,12 +208,12 @@ func TestMagicLinkExpires(t *testing.T) {
 	f := newMailFixture(t)
 	f.register(t, "ann", "ann@example.com")
 	f.outbox(t)
-	if err := f.svc.RequestMagicLink(ctx, "ann@example.com", Meta{}); err != nil {
+	if err := f.svc.Recovery.RequestMagicLink(ctx, "ann@example.com", Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	tok := mailedLink(t, f.onlyMail(t, "ann@example.com"), "/magic-link")
 	f.clock.advance(15*time.Minute + time.Second)
-	if _, err := f.svc.SignInWithMagicLink(ctx, tok, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
+	if _, err := f.svc.Recovery.SignInWithMagicLink(ctx, tok, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidRequest {
 		t.Fatalf("expired link: %v, want invalid_request", err)
 	}
 }
@@ -221,14 +223,14 @@ func TestMagicLinkConcurrentUsesOneWins(t *testing.T) {
 	f := newMailFixture(t)
 	f.register(t, "ann", "ann@example.com")
 	f.outbox(t)
-	if err := f.svc.RequestMagicLink(ctx, "ann@example.com", Meta{}); err != nil {
+	if err := f.svc.Recovery.RequestMagicLink(ctx, "ann@example.com", Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	tok := mailedLink(t, f.onlyMail(t, "ann@example.com"), "/magic-link")
 	var wg sync.WaitGroup
 	errs := make([]error, 10)
 	for i := range errs {
-		wg.Go(func() { _, errs[i] = f.svc.SignInWithMagicLink(ctx, tok, Meta{}) })
+		wg.Go(func() { _, errs[i] = f.svc.Recovery.SignInWithMagicLink(ctx, tok, Meta{}) })
 	}
 	wg.Wait()
 	ok := 0
@@ -250,16 +252,16 @@ func TestDrainWaitsAndRefusesNewTasks(t *testing.T) {
 	f := newMailFixture(t)
 	f.register(t, "ann", "ann@example.com")
 	f.outbox(t)
-	if err := f.svc.RequestPasswordReset(ctx, "ann@example.com", Meta{}); err != nil {
+	if err := f.svc.Recovery.RequestPasswordReset(ctx, "ann@example.com", Meta{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.Drain(ctx); err != nil {
+	if err := f.svc.Recovery.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if ms := f.outbox(t); len(ms) != 1 {
 		t.Fatalf("%d mails after Drain, want the 1 requested before", len(ms))
 	}
-	if err := f.svc.RequestPasswordReset(ctx, "ann@example.com", Meta{}); err != nil {
+	if err := f.svc.Recovery.RequestPasswordReset(ctx, "ann@example.com", Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	if ms := f.outbox(t); len(ms) != 0 {
@@ -267,7 +269,7 @@ func TestDrainWaitsAndRefusesNewTasks(t *testing.T) {
 	}
 	expired, cancel := context.WithCancel(ctx)
 	cancel()
-	if err := f.svc.Drain(expired); err != nil && !errors.Is(err, context.Canceled) {
+	if err := f.svc.Recovery.Drain(expired); err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatalf("Drain with nothing running: %v", err)
 	}
 }
@@ -297,33 +299,33 @@ func TestMagicLinkTakesASquattedAccountOverClean(t *testing.T) {
 	f := newMailFixture(t)
 	squatter := f.register(t, "squat", "victim@example.com")
 	f.outbox(t)
-	if err := f.svc.RequestMagicLink(ctx, "victim@example.com", Meta{}); err != nil {
+	if err := f.svc.Recovery.RequestMagicLink(ctx, "victim@example.com", Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	tok := mailedLink(t, f.onlyMail(t, "victim@example.com"), "/magic-link")
-	owner, err := f.svc.SignInWithMagicLink(ctx, tok, Meta{})
+	owner, err := f.svc.Recovery.SignInWithMagicLink(ctx, tok, Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Authenticate(ctx, squatter.Token, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidToken {
+	if _, err := f.svc.Sessions.Authenticate(ctx, squatter.Token, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidToken {
 		t.Fatalf("the squatter's session survived the takeover: %v", err)
 	}
-	if _, err := f.svc.Login(ctx, "squat", pw, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidCredentials {
+	if _, err := f.svc.SignIn.Login(ctx, "squat", pw, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidCredentials {
 		t.Fatalf("the squatter's password still works: %v", err)
 	}
-	if _, err := f.svc.Authenticate(ctx, owner.Token, Meta{}); err != nil {
+	if _, err := f.svc.Sessions.Authenticate(ctx, owner.Token, Meta{}); err != nil {
 		t.Fatalf("the owner's magic-link session does not work: %v", err)
 	}
 	// Once verified, later magic-link sign-ins leave other sessions alone.
-	if err := f.svc.RequestMagicLink(ctx, "victim@example.com", Meta{}); err != nil {
+	if err := f.svc.Recovery.RequestMagicLink(ctx, "victim@example.com", Meta{}); err != nil {
 		t.Fatal(err)
 	}
-	again, err := f.svc.SignInWithMagicLink(ctx, mailedLink(t, f.onlyMail(t, "victim@example.com"), "/magic-link"), Meta{})
+	again, err := f.svc.Recovery.SignInWithMagicLink(ctx, mailedLink(t, f.onlyMail(t, "victim@example.com"), "/magic-link"), Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name, tk := range map[string]string{"first": owner.Token, "second": again.Token} {
-		if _, err := f.svc.Authenticate(ctx, tk, Meta{}); err != nil {
+		if _, err := f.svc.Sessions.Authenticate(ctx, tk, Meta{}); err != nil {
 			t.Fatalf("%s owner session: %v", name, err)
 		}
 	}

@@ -18,18 +18,18 @@ type RegisterInput struct {
 }
 
 // Register creates an account, places it in the default organization and signs it in.
-func (s *Service) Register(ctx context.Context, in RegisterInput, meta Meta) (*SessionGrant, error) {
+func (s *Accounts) Register(ctx context.Context, in RegisterInput, meta Meta) (*SessionGrant, error) {
 	u, err := s.createUser(ctx, in, false)
 	if err != nil {
 		return nil, err
 	}
 	s.audit(ctx, gatehouse.EventUserRegistered, u.ID, u.ID, meta, nil)
 	s.mailVerificationCode(ctx, u) // emailverify.go; nothing when there is no address
-	return s.startSession(ctx, u, meta, AMRPassword)
+	return s.sessions.startSession(ctx, u, meta, AMRPassword)
 }
 
 // createUser validates in, hashes the password and stores the user with its default membership.
-func (s *Service) createUser(ctx context.Context, in RegisterInput, admin bool) (*gatehouse.User, error) {
+func (s *Accounts) createUser(ctx context.Context, in RegisterInput, admin bool) (*gatehouse.User, error) {
 	// Cheap checks first: the password policy rejects over-long input before any hashing.
 	if err := gatehouse.ValidateUsername(in.Username); err != nil {
 		return nil, err

@@ -2,8 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -11,7 +9,6 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/password"
-	"github.com/gatehouse-auth/gatehouse/token"
 )
 
 // PasswordHasher is what the service needs of password.Hasher. Check verifies pw against phc
@@ -59,114 +56,54 @@ type MailComposer interface {
 	Compose(kind, to string, data map[string]any) (*gatehouse.OutboundMail, error)
 }
 
-// Service implements the use cases. It is safe for concurrent use.
-type Service struct {
-	base       // base.go: clock, randomness, logger
-	authorizer // grant.go: Grant, Authorize, IsAdmin
-	store      gatehouse.Store
-	hasher     PasswordHasher
-	cfg        Config
-	tokens     token.Generator
-	limiter    gatehouse.RateLimiter
-	mail       MailComposer
-	usage      usageRecorder // usage.go: batched last-used times of PATs and API keys
-	tasks      linkTasks     // recovery.go: mailing of reset and magic links after the answer
-
-	accessTokens AccessTokenVerifier // accesstoken.go: OAuth JWT access tokens; nil: refused
-
-	defaultOrgID string
+// Services are the use cases of Gatehouse wired together over one store: each takes only the
+// narrow store interface it declares, and the ones that start sessions or check passwords share
+// Sessions and SignIn. app.Main builds them once; package httpapi serves them.
+type Services struct {
+	Sessions     *Sessions
+	SignIn       *SignIn
+	Accounts     *Accounts
+	Recovery     *Recovery
+	Passkeys     *Passkeys
+	Google       *Google
+	Admin        *Admin
+	PATs         *PATs
+	APIKeys      *APIKeys
+	Agents       *Agents
+	Orgs         *Orgs
+	OAuthClients *OAuthClients
+	Leaks        *LeakReports
 }
 
-// touchEvery is how stale a session's last-seen time may get before a request writes it; it
-// bounds the writes of the idle timeout to one per session per interval.
-const touchEvery = time.Minute
-
-// New returns a Service. Call Init once before serving.
-func New(store gatehouse.Store, hasher PasswordHasher, cfg Config, opts Options) *Service {
-	if cfg.LoginThrottle == (gatehouse.LoginThrottlePolicy{}) {
-		cfg.LoginThrottle = gatehouse.DefaultLoginThrottle
-	}
-	b := newBase(opts)
-	return &Service{
-		base:         b,
-		authorizer:   newAuthorizer(b.now, cfg),
-		store:        store,
-		hasher:       hasher,
-		cfg:          cfg,
-		tokens:       token.Generator{Brand: cfg.Brand, Rand: opts.Random},
-		limiter:      opts.Limiter,
-		accessTokens: opts.AccessTokens,
-		mail:         opts.Mail,
+// New returns every service of cfg over store. Call Init once before serving.
+func New(store gatehouse.Store, hasher PasswordHasher, cfg Config, opts Options) *Services {
+	sessions := NewSessions(store, cfg, opts)
+	signIn := NewSignIn(store, sessions, hasher, cfg, opts)
+	accounts := NewAccounts(store, sessions, signIn, hasher, cfg, opts)
+	return &Services{
+		Sessions:     sessions,
+		SignIn:       signIn,
+		Accounts:     accounts,
+		Recovery:     NewRecovery(store, sessions, accounts, hasher, cfg, opts),
+		Passkeys:     NewPasskeys(store, sessions, signIn, cfg, opts),
+		Google:       NewGoogle(store, sessions, accounts, cfg, opts),
+		Admin:        NewAdmin(store, sessions, accounts, signIn, hasher, cfg, opts),
+		PATs:         NewPATs(store, cfg, opts),
+		APIKeys:      NewAPIKeys(store, cfg, opts),
+		Agents:       NewAgents(store, cfg.Brand, opts),
+		Orgs:         NewOrgs(store, opts),
+		OAuthClients: NewOAuthClients(store, cfg, opts),
+		Leaks:        NewLeakReports(store, cfg.Brand, opts),
 	}
 }
 
-// Init creates the default organization when it does not exist yet and remembers its ID.
-func (s *Service) Init(ctx context.Context) error {
-	if s.cfg.DefaultOrg == "" {
-		return nil
-	}
-	org, err := s.store.OrgByName(ctx, s.cfg.DefaultOrg)
-	if errors.Is(err, gatehouse.ErrNotFound) {
-		org = &gatehouse.Org{ID: s.newID(gatehouse.PrefixOrg), Name: s.cfg.DefaultOrg, CreatedAt: s.now()}
-		err = s.store.CreateOrg(ctx, org)
-		if gatehouse.ErrorCode(err) == gatehouse.CodeConflict { // another instance made it first
-			org, err = s.store.OrgByName(ctx, s.cfg.DefaultOrg)
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("default organization %q: %w", s.cfg.DefaultOrg, err)
-	}
-	s.defaultOrgID = org.ID
-	return nil
-}
+// Init prepares the services for serving: the default organization (Accounts.Init).
+func (s *Services) Init(ctx context.Context) error { return s.Accounts.Init(ctx) }
 
 // Meta describes the request a use case runs for, for the audit log.
 type Meta struct {
 	IP        string
 	UserAgent string
-}
-
-// SessionGrant is a new session and its bearer token, which is shown only here.
-type SessionGrant struct {
-	Token     string
-	ExpiresAt time.Time
-	Session   *gatehouse.Session
-	User      *gatehouse.User
-}
-
-// startSession creates a session for u and returns its grant (the session answer, not an
-// authorization grant).
-//
-// amr says how the person signed in (RFC 8176 values; AMR* constants).
-func (s *Service) startSession(ctx context.Context, u *gatehouse.User, meta Meta, amr ...string) (*SessionGrant, error) {
-	tok, err := s.tokens.New(token.KindSession)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	sess := &gatehouse.Session{
-		ID:          s.newID(gatehouse.PrefixSession),
-		UserID:      u.ID,
-		TokenHash:   token.Hash(tok),
-		TokenPrefix: token.DisplayPrefix(tok),
-		CreatedAt:   now,
-		ExpiresAt:   now.Add(s.cfg.SessionTTL),
-		LastSeenAt:  now,
-		IP:          meta.IP,
-		UserAgent:   truncate(meta.UserAgent, 512),
-		AMR:         amr,
-	}
-	if err := s.store.CreateSession(ctx, sess); err != nil {
-		return nil, fmt.Errorf("create session: %w", err)
-	}
-	return &SessionGrant{Token: tok, ExpiresAt: sess.ExpiresAt, Session: sess, User: u}, nil
-}
-
-// audit appends an event. A failure to write it is logged, not returned: the action happened.
-// The write does not inherit the request's cancellation: a client that hangs up after the action
-// must not erase its trace.
-func (s *Service) audit(ctx context.Context, typ, actor, subject string, meta Meta, details map[string]any) {
-	s.writeAudit(ctx, s.store, userEvent(typ, actor, subject, meta, details))
 }
 
 // userEvent is an audit event of no organization (writeAudit fills in its ID and time).

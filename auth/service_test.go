@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -50,7 +51,7 @@ func (c *clock) advance(d time.Duration) {
 }
 
 type fixture struct {
-	svc     *Service
+	svc     *Services
 	clients *OAuthClients
 	agents  *Agents
 	pats    *PATs
@@ -80,15 +81,14 @@ func newFixture(t *testing.T, configure func(*Config)) *fixture {
 	if err := svc.Init(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{svc: svc, clients: NewOAuthClients(store, cfg, Options{Now: c.now}), agents: NewAgents(store, cfg.Brand, Options{Now: c.now}),
-		pats: NewPATs(store, cfg, Options{Now: c.now}), apiKeys: NewAPIKeys(store, cfg, Options{Now: c.now}), store: store, hasher: h, clock: c}
+	return &fixture{svc: svc, clients: svc.OAuthClients, agents: svc.Agents, pats: svc.PATs, apiKeys: svc.APIKeys, store: store, hasher: h, clock: c}
 }
 
 const pw = "correct horse battery staple"
 
 func (f *fixture) register(t *testing.T, name, email string) *SessionGrant {
 	t.Helper()
-	g, err := f.svc.Register(context.Background(), RegisterInput{Username: name, Password: pw, Email: email}, Meta{})
+	g, err := f.svc.Accounts.Register(context.Background(), RegisterInput{Username: name, Password: pw, Email: email}, Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestEveryLoginFailureCostsOneVerification(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			before := f.hasher.verifies.Load()
-			_, err := f.svc.Login(context.Background(), c.login, c.password, Meta{})
+			_, err := f.svc.SignIn.Login(context.Background(), c.login, c.password, Meta{})
 			if gatehouse.ErrorCode(err) != gatehouse.CodeInvalidCredentials {
 				t.Fatalf("got %v, want invalid_credentials", err)
 			}
@@ -127,12 +127,12 @@ func TestThrottleBlocksEvenTheRightPassword(t *testing.T) {
 	f.register(t, "carol", "")
 	ctx := context.Background()
 	for i := 0; i < 3; i++ { // 2 free failures, the 3rd blocks for a minute afterwards
-		if _, err := f.svc.Login(ctx, "carol", "nope nope", Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidCredentials {
+		if _, err := f.svc.SignIn.Login(ctx, "carol", "nope nope", Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidCredentials {
 			t.Fatalf("attempt %d: %v", i+1, err)
 		}
 	}
 	before := f.hasher.verifies.Load()
-	_, err := f.svc.Login(ctx, "carol", pw, Meta{})
+	_, err := f.svc.SignIn.Login(ctx, "carol", pw, Meta{})
 	var e *gatehouse.Error
 	if gatehouse.ErrorCode(err) != gatehouse.CodeRateLimited {
 		t.Fatalf("throttled login: %v", err)
@@ -144,12 +144,12 @@ func TestThrottleBlocksEvenTheRightPassword(t *testing.T) {
 		t.Fatal("a throttled attempt still ran argon2id")
 	}
 	f.clock.advance(time.Minute)
-	if _, err := f.svc.Login(ctx, "carol", pw, Meta{}); err != nil {
+	if _, err := f.svc.SignIn.Login(ctx, "carol", pw, Meta{}); err != nil {
 		t.Fatalf("after the delay the right password must work: %v", err)
 	}
 	// Success forgets the failures: two more wrong ones are free again.
 	for i := 0; i < 2; i++ {
-		if _, err := f.svc.Login(ctx, "carol", "nope nope", Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidCredentials {
+		if _, err := f.svc.SignIn.Login(ctx, "carol", "nope nope", Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidCredentials {
 			t.Fatalf("after success, attempt %d: %v", i+1, err)
 		}
 	}
@@ -173,7 +173,7 @@ func TestSessionExpiry(t *testing.T) {
 			var err error
 			for _, d := range c.advance {
 				f.clock.advance(d)
-				_, err = f.svc.Authenticate(context.Background(), g.Token, Meta{})
+				_, err = f.svc.Sessions.Authenticate(context.Background(), g.Token, Meta{})
 				if err != nil {
 					break
 				}
@@ -203,7 +203,7 @@ func TestAuthenticateRejectsBadTokensBeforeTheStore(t *testing.T) {
 	}
 	for name, tok := range cases {
 		t.Run(name, func(t *testing.T) {
-			if _, err := f.svc.Authenticate(context.Background(), tok, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidToken {
+			if _, err := f.svc.Sessions.Authenticate(context.Background(), tok, Meta{}); gatehouse.ErrorCode(err) != gatehouse.CodeInvalidToken {
 				t.Fatalf("got %v, want invalid_token", err)
 			}
 		})
@@ -213,12 +213,12 @@ func TestAuthenticateRejectsBadTokensBeforeTheStore(t *testing.T) {
 func TestAdminEmailsNeedAVerifiedAddress(t *testing.T) {
 	f := newFixture(t, func(c *Config) { c.AdminEmails = []string{"boss@example.com"} })
 	g := f.register(t, "boss", "Boss@Example.com")
-	if f.svc.IsAdmin(g.User) {
+	if f.svc.Sessions.IsAdmin(g.User) {
 		t.Fatal("an unverified address made its owner an administrator")
 	}
 	u := *g.User
 	u.EmailVerified = true
-	if !f.svc.IsAdmin(&u) {
+	if !f.svc.Sessions.IsAdmin(&u) {
 		t.Fatal("the verified owner of an admin address is not an administrator")
 	}
 }
@@ -229,8 +229,8 @@ func TestRehashOnParameterChange(t *testing.T) {
 	// Swap in a hasher with other parameters: the next login re-encodes the hash.
 	stronger := cheap
 	stronger.Time = 2
-	f.svc.hasher = &countingHasher{Hasher: password.NewHasher(stronger, password.HasherOptions{})}
-	if _, err := f.svc.Login(context.Background(), "frank", pw, Meta{}); err != nil {
+	f.svc.SignIn.hasher = &countingHasher{Hasher: password.NewHasher(stronger, password.HasherOptions{})}
+	if _, err := f.svc.SignIn.Login(context.Background(), "frank", pw, Meta{}); err != nil {
 		t.Fatal(err)
 	}
 	u, err := f.store.UserByID(context.Background(), g.User.ID)
@@ -272,16 +272,38 @@ func TestShedLoginsAreNotCountedByTheThrottle(t *testing.T) {
 		_, _, _ = full.Check(context.Background(), "x", "", func() error { close(held); <-hold; return nil })
 	}()
 	<-held
-	f.svc.hasher = full
+	f.svc.SignIn.hasher = full
 	for i := 0; i < 5; i++ {
-		_, err := f.svc.Login(context.Background(), "gail", pw, Meta{})
+		_, err := f.svc.SignIn.Login(context.Background(), "gail", pw, Meta{})
 		if gatehouse.ErrorCode(err) != gatehouse.CodeUnavailable {
 			t.Fatalf("attempt %d under load: %v, want temporarily_unavailable", i+1, err)
 		}
 	}
 	close(hold)
-	f.svc.hasher = f.hasher
-	if _, err := f.svc.Login(context.Background(), "gail", pw, Meta{}); err != nil {
+	f.svc.SignIn.hasher = f.hasher
+	if _, err := f.svc.SignIn.Login(context.Background(), "gail", pw, Meta{}); err != nil {
 		t.Fatalf("after the load passed the right password must work at once: %v", err)
+	}
+}
+
+// TestServicesHoldNarrowStores: no service of the package holds the whole gatehouse.Store (each
+// takes the narrow interface it declares), so what a use case may touch is stated by its type.
+func TestServicesHoldNarrowStores(t *testing.T) {
+	whole := reflect.TypeOf((*gatehouse.Store)(nil)).Elem()
+	services := reflect.TypeOf(Services{})
+	for i := range services.NumField() {
+		f := services.Field(i)
+		t.Run(f.Name, func(t *testing.T) {
+			svc := f.Type.Elem()
+			if svc.Kind() != reflect.Struct {
+				t.Fatalf("%s is not a pointer to a service struct", f.Type)
+			}
+			for j := range svc.NumField() {
+				ft := svc.Field(j).Type
+				if ft.Kind() == reflect.Interface && ft.Implements(whole) {
+					t.Errorf("%s.%s is %s, which holds the whole gatehouse.Store", svc.Name(), svc.Field(j).Name, ft)
+				}
+			}
+		})
 	}
 }

@@ -20,7 +20,7 @@ var (
 // — or an OAuth access token, client_credentials ones included) and returns its principal. It
 // decides nothing about what the credential may do: the caller asks authz (Grant, Authorize)
 // for the permission its endpoint declares.
-func (s *Service) Authenticate(ctx context.Context, bearer string, meta Meta) (*gatehouse.Principal, error) {
+func (s *Sessions) Authenticate(ctx context.Context, bearer string, meta Meta) (*gatehouse.Principal, error) {
 	if looksLikeJWT(bearer) {
 		return s.authenticateAccessToken(ctx, bearer, true)
 	}
@@ -48,7 +48,7 @@ func (s *Service) Authenticate(ctx context.Context, bearer string, meta Meta) (*
 
 // authenticateSession checks a session token: one indexed lookup (session joined with its user),
 // then revocation, absolute expiry and idle timeout. An agent's session carries its agent.
-func (s *Service) authenticateSession(ctx context.Context, bearer string, meta Meta) (*gatehouse.Principal, error) {
+func (s *Sessions) authenticateSession(ctx context.Context, bearer string, meta Meta) (*gatehouse.Principal, error) {
 	sess, u, err := s.store.SessionByTokenHash(ctx, token.Hash(bearer))
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return nil, errInvalidToken
@@ -86,7 +86,7 @@ func (s *Service) authenticateSession(ctx context.Context, bearer string, meta M
 // applications' sign-ins: issue 4 makes logout end them). Called with an OAuth access token (the
 // CLI's `gatehouse logout`), it revokes the user's refresh families of that client and puts the
 // access token on the denylist instead.
-func (s *Service) Logout(ctx context.Context, p *gatehouse.Principal, meta Meta) error {
+func (s *Sessions) Logout(ctx context.Context, p *gatehouse.Principal, meta Meta) error {
 	if p.Access != nil && p.User != nil {
 		return s.logoutAccessToken(ctx, p, meta)
 	}
@@ -109,12 +109,12 @@ func (s *Service) Logout(ctx context.Context, p *gatehouse.Principal, meta Meta)
 }
 
 // ListSessions returns the caller's active sessions, newest first.
-func (s *Service) ListSessions(ctx context.Context, p *gatehouse.Principal) ([]gatehouse.Session, error) {
+func (s *Sessions) ListSessions(ctx context.Context, p *gatehouse.Principal) ([]gatehouse.Session, error) {
 	return s.store.ListSessions(ctx, p.User.ID, s.now())
 }
 
 // RevokeSession revokes one of the caller's sessions (the current one included).
-func (s *Service) RevokeSession(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) error {
+func (s *Sessions) RevokeSession(ctx context.Context, p *gatehouse.Principal, id string, meta Meta) error {
 	if err := s.store.RevokeSession(ctx, p.User.ID, id, s.now(), "revoked_by_user"); err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ const revokeReasonSuperseded = "superseded"
 // again (a second sign-in, prompt=login or max_age, another account): the browser's cookie is
 // being replaced, so that session would otherwise stay valid, unused, until it expires.
 // Anything but a live session token of this deployment is ignored.
-func (s *Service) EndSupersededSession(ctx context.Context, sessionToken string, meta Meta) error {
+func (s *Sessions) EndSupersededSession(ctx context.Context, sessionToken string, meta Meta) error {
 	t, err := token.Parse(sessionToken)
 	if err != nil || t.Brand != s.cfg.Brand || t.Kind != token.KindSession {
 		return nil
@@ -158,7 +158,7 @@ func (s *Service) EndSupersededSession(ctx context.Context, sessionToken string,
 
 // logoutAccessToken ends an OAuth sign-in: the client's refresh families of the user and the
 // presented access token.
-func (s *Service) logoutAccessToken(ctx context.Context, p *gatehouse.Principal, meta Meta) error {
+func (s *Sessions) logoutAccessToken(ctx context.Context, p *gatehouse.Principal, meta Meta) error {
 	now := s.now()
 	n, err := s.store.RevokeUserRefreshFamilies(ctx, p.User.ID, p.Access.ClientID, now, "logout")
 	if err != nil {
@@ -176,7 +176,7 @@ func (s *Service) logoutAccessToken(ctx context.Context, p *gatehouse.Principal,
 // revokeRefreshFamilies revokes every refresh family of the user (password change or reset,
 // operator repairs; account deletion needs none: the store deletes the user's families with it). A failure is returned: the caller's action must not look
 // complete while a thief's refresh token still works.
-func (s *Service) revokeRefreshFamilies(ctx context.Context, userID, reason string) error {
+func (s *Sessions) revokeRefreshFamilies(ctx context.Context, userID, reason string) error {
 	if _, err := s.store.RevokeUserRefreshFamilies(ctx, userID, "", s.now(), reason); err != nil {
 		return fmt.Errorf("revoke refresh tokens: %w", err)
 	}

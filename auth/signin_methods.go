@@ -27,7 +27,7 @@ type AccountInfo struct {
 }
 
 // Account returns how p's account can sign in.
-func (s *Service) Account(ctx context.Context, p *gatehouse.Principal) (*AccountInfo, error) {
+func (s *Accounts) Account(ctx context.Context, p *gatehouse.Principal) (*AccountInfo, error) {
 	if p.User == nil {
 		return nil, gatehouse.Errorf(gatehouse.CodeInsufficientPerms, "Only an account has sign-in methods.")
 	}
@@ -65,10 +65,4 @@ func (s *Service) Account(ctx context.Context, p *gatehouse.Principal) (*Account
 	}
 	a.CanUnlinkGoogle = a.GoogleLinked && (a.HasPassword || a.PasskeyCount > 0 || magic)
 	return a, nil
-}
-
-// signInGuard is the rule that keeps every account a way in: a verified email address counts
-// only when mail (and so magic links) is configured.
-func (s *Service) signInGuard() *gatehouse.SignInGuard {
-	return &gatehouse.SignInGuard{MagicLinks: s.MailEnabled()}
 }

@@ -138,14 +138,14 @@ func (b *Batch[K, V]) PutBack(batch map[K]V) {
 
 // RecordUse notes a successful use of a PAT or API key (kind gatehouse.CredentialPAT or
 // gatehouse.CredentialAPIKey) from ip, now. It never touches the database; FlushUsage writes it.
-func (s *Service) RecordUse(kind, id, ip string) {
+func (s *Sessions) RecordUse(kind, id, ip string) {
 	s.usage.Record(kind, id, ip, s.now())
 }
 
 // RecordAPIKeyUse notes a successful use of an API key from ip, now, remembering its organization
 // so that the aggregated api_key.used event lands in the organization's audit trail. Prefer it
 // to RecordUse for API keys.
-func (s *Service) RecordAPIKeyUse(k *gatehouse.APIKey, ip string) {
+func (s *Sessions) RecordAPIKeyUse(k *gatehouse.APIKey, ip string) {
 	s.usage.record(usageKey{gatehouse.CredentialAPIKey, k.ID}, pendingUse{at: s.now(), ip: ip, orgID: k.OrgID, count: 1})
 }
 
@@ -153,7 +153,7 @@ func (s *Service) RecordAPIKeyUse(k *gatehouse.APIKey, ip string) {
 // for all of them, then one api_key.used audit event per API key used. When the store call fails
 // the batch is kept for the next flush and the error returned. Concurrent flushes are safe (each
 // takes its own batch; the store never moves a last-used time backwards).
-func (s *Service) FlushUsage(ctx context.Context) error {
+func (s *Sessions) FlushUsage(ctx context.Context) error {
 	batch := s.usage.take()
 	if len(batch) == 0 {
 		return nil
@@ -202,7 +202,7 @@ func (s *Service) FlushUsage(ctx context.Context) error {
 // a fresh deadline of a few seconds) and returns. Start it once per server, in its own
 // goroutine, and wait for it to return before closing the store. Failures are logged; their
 // batch is retried at the next flush.
-func (s *Service) RunUsageFlusher(ctx context.Context, every time.Duration) {
+func (s *Sessions) RunUsageFlusher(ctx context.Context, every time.Duration) {
 	RunFlusher(ctx, every, s.log, "credential last-used times", s.FlushUsage)
 }
 

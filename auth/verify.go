@@ -36,7 +36,7 @@ type Verification struct {
 // before the denylist is read). A failure is a *gatehouse.Error with one of the codes
 // invalid_token, expired_token, invalid_api_key, expired_api_key, insufficient_permissions,
 // ip_not_allowed, rate_limited.
-func (s *Service) Verify(ctx context.Context, in VerifyInput, meta Meta) (*Verification, error) {
+func (s *Sessions) Verify(ctx context.Context, in VerifyInput, meta Meta) (*Verification, error) {
 	if looksLikeJWT(in.Token) { // an OAuth access token (client_credentials ones included)
 		p, err := s.authenticateAccessToken(ctx, in.Token, true)
 		if err != nil {
@@ -69,7 +69,7 @@ func (s *Service) Verify(ctx context.Context, in VerifyInput, meta Meta) (*Verif
 }
 
 // checkScopes checks that p's credential allows every wanted scope and describes it.
-func (s *Service) checkScopes(ctx context.Context, p *gatehouse.Principal, want []string) (*Verification, error) {
+func (s *Sessions) checkScopes(ctx context.Context, p *gatehouse.Principal, want []string) (*Verification, error) {
 	granted, limited := p.Scopes()
 	if limited {
 		for _, w := range want {
@@ -97,7 +97,7 @@ func (s *Service) checkScopes(ctx context.Context, p *gatehouse.Principal, want 
 // key's allowed CIDRs with meta.IP), or as an instance administrator (a person's credential
 // that is not a third-party application's token). An unusable credential gives Verify's error;
 // a valid one without that right insufficient_permissions.
-func (s *Service) AuthorizeVerifier(ctx context.Context, bearer string, meta Meta) error {
+func (s *Sessions) AuthorizeVerifier(ctx context.Context, bearer string, meta Meta) error {
 	p, err := s.Authenticate(ctx, bearer, meta)
 	if err != nil {
 		return err

@@ -209,7 +209,7 @@ func TestAPIKeys(t *testing.T) {
 			}
 			// The last use is kept (batched: flush now instead of waiting for the interval).
 			mustValid(t, s.verify(root, key, "10.1.2.3"))
-			if err := s.m.Auth.FlushUsage(context.Background()); err != nil {
+			if err := s.m.Auth.Sessions.FlushUsage(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			r := s.do("GET", "/v1/orgs/"+orgID+"/api-keys", alice, nil)

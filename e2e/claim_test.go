@@ -303,7 +303,7 @@ func TestAccessTokensDieWithCredentialChanges(t *testing.T) {
 			return r.json(t)["token"].(string)
 		}},
 		{"admin revoke-sessions", func(t *testing.T, s *server, session, u string) string {
-			if _, err := s.m.Auth.AdminRevokeSessions(context.Background(), u); err != nil {
+			if _, err := s.m.Auth.Admin.RevokeSessions(context.Background(), u); err != nil {
 				t.Fatal(err)
 			}
 			r := s.do("POST", "/v1/auth/login", "", map[string]string{"username": u, "password": goodPassword})
@@ -311,7 +311,7 @@ func TestAccessTokensDieWithCredentialChanges(t *testing.T) {
 			return r.json(t)["token"].(string)
 		}},
 		{"admin password reset", func(t *testing.T, s *server, session, u string) string {
-			if err := s.m.Auth.AdminResetPassword(context.Background(), u, "the operator's passphrase"); err != nil {
+			if err := s.m.Auth.Admin.ResetPassword(context.Background(), u, "the operator's passphrase"); err != nil {
 				t.Fatal(err)
 			}
 			r := s.do("POST", "/v1/auth/login", "", map[string]string{"username": u, "password": "the operator's passphrase"})
@@ -355,7 +355,7 @@ func TestAccessTokenRevocationSeenByASecondInstance(t *testing.T) {
 		ses, _ := a.register("twin", goodPassword, "")
 		access := a.deviceTokens(t, ses, "openid profile")["access_token"].(string)
 		f.mustAccept(t, b, "the token on the second instance", access)
-		if _, err := a.m.Auth.AdminRevokeSessions(context.Background(), "twin"); err != nil {
+		if _, err := a.m.Auth.Admin.RevokeSessions(context.Background(), "twin"); err != nil {
 			t.Fatal(err)
 		}
 		f.mustRefuse(t, b, "the token on the second instance after revoke-sessions", access)

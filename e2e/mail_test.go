@@ -87,7 +87,7 @@ func TestMailSurvivesSMTPOutageAndRestart(t *testing.T) {
 		smtp.Stop() // down from the start
 
 		s, stop := startMailing(t, dbURL, smtp.URL("", ""))
-		if !s.m.Auth.MailEnabled() {
+		if !s.m.Auth.Accounts.MailEnabled() {
 			t.Fatal("app does not pass the mail composer to auth")
 		}
 		// A sign-up (verification code), a reset request through the API, and a mail put in the
@@ -96,7 +96,7 @@ func TestMailSurvivesSMTPOutageAndRestart(t *testing.T) {
 		mustStatus(t, s.do("POST", "/v1/auth/forgot-password", "", map[string]string{"email": "olga@example.com"}), http.StatusAccepted)
 		ctx, cancel := context.WithTimeout(context.Background(), mailWait)
 		defer cancel()
-		if err := s.m.Auth.Drain(ctx); err != nil { // the reset mail is queued in the background
+		if err := s.m.Auth.Recovery.Drain(ctx); err != nil { // the reset mail is queued in the background
 			t.Fatal(err)
 		}
 		composer, err := mail.NewComposer(mail.ComposerConfig{PublicURL: mailOutagePublicURL})
@@ -181,7 +181,7 @@ func TestDevOutboxWithoutSMTP(t *testing.T) {
 			c.SMTPURL = ""
 			c.MailOutboxDir = dir
 		})
-		if !s.m.Auth.MailEnabled() {
+		if !s.m.Auth.Accounts.MailEnabled() {
 			t.Fatal("app does not pass the mail composer to auth")
 		}
 		s.register("dev", recoveryPassword, "dev@example.com")

@@ -24,7 +24,7 @@ func (s *server) createOAuthClient(tok, orgID string, body map[string]any) map[s
 // invalid_credentials error) the client's secret.
 func (s *server) mustAuthenticateClient(t *testing.T, id, secret string, ok bool) {
 	t.Helper()
-	c, err := s.m.OAuthClients.Authenticate(context.Background(), id, secret)
+	c, err := s.m.Auth.OAuthClients.Authenticate(context.Background(), id, secret)
 	if ok {
 		if err != nil || c.ID != id {
 			t.Fatalf("AuthenticateOAuthClient(%s) = %v, %v; want the client", id, c, err)
@@ -238,13 +238,13 @@ func TestOAuthClients(t *testing.T) {
 			mustError(t, s.do("GET", base+"/"+id, alice, nil), 404, "not_found")
 			mustError(t, s.do("DELETE", base+"/"+id, alice, nil), 404, "not_found")
 			mustError(t, s.do("POST", base+"/"+id+"/rotate-secret", alice, nil), 404, "not_found")
-			if _, err := s.m.OAuthClients.Lookup(context.Background(), id); gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+			if _, err := s.m.Auth.OAuthClients.Lookup(context.Background(), id); gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
 				t.Fatalf("OAuthClient of a deleted client: %v", err)
 			}
 		})
 
 		t.Run("built-in client", func(t *testing.T) {
-			c, err := s.m.OAuthClients.Lookup(context.Background(), gatehouse.BuiltInCLIClientID)
+			c, err := s.m.Auth.OAuthClients.Lookup(context.Background(), gatehouse.BuiltInCLIClientID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -260,7 +260,7 @@ func TestOAuthClients(t *testing.T) {
 			if r := s.do("GET", base, alice, nil); contains(r.body, gatehouse.BuiltInCLIClientID) {
 				t.Fatalf("the built-in client is listed in an organization: %s", r.body)
 			}
-			if _, err := s.m.OAuthClients.Lookup(context.Background(), gatehouse.BuiltInCLIClientID); err != nil {
+			if _, err := s.m.Auth.OAuthClients.Lookup(context.Background(), gatehouse.BuiltInCLIClientID); err != nil {
 				t.Fatalf("built-in client gone after a delete attempt: %v", err)
 			}
 			s.mustAuthenticateClient(t, gatehouse.BuiltInCLIClientID, webSecret, false)

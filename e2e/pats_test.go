@@ -82,7 +82,7 @@ func TestPATCreateListUseRevoke(t *testing.T) {
 		}
 
 		// The list never carries the token, and shows the last use once flushed.
-		if err := s.m.Auth.FlushUsage(context.Background()); err != nil {
+		if err := s.m.Auth.Sessions.FlushUsage(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		// A PAT scoped to a platform resource reaches nothing else of Gatehouse's own API (API.md:

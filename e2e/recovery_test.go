@@ -47,7 +47,7 @@ func startWithMail(t *testing.T, dbURL string, configure func(*config.Config)) (
 			configure(c)
 		}
 	})
-	if !s.m.Auth.MailEnabled() {
+	if !s.m.Auth.Accounts.MailEnabled() {
 		t.Fatal("the server was started with an SMTP URL but sends no mail: app does not pass package mail's Composer to auth")
 	}
 	return s, &inbox{t: t, smtp: smtp, used: map[int]bool{}}
@@ -128,7 +128,7 @@ func (s *server) settle(in *inbox) {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), mailWait)
 	defer cancel()
-	if err := s.m.Auth.Drain(ctx); err != nil {
+	if err := s.m.Auth.Recovery.Drain(ctx); err != nil {
 		s.t.Fatal(err)
 	}
 	addr := "sentinel-" + randomSuffix() + "@example.com"

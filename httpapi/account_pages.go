@@ -107,7 +107,7 @@ func (s *Server) accountPage(tab string) http.HandlerFunc {
 			data.Notice = "The session was revoked and signed out."
 		}
 		if tab == tabProfile {
-			pending, err := s.Auth.PendingEmail(r.Context(), p)
+			pending, err := s.Accounts.PendingEmail(r.Context(), p)
 			if err != nil {
 				s.renderError(w, r, err)
 				return
@@ -189,7 +189,7 @@ func (s *Server) loadAccountTab(r *http.Request, p *gatehouse.Principal, data *w
 		}
 		s.fillTokenForm(r, data)
 	case tabSessions:
-		sessions, err := s.Auth.ListSessions(r.Context(), p)
+		sessions, err := s.Sessions.ListSessions(r.Context(), p)
 		if err != nil {
 			return err
 		}
@@ -215,7 +215,7 @@ func (s *Server) fillTokenForm(r *http.Request, data *web.AccountPage) {
 	for _, c := range patExpiryChoices {
 		data.ExpiryChoices = append(data.ExpiryChoices, web.AccountChoice{Value: c.value, Label: c.label, Selected: c.value == expiry})
 	}
-	for _, res := range s.Auth.APIResources() {
+	for _, res := range s.PATs.APIResources() {
 		read, write := res+":read", res+":write"
 		data.ScopeChoices = append(data.ScopeChoices, web.AccountScopeChoice{
 			Resource: res,
@@ -239,7 +239,7 @@ func (s *Server) accountProfileSubmit(w http.ResponseWriter, r *http.Request, p 
 	if err := s.limitEmailChange(r, p, in.Email); err != nil {
 		return err
 	}
-	_, pending, err := s.Auth.UpdateProfile(r.Context(), p, in, s.meta(r))
+	_, pending, err := s.Accounts.UpdateProfile(r.Context(), p, in, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -284,7 +284,7 @@ func (s *Server) accountTokenRevoke(w http.ResponseWriter, r *http.Request, p *g
 // session signs it out: the cookie is cleared and the answer goes to /login.
 func (s *Server) accountSessionRevoke(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, _ *web.AccountPage) error {
 	id := r.PathValue("id")
-	if err := s.Auth.RevokeSession(r.Context(), p, id, s.meta(r)); err != nil {
+	if err := s.Sessions.RevokeSession(r.Context(), p, id, s.meta(r)); err != nil {
 		if errors.Is(err, gatehouse.ErrNotFound) {
 			return gatehouse.Errorf(gatehouse.CodeNotFound, "No such session.")
 		}

@@ -73,7 +73,7 @@ func (s *Server) accountReauthSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	data := s.accountData(p, retry.tab)
-	if _, err := s.Auth.Reauthenticate(r.Context(), p, r.PostForm.Get("password"), s.meta(r)); err != nil {
+	if _, err := s.SignIn.Reauthenticate(r.Context(), p, r.PostForm.Get("password"), s.meta(r)); err != nil {
 		d := &web.AccountReauth{Action: action}
 		for name, values := range fields {
 			for _, v := range values {

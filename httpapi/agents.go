@@ -121,7 +121,7 @@ func (s *Server) agentSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	g, err := s.Auth.AgentSignIn(r.Context(), in.AgentToken, s.meta(r))
+	g, err := s.SignIn.AgentSignIn(r.Context(), in.AgentToken, s.meta(r))
 	if err != nil {
 		return err
 	}

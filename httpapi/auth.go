@@ -26,7 +26,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	g, err := s.Auth.Register(r.Context(), auth.RegisterInput{Username: in.Username, Password: in.Password, Email: in.Email, DisplayName: in.DisplayName}, s.meta(r))
+	g, err := s.Accounts.Register(r.Context(), auth.RegisterInput{Username: in.Username, Password: in.Password, Email: in.Email, DisplayName: in.DisplayName}, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	g, err := s.Auth.Login(r.Context(), in.Username, in.Password, s.meta(r))
+	g, err := s.SignIn.Login(r.Context(), in.Username, in.Password, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -58,11 +58,11 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request) error {
 	if tok == "" {
 		return nil
 	}
-	p, err := s.Auth.Authenticate(r.Context(), tok, s.meta(r))
+	p, err := s.Sessions.Authenticate(r.Context(), tok, s.meta(r))
 	if err != nil {
 		return nil
 	}
-	return s.Auth.Logout(r.Context(), p, s.meta(r))
+	return s.Sessions.Logout(r.Context(), p, s.meta(r))
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {

@@ -34,7 +34,7 @@ func (s *Server) googleRoutes(rt *router) {
 // googleStartURL is where the sign-in page's "Continue with Google" button leads (carrying the
 // page's next path), or "" when Google sign-in is not configured.
 func (s *Server) googleStartURL(next string) string {
-	if s.Auth == nil || !s.Auth.GoogleEnabled() {
+	if s.Google == nil || !s.Google.Enabled() {
 		return ""
 	}
 	start := "/v1/auth/google/start"
@@ -64,7 +64,7 @@ func (s *Server) optionalPrincipal(r *http.Request) (*gatehouse.Principal, error
 
 // googleSignIn is POST /v1/auth/google {credential, nonce?}.
 func (s *Server) googleSignIn(w http.ResponseWriter, r *http.Request) error {
-	if !s.Auth.GoogleEnabled() {
+	if !s.Google.Enabled() {
 		return gatehouse.Errorf(gatehouse.CodeNotFound, "Google sign-in is not enabled.")
 	}
 	if err := s.rateLimit(r, "auth"); err != nil {
@@ -81,7 +81,7 @@ func (s *Server) googleSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	g, err := s.Auth.GoogleSignIn(r.Context(), in.Credential, in.Nonce, p, s.meta(r))
+	g, err := s.Google.SignIn(r.Context(), in.Credential, in.Nonce, p, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (s *Server) googleFailure(w http.ResponseWriter, r *http.Request, err error
 
 // googleStart is GET /v1/auth/google/start?next=: 302 to the issuer.
 func (s *Server) googleStart(w http.ResponseWriter, r *http.Request) {
-	if !s.Auth.GoogleEnabled() {
+	if !s.Google.Enabled() {
 		s.googleFailure(w, r, gatehouse.Errorf(gatehouse.CodeNotFound, "Google sign-in is not enabled on this server."))
 		return
 	}
@@ -124,7 +124,7 @@ func (s *Server) googleStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := s.localRedirect(r.URL.Query().Get("next"))
-	authURL, state, err := s.Auth.GoogleStart(r.Context(), next, p)
+	authURL, state, err := s.Google.Start(r.Context(), next, p)
 	if err != nil {
 		s.googleFailure(w, r, err)
 		return
@@ -140,7 +140,7 @@ func (s *Server) googleStart(w http.ResponseWriter, r *http.Request) {
 // googleCallback is GET /v1/auth/google/callback?code=&state=: sign in, set the session cookie
 // and 303 to the flow's next path.
 func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
-	if !s.Auth.GoogleEnabled() {
+	if !s.Google.Enabled() {
 		s.googleFailure(w, r, gatehouse.Errorf(gatehouse.CodeNotFound, "Google sign-in is not enabled on this server."))
 		return
 	}
@@ -163,7 +163,7 @@ func (s *Server) googleCallback(w http.ResponseWriter, r *http.Request) {
 		s.googleFailure(w, r, err)
 		return
 	}
-	g, next, err := s.Auth.GoogleCallback(r.Context(), state, q.Get("code"), s.meta(r))
+	g, next, err := s.Google.Callback(r.Context(), state, q.Get("code"), s.meta(r))
 	if err != nil {
 		s.googleFailure(w, r, err)
 		return
@@ -185,7 +185,7 @@ type accountJSON struct {
 }
 
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	a, err := s.Auth.Account(r.Context(), p)
+	a, err := s.Accounts.Account(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, p *gatehouse
 }
 
 func (s *Server) unlinkGoogle(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	if err := s.Auth.UnlinkGoogle(r.Context(), p, s.meta(r)); err != nil {
+	if err := s.Google.Unlink(r.Context(), p, s.meta(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -224,7 +224,7 @@ func (s *Server) connectedUnlink(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	if err := s.Auth.UnlinkGoogle(r.Context(), p, s.meta(r)); err != nil {
+	if err := s.Google.Unlink(r.Context(), p, s.meta(r)); err != nil {
 		data := s.accountData(p, tabConnected)
 		s.noteAuthFailure(err)
 		code, message, _ := describe(err)
@@ -254,12 +254,12 @@ func (s *Server) connectedSignedIn(w http.ResponseWriter, r *http.Request) *gate
 }
 
 func (s *Server) renderConnected(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, status int, data web.AccountPage) {
-	a, err := s.Auth.Account(r.Context(), p)
+	a, err := s.Accounts.Account(r.Context(), p)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	data.GoogleEnabled, data.GoogleLinked, data.CanUnlinkGoogle = s.Auth.GoogleEnabled(), a.GoogleLinked, a.CanUnlinkGoogle
+	data.GoogleEnabled, data.GoogleLinked, data.CanUnlinkGoogle = s.Google.Enabled(), a.GoogleLinked, a.CanUnlinkGoogle
 	data.LinkURL = "/v1/auth/google/start?next=" + url.QueryEscape("/account/connected")
 	s.Pages.Account(w, r, status, data)
 }

@@ -15,7 +15,7 @@ func (s *Server) userJSON(u *gatehouse.User) apiwire.User {
 	return apiwire.User{
 		ID: u.ID, Kind: u.Kind, Username: u.Username, DisplayName: u.DisplayName,
 		Email: u.Email, EmailVerified: u.EmailVerified, AvatarURL: u.AvatarURL, BannerURL: u.BannerURL,
-		Description: u.Description, Theme: u.Theme, Font: u.Font, IsAdmin: s.Auth.IsAdmin(u),
+		Description: u.Description, Theme: u.Theme, Font: u.Font, IsAdmin: s.Sessions.IsAdmin(u),
 		CreatedAt: u.CreatedAt,
 	}
 }
@@ -44,7 +44,7 @@ func (s *Server) patchMe(w http.ResponseWriter, r *http.Request, p *gatehouse.Pr
 	if err := s.limitEmailChange(r, p, in.Email); err != nil {
 		return err
 	}
-	u, pending, err := s.Auth.UpdateProfile(r.Context(), p, auth.ProfileInput(in), s.meta(r))
+	u, pending, err := s.Accounts.UpdateProfile(r.Context(), p, auth.ProfileInput(in), s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (s *Server) deleteMe(w http.ResponseWriter, r *http.Request, p *gatehouse.P
 			return err
 		}
 	}
-	if err := s.Auth.DeleteAccount(r.Context(), p, in.Password, s.meta(r)); err != nil {
+	if err := s.Accounts.DeleteAccount(r.Context(), p, in.Password, s.meta(r)); err != nil {
 		return err
 	}
 	s.clearSessionCookie(w)
@@ -76,7 +76,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *gateh
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	g, err := s.Auth.ChangePassword(r.Context(), p, in.CurrentPassword, in.NewPassword, s.meta(r))
+	g, err := s.Accounts.ChangePassword(r.Context(), p, in.CurrentPassword, in.NewPassword, s.meta(r))
 	if err != nil {
 		return err
 	}

@@ -78,7 +78,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.loginFailed(w, r, data, err)
 		return
 	}
-	g, err := s.Auth.Login(r.Context(), data.Username, r.PostForm.Get("password"), s.meta(r))
+	g, err := s.SignIn.Login(r.Context(), data.Username, r.PostForm.Get("password"), s.meta(r))
 	if err != nil {
 		s.loginFailed(w, r, data, err)
 		return
@@ -105,7 +105,7 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := auth.RegisterInput{Username: data.Username, Password: r.PostForm.Get("password"), Email: data.Email, DisplayName: data.DisplayName}
-	g, err := s.Auth.Register(r.Context(), in, s.meta(r))
+	g, err := s.Accounts.Register(r.Context(), in, s.meta(r))
 	if err != nil {
 		s.registerFailed(w, r, data, err)
 		return
@@ -145,7 +145,7 @@ func (s *Server) pagePrincipal(w http.ResponseWriter, r *http.Request) (*gatehou
 	if err != nil || c.Value == "" {
 		return nil, nil
 	}
-	p, err := s.Auth.Authenticate(r.Context(), c.Value, s.meta(r))
+	p, err := s.Sessions.Authenticate(r.Context(), c.Value, s.meta(r))
 	if err == nil && p.Credential != gatehouse.CredentialSession {
 		err = errCookieNotSession // only a session is ever set in the cookie
 	}

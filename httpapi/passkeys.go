@@ -58,7 +58,7 @@ type ceremonyJSON struct {
 }
 
 func (s *Server) passkeyRegisterChallenge(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	c, err := s.Auth.BeginPasskeyRegistration(r.Context(), p)
+	c, err := s.Passkeys.BeginRegistration(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (s *Server) passkeyRegister(w http.ResponseWriter, r *http.Request, p *gate
 	if len(in.Credential) == 0 {
 		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "credential is required.")
 	}
-	pk, err := s.Auth.FinishPasskeyRegistration(r.Context(), p, in.ChallengeID, in.Credential, in.Name, s.meta(r))
+	pk, err := s.Passkeys.FinishRegistration(r.Context(), p, in.ChallengeID, in.Credential, in.Name, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (s *Server) passkeyLoginChallenge(w http.ResponseWriter, r *http.Request) e
 			return err
 		}
 	}
-	c, err := s.Auth.BeginPasskeyLogin(r.Context(), in.Username)
+	c, err := s.Passkeys.BeginLogin(r.Context(), in.Username)
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (s *Server) passkeyLogin(w http.ResponseWriter, r *http.Request) error {
 	if len(in.Credential) == 0 {
 		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "credential is required.")
 	}
-	g, err := s.Auth.FinishPasskeyLogin(r.Context(), in.ChallengeID, in.Credential, s.meta(r))
+	g, err := s.Passkeys.FinishLogin(r.Context(), in.ChallengeID, in.Credential, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (s *Server) passkeyLogin(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listPasskeys(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	keys, err := s.Auth.ListPasskeys(r.Context(), p)
+	keys, err := s.Passkeys.List(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -149,10 +149,10 @@ func (s *Server) renamePasskey(w http.ResponseWriter, r *http.Request, p *gateho
 		return err
 	}
 	id := r.PathValue("id")
-	if err := s.Auth.RenamePasskey(r.Context(), p, id, in.Name, s.meta(r)); err != nil {
+	if err := s.Passkeys.Rename(r.Context(), p, id, in.Name, s.meta(r)); err != nil {
 		return passkeyNotFound(err)
 	}
-	keys, err := s.Auth.ListPasskeys(r.Context(), p)
+	keys, err := s.Passkeys.List(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func (s *Server) renamePasskey(w http.ResponseWriter, r *http.Request, p *gateho
 }
 
 func (s *Server) deletePasskey(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	if err := s.Auth.DeletePasskey(r.Context(), p, r.PathValue("id"), s.meta(r)); err != nil {
+	if err := s.Passkeys.Delete(r.Context(), p, r.PathValue("id"), s.meta(r)); err != nil {
 		return passkeyNotFound(err)
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -200,7 +200,7 @@ func (s *Server) passkeysPage(w http.ResponseWriter, r *http.Request) {
 
 // renderPasskeys renders the Passkeys tab with the user's passkeys.
 func (s *Server) renderPasskeys(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, status int, data web.AccountPage) {
-	keys, err := s.Auth.ListPasskeys(r.Context(), p)
+	keys, err := s.Passkeys.List(r.Context(), p)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -238,7 +238,7 @@ func (s *Server) passkeyForm(h accountSubmit) http.HandlerFunc {
 
 // accountPasskeyRename is POST /account/passkeys/{id}/rename.
 func (s *Server) accountPasskeyRename(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, _ *web.AccountPage) error {
-	if err := s.Auth.RenamePasskey(r.Context(), p, r.PathValue("id"), r.PostForm.Get("name"), s.meta(r)); err != nil {
+	if err := s.Passkeys.Rename(r.Context(), p, r.PathValue("id"), r.PostForm.Get("name"), s.meta(r)); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/account/passkeys?renamed=1", http.StatusSeeOther)
@@ -247,7 +247,7 @@ func (s *Server) accountPasskeyRename(w http.ResponseWriter, r *http.Request, p 
 
 // accountPasskeyDelete is POST /account/passkeys/{id}/delete.
 func (s *Server) accountPasskeyDelete(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, _ *web.AccountPage) error {
-	if err := s.Auth.DeletePasskey(r.Context(), p, r.PathValue("id"), s.meta(r)); err != nil {
+	if err := s.Passkeys.Delete(r.Context(), p, r.PathValue("id"), s.meta(r)); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/account/passkeys?deleted=1", http.StatusSeeOther)

@@ -29,7 +29,7 @@ func (s *Server) reauth(w http.ResponseWriter, r *http.Request, p *gatehouse.Pri
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	at, err := s.Auth.Reauthenticate(r.Context(), p, in.Password, s.meta(r))
+	at, err := s.SignIn.Reauthenticate(r.Context(), p, in.Password, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (s *Server) reauthPasskeyChallenge(w http.ResponseWriter, r *http.Request, 
 	if err := s.rateLimit(r, "auth"); err != nil {
 		return err
 	}
-	c, err := s.Auth.BeginPasskeyReauth(r.Context(), p)
+	c, err := s.Passkeys.BeginReauth(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (s *Server) reauthPasskey(w http.ResponseWriter, r *http.Request, p *gateho
 	if len(in.Credential) == 0 {
 		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "credential is required.")
 	}
-	at, err := s.Auth.FinishPasskeyReauth(r.Context(), p, in.ChallengeID, in.Credential, s.meta(r))
+	at, err := s.Passkeys.FinishReauth(r.Context(), p, in.ChallengeID, in.Credential, s.meta(r))
 	if err != nil {
 		return err
 	}

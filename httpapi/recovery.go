@@ -19,9 +19,9 @@ var acceptedBody = map[string]string{"status": "accepted"}
 func (s *Server) recoveryRoutes(rt *router) {
 	rt.authed("POST /v1/auth/verify-email", authz.Write, s.verifyEmail)
 	rt.authed("POST /v1/auth/resend-verification", authz.Write, s.resendVerification)
-	rt.public("POST /v1/auth/forgot-password", s.serve(s.mailedLinkRequest(s.Auth.RequestPasswordReset)))
+	rt.public("POST /v1/auth/forgot-password", s.serve(s.mailedLinkRequest(s.Recovery.RequestPasswordReset)))
 	rt.public("POST /v1/auth/reset-password", s.serve(s.resetPassword))
-	rt.public("POST /v1/auth/magic-link", s.serve(s.mailedLinkRequest(s.Auth.RequestMagicLink)))
+	rt.public("POST /v1/auth/magic-link", s.serve(s.mailedLinkRequest(s.Recovery.RequestMagicLink)))
 	rt.public("POST /v1/auth/magic-link/verify", s.serve(s.verifyMagicLink))
 }
 
@@ -35,7 +35,7 @@ func (s *Server) verifyEmail(w http.ResponseWriter, r *http.Request, p *gatehous
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	u, err := s.Auth.VerifyEmail(r.Context(), p, in.Code, s.meta(r))
+	u, err := s.Accounts.VerifyEmail(r.Context(), p, in.Code, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request, p *g
 	if err := s.rateLimit(r, "auth"); err != nil {
 		return err
 	}
-	if err := s.Auth.ResendVerification(r.Context(), p); err != nil {
+	if err := s.Accounts.ResendVerification(r.Context(), p); err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusAccepted, acceptedBody)
@@ -89,7 +89,7 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if err := s.Auth.ResetPassword(r.Context(), in.Token, in.NewPassword, s.meta(r)); err != nil {
+	if err := s.Recovery.ResetPassword(r.Context(), in.Token, in.NewPassword, s.meta(r)); err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, map[string]string{"status": "password_reset"})
@@ -107,7 +107,7 @@ func (s *Server) verifyMagicLink(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	g, err := s.Auth.SignInWithMagicLink(r.Context(), in.Token, s.meta(r))
+	g, err := s.Recovery.SignInWithMagicLink(r.Context(), in.Token, s.meta(r))
 	if err != nil {
 		return err
 	}

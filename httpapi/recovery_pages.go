@@ -43,7 +43,7 @@ func (s *Server) verifyEmailPrincipal(w http.ResponseWriter, r *http.Request) *g
 // change; ok false when it could not be read (the error page is written).
 func (s *Server) verifyEmailData(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) (web.RecoveryPage, bool) {
 	data := web.RecoveryPage{Page: web.Page{Username: p.User.Username, Email: p.User.Email}, EmailVerified: p.User.EmailVerified}
-	pending, err := s.Auth.PendingEmail(r.Context(), p)
+	pending, err := s.Accounts.PendingEmail(r.Context(), p)
 	if err != nil {
 		s.renderError(w, r, err)
 		return data, false
@@ -81,7 +81,7 @@ func (s *Server) verifyEmailSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostForm.Get("action") == "resend" {
-		if err := s.Auth.ResendVerification(r.Context(), p); err != nil {
+		if err := s.Accounts.ResendVerification(r.Context(), p); err != nil {
 			s.renderRecoveryError(w, r, s.Pages.VerifyEmail, data, err)
 			return
 		}
@@ -89,7 +89,7 @@ func (s *Server) verifyEmailSubmit(w http.ResponseWriter, r *http.Request) {
 		s.Pages.VerifyEmail(w, r, http.StatusOK, data)
 		return
 	}
-	u, err := s.Auth.VerifyEmail(r.Context(), p, r.PostForm.Get("code"), s.meta(r))
+	u, err := s.Accounts.VerifyEmail(r.Context(), p, r.PostForm.Get("code"), s.meta(r))
 	if err != nil {
 		s.renderRecoveryError(w, r, s.Pages.VerifyEmail, data, err)
 		return
@@ -117,7 +117,7 @@ func (s *Server) resetPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if data.Token == "" {
-		if err := s.Auth.RequestPasswordReset(r.Context(), data.Email, s.meta(r)); err != nil {
+		if err := s.Recovery.RequestPasswordReset(r.Context(), data.Email, s.meta(r)); err != nil {
 			s.renderRecoveryError(w, r, s.Pages.ResetPassword, data, err)
 			return
 		}
@@ -126,7 +126,7 @@ func (s *Server) resetPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 		s.Pages.ResetPassword(w, r, http.StatusOK, data)
 		return
 	}
-	if err := s.Auth.ResetPassword(r.Context(), data.Token, r.PostForm.Get("new_password"), s.meta(r)); err != nil {
+	if err := s.Recovery.ResetPassword(r.Context(), data.Token, r.PostForm.Get("new_password"), s.meta(r)); err != nil {
 		if gatehouse.ErrorCode(err) == gatehouse.CodeInvalidRequest {
 			data.Token = "" // the link is dead (a refused password keeps it): offer a new one
 		}
@@ -158,7 +158,7 @@ func (s *Server) magicLinkSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if data.Token == "" {
-		if err := s.Auth.RequestMagicLink(r.Context(), data.Email, s.meta(r)); err != nil {
+		if err := s.Recovery.RequestMagicLink(r.Context(), data.Email, s.meta(r)); err != nil {
 			s.renderRecoveryError(w, r, s.Pages.MagicLink, data, err)
 			return
 		}
@@ -171,7 +171,7 @@ func (s *Server) magicLinkSubmit(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	g, err := s.Auth.SignInWithMagicLink(r.Context(), data.Token, s.meta(r))
+	g, err := s.Recovery.SignInWithMagicLink(r.Context(), data.Token, s.meta(r))
 	if err != nil {
 		data.Token = "" // the link is dead: offer the form that asks for a new one
 		s.renderRecoveryError(w, r, s.Pages.MagicLink, data, err)

@@ -37,7 +37,7 @@ func (s *Server) authed(perm authz.Permission, h authedHandler) http.HandlerFunc
 			// Resource servers verify with a bearer header, never a browser's cookie.
 			return errVerifierBearer
 		}
-		if err := s.Auth.Authorize(p, perm); err != nil {
+		if err := s.Sessions.Authorize(p, perm); err != nil {
 			return err
 		}
 		return h(w, r.WithContext(withPrincipal(r.Context(), p)), p)
@@ -51,7 +51,7 @@ func (s *Server) authenticate(r *http.Request) (*gatehouse.Principal, error) {
 	if tok == "" {
 		return nil, &gatehouse.Error{Code: gatehouse.CodeInvalidToken, Message: "Authentication is required."}
 	}
-	p, err := s.Auth.Authenticate(r.Context(), tok, s.meta(r))
+	p, err := s.Sessions.Authenticate(r.Context(), tok, s.meta(r))
 	if err == nil && fromCookie && p.Credential != gatehouse.CredentialSession {
 		return nil, errCookieNotSession
 	}

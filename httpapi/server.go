@@ -19,7 +19,21 @@ import (
 // Server is the HTTP face of Gatehouse: the JSON API under /v1, the web pages and operations
 // endpoints. Build one with its fields set, then serve Handler().
 type Server struct {
-	Auth *auth.Service
+	// Sessions checks every bearer credential and decides with authz (Authenticate, Authorize),
+	// and lists and ends sessions (/v1/auth/sessions, logout).
+	Sessions *auth.Sessions
+	// SignIn is password and agent-token sign-in and re-authentication (/v1/auth/login, /reauth).
+	SignIn *auth.SignIn
+	// Accounts is registration, the profile, password, email and deletion (/v1/me, /account).
+	Accounts *auth.Accounts
+	// Recovery is password reset and magic links (/v1/auth/password-reset, /magic-link).
+	Recovery *auth.Recovery
+	// Passkeys is WebAuthn registration, sign-in and re-authentication (/v1/auth/passkey).
+	Passkeys *auth.Passkeys
+	// Google is Google sign-in and linking (/v1/auth/google).
+	Google *auth.Google
+	// Admin prunes expired rows periodically (the server's maintenance loop).
+	Admin *auth.Admin
 	// PATs manages people's personal access tokens (/v1/auth/tokens, /account/tokens).
 	PATs *auth.PATs
 	// APIKeys manages organizations' API keys (/v1/orgs/{org}/api-keys).
@@ -73,7 +87,7 @@ func (s *Server) cookieName() string {
 // orphaned; failing to revoke it is logged and does not stop the sign-in.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, g *auth.SessionGrant) {
 	if c, err := r.Cookie(s.cookieName()); err == nil && c.Value != "" && c.Value != g.Token {
-		if err := s.Auth.EndSupersededSession(r.Context(), c.Value, s.meta(r)); err != nil {
+		if err := s.Sessions.EndSupersededSession(r.Context(), c.Value, s.meta(r)); err != nil {
 			Logger(r.Context()).Warn("the browser's previous session was not revoked", "error", err)
 		}
 	}

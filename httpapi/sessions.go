@@ -15,7 +15,7 @@ import (
 type list[T any] = apiwire.List[T]
 
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	sessions, err := s.Auth.ListSessions(r.Context(), p)
+	sessions, err := s.Sessions.ListSessions(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func (s *Server) listSessions(w http.ResponseWriter, r *http.Request, p *gatehou
 
 func (s *Server) revokeSession(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
 	id := r.PathValue("id")
-	if err := s.Auth.RevokeSession(r.Context(), p, id, s.meta(r)); err != nil {
+	if err := s.Sessions.RevokeSession(r.Context(), p, id, s.meta(r)); err != nil {
 		return err
 	}
 	if p.Session != nil && p.Session.ID == id {
@@ -49,7 +49,7 @@ func orgJSON(org *gatehouse.Org, role gatehouse.Role, joinedAt time.Time) apiwir
 }
 
 func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
-	orgs, err := s.Auth.ListOrgs(r.Context(), p)
+	orgs, err := s.Accounts.ListOrgs(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func (s *Server) listAuditEvents(w http.ResponseWriter, r *http.Request, p *gate
 	if err != nil {
 		return err
 	}
-	events, next, err := s.Auth.ListAuditEvents(r.Context(), p, f)
+	events, next, err := s.Accounts.ListAuditEvents(r.Context(), p, f)
 	if err != nil {
 		return err
 	}

@@ -120,7 +120,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, _ *gatehouse.Pri
 	if vin.IP.IsValid() {
 		meta.IP = vin.IP.String()
 	}
-	v, err := s.Auth.Verify(r.Context(), vin, meta)
+	v, err := s.Sessions.Verify(r.Context(), vin, meta)
 	if err != nil {
 		code := gatehouse.ErrorCode(err)
 		if !verifyFailures[code] {

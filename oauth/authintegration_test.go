@@ -22,12 +22,12 @@ func TestAuthAcceptsAccessTokens(t *testing.T) {
 
 		// Gatehouse's own API refuses an application's token (but GET /v1/me); resource servers
 		// accept it.
-		appPr, err := f.svc.Authenticate(ctx, app, auth.Meta{})
+		appPr, err := f.svc.Sessions.Authenticate(ctx, app, auth.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, f.svc.Authorize(appPr, authz.Read), gatehouse.CodeInsufficientPerms)
-		wantCode(t, f.svc.Authorize(appPr, authz.Me), "")
+		wantCode(t, f.svc.Sessions.Authorize(appPr, authz.Read), gatehouse.CodeInsufficientPerms)
+		wantCode(t, f.svc.Sessions.Authorize(appPr, authz.Me), "")
 		pr := f.appPrincipal(t, app)
 		if pr.User == nil || pr.User.ID != alice.user.ID || pr.Access == nil || pr.Access.ClientID != web.ID ||
 			pr.Credential != gatehouse.CredentialAccessToken || pr.Session != nil {
@@ -45,7 +45,7 @@ func TestAuthAcceptsAccessTokens(t *testing.T) {
 		}
 		for _, c := range verify {
 			t.Run("verify "+c.name, func(t *testing.T) {
-				v, err := f.svc.Verify(ctx, auth.VerifyInput{Token: c.tok, Scopes: []string{c.scope}}, auth.Meta{})
+				v, err := f.svc.Sessions.Verify(ctx, auth.VerifyInput{Token: c.tok, Scopes: []string{c.scope}}, auth.Meta{})
 				wantCode(t, err, c.want)
 				if err == nil && (v.Kind != gatehouse.CredentialAccessToken || v.ExpiresAt == nil) {
 					t.Fatalf("verification %+v", v)
@@ -103,26 +103,26 @@ func TestSignOutsRevokeRefreshTokens(t *testing.T) {
 			want bool // the refresh token still works afterwards
 		}{
 			{"change password", func(t *testing.T, who *person, _ *TokenResponse) error {
-				_, err := f.svc.ChangePassword(ctx, who.pr, testPW, "another long passphrase", auth.Meta{})
+				_, err := f.svc.Accounts.ChangePassword(ctx, who.pr, testPW, "another long passphrase", auth.Meta{})
 				return err
 			}, false},
 			{"operator resets the password", func(t *testing.T, who *person, _ *TokenResponse) error {
-				return f.svc.AdminResetPassword(ctx, who.user.Username, "another long passphrase")
+				return f.svc.Admin.ResetPassword(ctx, who.user.Username, "another long passphrase")
 			}, false},
 			{"operator revokes sessions", func(t *testing.T, who *person, _ *TokenResponse) error {
-				_, err := f.svc.AdminRevokeSessions(ctx, who.user.Username)
+				_, err := f.svc.Admin.RevokeSessions(ctx, who.user.Username)
 				return err
 			}, false},
 			{"CLI logout", func(t *testing.T, who *person, cli *TokenResponse) error {
-				if err := f.svc.Logout(ctx, f.signIn(t, cli.AccessToken).pr, auth.Meta{}); err != nil {
+				if err := f.svc.Sessions.Logout(ctx, f.signIn(t, cli.AccessToken).pr, auth.Meta{}); err != nil {
 					return err
 				}
-				_, err := f.svc.Authenticate(ctx, cli.AccessToken, auth.Meta{})
+				_, err := f.svc.Sessions.Authenticate(ctx, cli.AccessToken, auth.Meta{})
 				wantCode(t, err, gatehouse.CodeInvalidToken)
 				return nil
 			}, false},
 			{"browser logout signs the CLI out too", func(t *testing.T, who *person, _ *TokenResponse) error {
-				return f.svc.Logout(ctx, who.pr, auth.Meta{})
+				return f.svc.Sessions.Logout(ctx, who.pr, auth.Meta{})
 			}, false},
 		}
 		for i, c := range cases {

@@ -416,7 +416,7 @@ func TestReauthenticationWithSessions(t *testing.T) {
 		// The fresh sign-in satisfies the continuation and its time becomes auth_time.
 		next := f.p.ContinueAfterSignIn(req("login", ""))
 		f.clock.advance(5 * time.Second)
-		g, err := f.svc.Login(ctx, "alice", testPW, auth.Meta{})
+		g, err := f.svc.SignIn.Login(ctx, "alice", testPW, auth.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}

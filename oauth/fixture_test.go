@@ -45,10 +45,10 @@ func (c *clock) advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// fixture is a provider over a real store, with a real auth.Service and key manager.
+// fixture is a provider over a real store, with the real auth services and key manager.
 type fixture struct {
 	p       *Provider
-	svc     *auth.Service
+	svc     *auth.Services
 	clients *auth.OAuthClients
 	orgs    *auth.Orgs
 	agents  *auth.Agents
@@ -116,12 +116,12 @@ func newFixture(t *testing.T, store gatehouse.Store) *fixture {
 	if err := svc.Init(ctx); err != nil {
 		t.Fatal(err)
 	}
-	clients := auth.NewOAuthClients(store, authCfg, auth.Options{Now: c.now, Logger: quiet})
-	p := New(store, svc, clients, km, Config{Issuer: testIssuer + "/", Brand: "gth"}, Options{
+	clients := svc.OAuthClients
+	p := New(store, svc.Sessions, clients, km, Config{Issuer: testIssuer + "/", Brand: "gth"}, Options{
 		Now: c.now, Logger: quiet, Limiter: memory.New(c.now), Verifier: verifier,
 	})
-	f := &fixture{p: p, svc: svc, clients: clients, orgs: auth.NewOrgs(store, auth.Options{Now: c.now, Logger: quiet}), agents: auth.NewAgents(store, "gth", auth.Options{Now: c.now, Logger: quiet}),
-		pats: auth.NewPATs(store, authCfg, auth.Options{Now: c.now, Logger: quiet}), apiKeys: auth.NewAPIKeys(store, authCfg, auth.Options{Now: c.now, Logger: quiet}), store: store, keys: km, clock: c}
+	f := &fixture{p: p, svc: svc, clients: clients, orgs: svc.Orgs, agents: svc.Agents,
+		pats: svc.PATs, apiKeys: svc.APIKeys, store: store, keys: km, clock: c}
 	f.owner = f.register(t, "owner")
 	if f.org, err = f.orgs.Create(ctx, f.owner.pr, "acme", auth.Meta{}); err != nil {
 		t.Fatal(err)
@@ -132,7 +132,7 @@ func newFixture(t *testing.T, store gatehouse.Store) *fixture {
 // register signs up a person and signs them in.
 func (f *fixture) register(t *testing.T, name string) *person {
 	t.Helper()
-	g, err := f.svc.Register(context.Background(), auth.RegisterInput{Username: name, Password: testPW, Email: name + "@example.com", DisplayName: strings.ToUpper(name)}, auth.Meta{})
+	g, err := f.svc.Accounts.Register(context.Background(), auth.RegisterInput{Username: name, Password: testPW, Email: name + "@example.com", DisplayName: strings.ToUpper(name)}, auth.Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func (f *fixture) register(t *testing.T, name string) *person {
 // signIn authenticates a bearer as a person.
 func (f *fixture) signIn(t *testing.T, bearer string) *person {
 	t.Helper()
-	pr, err := f.svc.Authenticate(context.Background(), bearer, auth.Meta{})
+	pr, err := f.svc.Sessions.Authenticate(context.Background(), bearer, auth.Meta{})
 	if err != nil {
 		t.Fatalf("authenticate: %v", err)
 	}
@@ -154,7 +154,7 @@ func (f *fixture) signIn(t *testing.T, bearer string) *person {
 // (Verify: Authenticate refuses such tokens on Gatehouse's own API) and returns its principal.
 func (f *fixture) appPrincipal(t *testing.T, bearer string) *gatehouse.Principal {
 	t.Helper()
-	v, err := f.svc.Verify(context.Background(), auth.VerifyInput{Token: bearer}, auth.Meta{})
+	v, err := f.svc.Sessions.Verify(context.Background(), auth.VerifyInput{Token: bearer}, auth.Meta{})
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}

@@ -25,7 +25,7 @@ func inactive() map[string]any { return map[string]any{"active": false} }
 // Introspect answers RFC 7662 for every token kind; an unknown, expired or revoked token gives
 // {"active": false}. A failed caller authentication is an error (invalid_client).
 //
-// Callers: a confidential client (its secret checked), or a bearer that auth.Service accepts
+// Callers: a confidential client (its secret checked), or a bearer that auth.Sessions accepts
 // under the rule of /v1/verify (AuthorizeVerifier: an API key holding gatehouse:verify, or an
 // instance administrator), or an API key holding gatehouse:introspect. A client sees only the
 // access and refresh tokens issued to it, unless an administrator gave it gatehouse:introspect;
@@ -33,7 +33,7 @@ func inactive() map[string]any { return map[string]any{"active": false} }
 // every token: /v1/verify shows them every credential anyway. The token: a JWT is an access
 // token (VerifyAccessToken); a `<brand>_rt_` token is a refresh token (active while unused,
 // unexpired, and its family not revoked); every other Gatehouse token goes through
-// auth.Service.Verify with no scopes and no address. Active answers carry active, scope,
+// auth.Sessions.Verify with no scopes and no address. Active answers carry active, scope,
 // client_id (access and refresh tokens), sub, username, token_type, exp, iat, iss, jti (access
 // tokens) and gatehouse_kind (the credential kind). The hint is only a hint: every token is
 // recognised by its form.

@@ -13,10 +13,10 @@ import (
 func (f *fixture) admin(t *testing.T) *person {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := f.svc.AdminCreateUser(ctx, auth.RegisterInput{Username: "root", Password: testPW, Email: "root@example.com"}, true); err != nil {
+	if _, err := f.svc.Admin.CreateUser(ctx, auth.RegisterInput{Username: "root", Password: testPW, Email: "root@example.com"}, true); err != nil {
 		t.Fatal(err)
 	}
-	g, err := f.svc.Login(ctx, "root", testPW, auth.Meta{})
+	g, err := f.svc.SignIn.Login(ctx, "root", testPW, auth.Meta{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestIntrospectEveryKind(t *testing.T) {
 		if _, err := f.agents.Verify(ctx, alice.pr, agent.Agent.ID, auth.Meta{}); err != nil {
 			t.Fatal(err)
 		}
-		agentSession, err := f.svc.AgentSignIn(ctx, agent.Token, auth.Meta{})
+		agentSession, err := f.svc.SignIn.AgentSignIn(ctx, agent.Token, auth.Meta{})
 		if err != nil {
 			t.Fatal(err)
 		}

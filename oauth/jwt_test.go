@@ -222,7 +222,7 @@ func TestAccessTokenAlgorithm(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				p := New(f.store, f.svc, f.clients, f.keys, Config{Issuer: testIssuer, Brand: "gth", AccessTokenAlg: c.configured}, Options{Now: f.clock.now})
+				p := New(f.store, f.svc.Sessions, f.clients, f.keys, Config{Issuer: testIssuer, Brand: "gth", AccessTokenAlg: c.configured}, Options{Now: f.clock.now})
 				cc, err := p.Token(ctx, TokenRequest{GrantType: auth.GrantClientCredentials, Client: svcCA}, auth.Meta{})
 				if err != nil {
 					t.Fatal(err)

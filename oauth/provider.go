@@ -78,7 +78,7 @@ type Options struct {
 // Provider is the OAuth 2.0 / OpenID Connect authorization server. Safe for concurrent use.
 type Provider struct {
 	store   gatehouse.Store
-	svc     *auth.Service
+	svc     *auth.Sessions // bearer checks (Authenticate, Verify) and authz decisions
 	clients Clients
 	keys    Keys
 	cfg     Config
@@ -106,7 +106,7 @@ const (
 var DefaultDeviceCodeAttempts = gatehouse.Rate{Limit: 10, Period: 10 * time.Minute}
 
 // New returns a Provider.
-func New(store gatehouse.Store, svc *auth.Service, clients Clients, signingKeys Keys, cfg Config, opts Options) *Provider {
+func New(store gatehouse.Store, svc *auth.Sessions, clients Clients, signingKeys Keys, cfg Config, opts Options) *Provider {
 	cfg.Issuer = strings.TrimRight(cfg.Issuer, "/")
 	if cfg.Audience == "" {
 		cfg.Audience = cfg.Issuer

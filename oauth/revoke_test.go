@@ -63,7 +63,7 @@ func TestRevoke(t *testing.T) {
 					t.Fatalf("Revoke(%.8s…) = %v", tok, err)
 				}
 			}
-			if _, err := f.svc.Authenticate(ctx, alice.token, auth.Meta{}); err != nil {
+			if _, err := f.svc.Sessions.Authenticate(ctx, alice.token, auth.Meta{}); err != nil {
 				t.Fatalf("revoking a session at the OAuth endpoint must not work: %v", err)
 			}
 		})
@@ -131,12 +131,12 @@ func TestUserInfo(t *testing.T) {
 		t.Run("deleted user", func(t *testing.T) {
 			bob := f.register(t, "bob")
 			tok := f.codeTokens(t, bob, web, ca, "openid").AccessToken
-			if err := f.svc.DeleteAccount(ctx, bob.pr, testPW, auth.Meta{}); err != nil {
+			if err := f.svc.Accounts.DeleteAccount(ctx, bob.pr, testPW, auth.Meta{}); err != nil {
 				t.Fatal(err)
 			}
 			_, err := f.p.UserInfo(ctx, tok)
 			wantCode(t, err, gatehouse.CodeInvalidToken)
-			_, err = f.svc.Authenticate(ctx, tok, auth.Meta{})
+			_, err = f.svc.Sessions.Authenticate(ctx, tok, auth.Meta{})
 			wantCode(t, err, gatehouse.CodeInvalidToken)
 		})
 	})

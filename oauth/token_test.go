@@ -300,12 +300,12 @@ func TestClientCredentials(t *testing.T) {
 				}
 				// A token without a user: Gatehouse's own API refuses it, Verify describes it as
 				// kind client with the client's organization.
-				pr, err := f.svc.Authenticate(ctx, resp.AccessToken, auth.Meta{})
+				pr, err := f.svc.Sessions.Authenticate(ctx, resp.AccessToken, auth.Meta{})
 				if err != nil || pr.User != nil {
 					t.Fatalf("Authenticate = %+v, %v", pr, err)
 				}
-				wantCode(t, f.svc.Authorize(pr, authz.Me), gatehouse.CodeInsufficientPerms)
-				v, err := f.svc.Verify(ctx, auth.VerifyInput{Token: resp.AccessToken, Scopes: []string{"agents:write"}}, auth.Meta{})
+				wantCode(t, f.svc.Sessions.Authorize(pr, authz.Me), gatehouse.CodeInsufficientPerms)
+				v, err := f.svc.Sessions.Verify(ctx, auth.VerifyInput{Token: resp.AccessToken, Scopes: []string{"agents:write"}}, auth.Meta{})
 				if err != nil || v.Kind != gatehouse.CredentialClient || v.ClientID != svcClient.ID || v.OrgID != svcClient.OrgID || v.OrgID == "" {
 					t.Fatalf("Verify = %+v, %v", v, err)
 				}

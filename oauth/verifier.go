@@ -33,7 +33,7 @@ type PublicKeys interface {
 }
 
 // AccessTokenVerifier verifies Gatehouse's JWT access tokens. It needs only the published keys
-// and three lookups, so it is built first and given to both auth.New (bearer checks, /v1/verify)
+// and three lookups, so it is built first and given to both auth.New (Sessions: bearer checks, /v1/verify)
 // and New (userinfo, introspection, revocation): no setter closes a cycle between the two.
 // Safe for concurrent use.
 type AccessTokenVerifier struct {

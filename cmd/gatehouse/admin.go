@@ -27,8 +27,8 @@ func newAdminCommand() *cobra.Command {
 	return cmd
 }
 
-// withService opens the configured database and runs fn with the account use cases.
-func withService(cmd *cobra.Command, fn func(ctx context.Context, svc *auth.Service) error) error {
+// withService opens the configured database and runs fn with the operator's use cases.
+func withService(cmd *cobra.Command, fn func(ctx context.Context, svc *auth.Admin) error) error {
 	cfg, err := loadConfig(cmd.Flags())
 	if err != nil {
 		return err
@@ -40,11 +40,11 @@ func withService(cmd *cobra.Command, fn func(ctx context.Context, svc *auth.Serv
 	}
 	defer store.Close()
 	log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	svc := app.NewAuthService(cfg, store, app.NewHasher(cfg), log, nil)
+	svc := app.NewServices(cfg, store, app.NewHasher(cfg), log, nil)
 	if err := svc.Init(ctx); err != nil {
 		return err
 	}
-	return describe(fn(ctx, svc))
+	return describe(fn(ctx, svc.Admin))
 }
 
 // describe turns a domain error into its caller-safe message for the terminal.
@@ -82,8 +82,8 @@ func newCreateUserCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return withService(cmd, func(ctx context.Context, svc *auth.Service) error {
-				u, err := svc.AdminCreateUser(ctx, auth.RegisterInput{Username: username, Email: email, Password: pw}, admin)
+			return withService(cmd, func(ctx context.Context, svc *auth.Admin) error {
+				u, err := svc.CreateUser(ctx, auth.RegisterInput{Username: username, Email: email, Password: pw}, admin)
 				if err != nil {
 					return err
 				}
@@ -116,8 +116,8 @@ func newResetPasswordCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return withService(cmd, func(ctx context.Context, svc *auth.Service) error {
-				if err := svc.AdminResetPassword(ctx, username, pw); err != nil {
+			return withService(cmd, func(ctx context.Context, svc *auth.Admin) error {
+				if err := svc.ResetPassword(ctx, username, pw); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "password of %s reset; all sessions revoked\n", username)
@@ -138,8 +138,8 @@ func newRevokeSessionsCommand() *cobra.Command {
 		Short: "Revoke every session, refresh token and outstanding access token of a user",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withService(cmd, func(ctx context.Context, svc *auth.Service) error {
-				n, err := svc.AdminRevokeSessions(ctx, username)
+			return withService(cmd, func(ctx context.Context, svc *auth.Admin) error {
+				n, err := svc.RevokeSessions(ctx, username)
 				if err != nil {
 					return err
 				}
