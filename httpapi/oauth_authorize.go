@@ -90,11 +90,7 @@ func (s *Server) signInAgainFor(r *http.Request, next string, p *gatehouse.Princ
 	if err != nil || repeatedParam(q) != "" {
 		return false
 	}
-	a, err := s.OAuth.ParseAuthorize(r.Context(), authorizeRequestOf(q))
-	if err != nil {
-		return false // the authorization endpoint shows the error
-	}
-	return s.OAuth.SignInNeeded(a, p.Session)
+	return s.OAuth.SignInAgain(r.Context(), authorizeRequestOf(q), p.Session)
 }
 
 // oauthAuthorize is GET /oauth2/authorize.

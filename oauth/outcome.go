@@ -151,6 +151,15 @@ func (p *Provider) Authorize(ctx context.Context, in AuthorizeInput) AuthorizeOu
 	return ask
 }
 
+// SignInAgain reports whether r is a valid authorization request that session s is too old for
+// (SignInNeeded: prompt=login, max_age, the continuation marker): the sign-in page must then
+// show its form although someone is signed in, instead of sending them on to r (and back
+// again). An invalid request reports false: the authorization endpoint shows its error.
+func (p *Provider) SignInAgain(ctx context.Context, r AuthorizeRequest, s *gatehouse.Session) bool {
+	a, err := p.ParseAuthorize(ctx, r)
+	return err == nil && p.SignInNeeded(a, s)
+}
+
 // approve issues the code and sends the browser back to the client.
 func (p *Provider) approve(ctx context.Context, pr *gatehouse.Principal, a *Authorization, remember bool, meta auth.Meta) AuthorizeOutcome {
 	to, err := p.Approve(ctx, pr, a, remember, meta)

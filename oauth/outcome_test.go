@@ -175,3 +175,36 @@ func checkRedirect(t *testing.T, location, redirectURI, param string) {
 		t.Fatalf("redirect %s: want error=%s with a description", location, param)
 	}
 }
+
+// TestSignInAgain: the sign-in page shows its form to a signed-in person only for a valid
+// request their session is too old for.
+func TestSignInAgain(t *testing.T) {
+	eachStore(t, func(t *testing.T, f *fixture) {
+		web, _ := f.webApp(t)
+		alice := f.register(t, "alice")
+		f.clock.advance(2 * time.Minute)
+		_, challenge := pkce("s")
+		good := AuthorizeRequest{ClientID: web.ID, RedirectURI: web.RedirectURIs[0], ResponseType: "code",
+			Scope: "openid", CodeChallenge: challenge, CodeChallengeMethod: "S256"}
+		tests := []struct {
+			name   string
+			change func(r *AuthorizeRequest)
+			want   bool
+		}{
+			{"no freshness asked", func(*AuthorizeRequest) {}, false},
+			{"prompt=login", func(r *AuthorizeRequest) { r.Prompt = "login" }, true},
+			{"max_age the session exceeds", func(r *AuthorizeRequest) { r.MaxAge = "60" }, true},
+			{"max_age the session meets", func(r *AuthorizeRequest) { r.MaxAge = "3600" }, false},
+			{"invalid request", func(r *AuthorizeRequest) { r.Prompt = "login"; r.ClientID = "cli_nope" }, false},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := good
+				tt.change(&r)
+				if got := f.p.SignInAgain(context.Background(), r, alice.pr.Session); got != tt.want {
+					t.Fatalf("SignInAgain = %v, want %v", got, tt.want)
+				}
+			})
+		}
+	})
+}
