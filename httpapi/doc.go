@@ -3,7 +3,10 @@
 // are registered per resource, one file each (auth, me, sessions, tokens and /v1/verify, orgs,
 // apikeys, oauthclients, agents, secretscanning, recovery, passkeys, google, jwks, pages,
 // account_pages) and per OAuth flow (oauth_*.go: discovery, authorize and consent, token,
-// device, introspect, revoke, userinfo, consents; package oauth does the work).
+// device, introspect, revoke, userinfo, consents; package oauth does the work: the
+// authorization endpoint renders the one outcome oauth.Provider.Authorize decides). Pages are
+// drawn through the typed page methods of package web (Server.Pages.Login(w, r, status,
+// web.LoginPage{…}), one per page).
 //
 // # Errors
 //
