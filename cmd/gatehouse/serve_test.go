@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -116,7 +114,7 @@ func TestServeWarnsAboutMistypedVariables(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out lockedBuffer
+	var out syncBuffer
 	cmd := newRootCommand()
 	cmd.SetOut(&out)
 	cmd.SetErr(&out)
@@ -152,24 +150,6 @@ func TestServeWarnsAboutMistypedVariables(t *testing.T) {
 	if strings.Contains(logs, "not-a-logged-value-4711") {
 		t.Errorf("the log shows a mistyped variable's value:\n%s", logs)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for one writer and one reader at a time.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestServeKnowsTheCLIVariables: every GATEHOUSE_* variable the commands read is either a
