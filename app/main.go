@@ -56,8 +56,15 @@ func New(cfg *config.Config, log *slog.Logger) *Main {
 }
 
 // Start opens the store (applying migrations), prepares the services and starts serving on
-// cfg.Addr. It returns once the listener is open; serving errors surface from Wait.
-func (m *Main) Start(ctx context.Context) error {
+// cfg.Addr. It returns once the listener is open; serving errors surface from Wait. When a step
+// fails, what the earlier steps opened (store, rate limiter, listener) is closed again before
+// Start returns, and Close has nothing left to do.
+func (m *Main) Start(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			m.release()
+		}
+	}()
 	var scanKeys *httpapi.SecretScanningKeys // leaked-token report signers; nil: endpoint off
 	if m.cfg.SecretScanningKeys != "" {
 		k, err := httpapi.LoadSecretScanningKeys(m.cfg.SecretScanningKeys)
@@ -73,12 +80,9 @@ func (m *Main) Start(ctx context.Context) error {
 	m.Store = store
 	m.limiter, err = newLimiter(ctx, m.cfg)
 	if err != nil {
-		store.Close()
 		return err
 	}
 	if err := m.newMailerFor(store); err != nil {
-		m.limiter.Close()
-		store.Close()
 		return err
 	}
 	hasher := NewHasher(m.cfg)
@@ -86,8 +90,6 @@ func (m *Main) Start(ctx context.Context) error {
 		err = m.Keys.Init(ctx)
 	}
 	if err != nil {
-		m.limiter.Close()
-		store.Close()
 		return err
 	}
 	// One access-token verifier for the bearer checks (auth) and the provider (oauth).
@@ -97,13 +99,10 @@ func (m *Main) Start(ctx context.Context) error {
 	useCaseLog := slog.New(httpapi.LogHandler(m.log.Handler()))
 	m.Auth = newServices(m.cfg, store, hasher, useCaseLog, m.limiter, m.mail, verifier)
 	if err := m.Auth.Init(ctx); err != nil {
-		m.limiter.Close()
-		store.Close()
 		return err
 	}
 	pages, err := web.New()
 	if err != nil {
-		store.Close()
 		return err
 	}
 	provider := oauth.New(store, m.Auth.Sessions, m.Auth.OAuthClients, m.Keys, oauth.Config{
@@ -146,8 +145,6 @@ func (m *Main) Start(ctx context.Context) error {
 	}
 	m.ln, err = net.Listen("tcp", m.cfg.Addr)
 	if err != nil {
-		m.limiter.Close()
-		store.Close()
 		return fmt.Errorf("listen on %s: %w", m.cfg.Addr, err)
 	}
 	handler := api.Handler()
@@ -187,6 +184,21 @@ func (m *Main) Start(ctx context.Context) error {
 	}()
 	m.janitorDone = flushed
 	return nil
+}
+
+// release closes what a failed Start opened (the steps after the listener cannot fail, so no
+// goroutine runs yet) and forgets it, so that a later Close finds nothing to close.
+func (m *Main) release() {
+	if m.ln != nil {
+		_ = m.ln.Close()
+	}
+	if m.limiter != nil {
+		m.limiter.Close()
+	}
+	if m.Store != nil {
+		_ = m.Store.Close()
+	}
+	m.ln, m.limiter, m.Store, m.Auth, m.Keys, m.mail = nil, nil, nil, nil, nil, nil
 }
 
 // Routes lists the server's endpoints and the permission each declares (after Start).

@@ -111,15 +111,13 @@ func hasPrefixFold(s, prefix string) bool {
 }
 
 // Warnings lists settings that are valid but deserve the operator's attention at start (weak
-// password minimum, no secret key, plain-http public URL on a non-loopback host). It never
-// includes secret values.
+// password minimum, plain-http public URL on a non-loopback host); `gatehouse serve` logs them.
+// It never includes secret values. (A missing GATEHOUSE_SECRET_KEY is warned about by the
+// signing-key manager, which every command that touches the keys starts.)
 func (c *Config) Warnings() []string {
 	var w []string
 	if c.PasswordMinLength < 8 {
 		w = append(w, fmt.Sprintf("GATEHOUSE_PASSWORD_MIN_LENGTH=%d is below the recommended minimum of 8", c.PasswordMinLength))
-	}
-	if c.SecretKey == "" {
-		w = append(w, "GATEHOUSE_SECRET_KEY is not set: signing keys and other secrets are stored unencrypted")
 	}
 	if c.PublicURL != nil && c.PublicURL.Scheme == "http" && !isLoopbackHost(c.PublicURL.Hostname()) {
 		w = append(w, fmt.Sprintf("GATEHOUSE_PUBLIC_URL=%s is not https: cookies are not marked Secure", c.PublicURL))

@@ -192,7 +192,7 @@ func TestWarnings(t *testing.T) {
 		environ []string
 		want    []string // substrings, one per warning, in order
 	}{
-		{"defaults", nil, []string{"GATEHOUSE_SECRET_KEY is not set"}},
+		{"defaults", nil, nil},
 		{"short passwords", []string{"GATEHOUSE_PASSWORD_MIN_LENGTH=4", "GATEHOUSE_SECRET_KEY=" + strings.Repeat("x", 40)},
 			[]string{"GATEHOUSE_PASSWORD_MIN_LENGTH=4 is below"}},
 		{"plain http in production", []string{"GATEHOUSE_PUBLIC_URL=http://auth.example.com", "GATEHOUSE_SECRET_KEY=" + strings.Repeat("x", 40)},
@@ -221,11 +221,30 @@ func TestWarnings(t *testing.T) {
 func TestUnknownVariables(t *testing.T) {
 	got := UnknownVariables([]string{
 		"GATEHOUSE_ADDR=:1", "GATEHOUSE_PUBLIC_ULR=https://x", "GATEHOUSE_TEST_REDIS_URL=redis://x",
-		"HOME=/root", "GATEHOUSE_SECRETKEY=abc",
+		"HOME=/root", "GATEHOUSE_SECRETKEY=abc", "GATEHOUSE_TOKEN=gth_pat_x", "GATEHOUSE_SERVER=http://x",
 	})
 	want := []string{"GATEHOUSE_PUBLIC_ULR", "GATEHOUSE_SECRETKEY"}
 	if !slices.Equal(got, want) {
 		t.Errorf("UnknownVariables = %q, want %q", got, want)
+	}
+}
+
+func TestClosestVariable(t *testing.T) {
+	tests := []struct {
+		name, unknown, want string
+	}{
+		{"one letter missing", "GATEHOUSE_SESION_TTL", "GATEHOUSE_SESSION_TTL"},
+		{"letters swapped", "GATEHOUSE_PUBLIC_ULR", "GATEHOUSE_PUBLIC_URL"},
+		{"underscore missing", "GATEHOUSE_SECRETKEY", "GATEHOUSE_SECRET_KEY"},
+		{"lower case", "gatehouse_addr", "GATEHOUSE_ADDR"},
+		{"nothing close", "GATEHOUSE_FAVOURITE_COLOUR", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ClosestVariable(tt.unknown); got != tt.want {
+				t.Errorf("ClosestVariable(%q) = %q, want %q", tt.unknown, got, tt.want)
+			}
+		})
 	}
 }
 

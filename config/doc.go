@@ -17,6 +17,10 @@
 //   - Secrets are never echoed: GATEHOUSE_SECRET_KEY and GATEHOUSE_GOOGLE_CLIENT_SECRET are shown
 //     without their value, and URLs are shown with their userinfo password and any password,
 //     secret or token parameters replaced by "xxxxx".
+//   - Load ignores GATEHOUSE_* variables that are no setting; UnknownVariables lists them (a
+//     typo would otherwise go unnoticed) and ClosestVariable names the setting each was probably
+//     meant to be. Warnings lists valid settings that deserve attention. `gatehouse serve` logs
+//     both as warnings before it starts.
 //   - A *Config returned by Load has passed Validate. Validate can also check a Config built in
 //     code (tests, embedding).
 //

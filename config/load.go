@@ -101,13 +101,19 @@ func Variables() []string {
 	return names
 }
 
+// clientVariables are the GATEHOUSE_* variables the command line's client commands read
+// (cmd/gatehouse: login, tokens, agents, api-keys ...), not server settings: a shell that signed
+// in may well run the server too.
+var clientVariables = []string{"GATEHOUSE_SERVER", "GATEHOUSE_TOKEN", "GATEHOUSE_CONFIG_DIR"}
+
 // UnknownVariables returns the GATEHOUSE_* variables of environ that are not settings (most
 // likely typos), sorted, for a warning at start. GATEHOUSE_TEST_* variables (used by the test
-// suites) are not reported.
+// suites) and the client commands' variables (GATEHOUSE_SERVER, GATEHOUSE_TOKEN,
+// GATEHOUSE_CONFIG_DIR) are not reported.
 func UnknownVariables(environ []string) []string {
 	var unknown []string
 	for k := range parseEnviron(environ) {
-		if !strings.HasPrefix(k, "GATEHOUSE_") || strings.HasPrefix(k, "GATEHOUSE_TEST_") {
+		if !strings.HasPrefix(k, "GATEHOUSE_") || strings.HasPrefix(k, "GATEHOUSE_TEST_") || slices.Contains(clientVariables, k) {
 			continue
 		}
 		if !slices.ContainsFunc(settings, func(s setting) bool { return s.env == k }) {
@@ -116,4 +122,44 @@ func UnknownVariables(environ []string) []string {
 	}
 	slices.Sort(unknown)
 	return unknown
+}
+
+// maxSuggestDistance is how many single-character edits a name may be from a variable for
+// ClosestVariable to suggest that variable.
+const maxSuggestDistance = 3
+
+// ClosestVariable returns the configuration variable nearest to name (an unknown variable from
+// UnknownVariables), for a "did you mean" hint: the one fewest single-character edits away
+// (insertions, deletions, substitutions; case is ignored), if it is at most maxSuggestDistance
+// edits away, else "". On a tie the earlier variable in --help order wins.
+func ClosestVariable(name string) string {
+	best, bestDist := "", maxSuggestDistance+1
+	for _, s := range settings {
+		if d := editDistance(strings.ToUpper(name), s.env); d < bestDist {
+			best, bestDist = s.env, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, byte by byte (variable names are
+// ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

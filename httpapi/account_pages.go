@@ -10,14 +10,13 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/auth"
+	"github.com/gatehouse-auth/gatehouse/web"
 )
 
 // The /account page (template web/templates/account.html): three tabs, each its own URL, all
 // server-rendered. A new personal access token is shown once, in the 200 answer to the POST that
 // made it, never in a URL, a redirect or a later page. Every other form answers 303 back to its
 // tab with a notice flag (?saved=1, ?revoked=1, ?email=pending) that carries nothing secret.
-
-const pageAccount = "account"
 
 // Tabs of the account page.
 const (
@@ -44,90 +43,18 @@ var patExpiryChoices = []struct{ value, label string }{
 // defaultPATExpiry is the lifetime preselected in the token form.
 const defaultPATExpiry = "90d"
 
-// AccountPageData is what the account page shows. PageData carries the signed-in user
-// (Username, Email, DisplayName: the form values after a failed profile submission) and the
-// Error, Status and RequestID of a failure.
-type AccountPageData struct {
-	PageData
-	// Tab is the tab shown: "profile", "tokens" or "sessions".
-	Tab string
-	// Notice is a success message shown with role="status" ("" for none).
-	Notice string
-	// EmailVerified tells whether the stored email address is verified.
-	EmailVerified bool
-	// StoredEmail is the email address on the account (Email may hold a rejected new one).
-	StoredEmail string
-	// PendingEmail is the new address waiting for its mailed code ("" for none).
-	PendingEmail string
-
-	// Tokens tab.
-	Tokens        []AccountToken
-	NewToken      *AccountNewToken // the token just made, shown this once
-	TokenName     string           // the form's values after a failed creation
-	ExpiryChoices []AccountChoice
-	ScopeChoices  []AccountScopeChoice
-
-	// Sessions tab.
-	Sessions []AccountSession
-
-	// Reauth, when set, opens the re-authentication dialog: the form just sent was a
-	// sensitive action and the session is not recent (account_reauth.go).
-	Reauth *AccountReauth
-}
-
-// AccountToken is one active personal access token in the list: never the token itself.
-type AccountToken struct {
-	ID, Name, Prefix string
-	Scopes           []string // empty: not limited by scopes
-	Created          AccountTime
-	Expires          AccountTime // zero: never
-	LastUsed         AccountTime // zero: never
-}
-
-// AccountNewToken is the token just created.
-type AccountNewToken struct {
-	Name, Token string
-	Expires     AccountTime // zero: never
-}
-
-// AccountSession is one active session of the user.
-type AccountSession struct {
-	ID, Device, UserAgent, IP, Prefix string
-	Created, LastSeen                 AccountTime
-	Current                           bool // the session of this browser
-}
-
-// AccountChoice is an option of a select.
-type AccountChoice struct {
-	Value, Label string
-	Selected     bool
-}
-
-// AccountScopeChoice is a configured resource with its read and write checkboxes.
-type AccountScopeChoice struct {
-	Resource    string
-	Read, Write AccountChoice // Value is the scope, Selected whether it is checked
-}
-
-// AccountTime is a time as the page shows it: machine-readable for <time datetime> and in words.
-type AccountTime struct {
-	ISO, Text string
-}
-
-// IsZero reports an absent time (never).
-func (t AccountTime) IsZero() bool { return t.ISO == "" }
-
-func accountTime(t time.Time) AccountTime {
+// accountTime is t as the account pages show it (zero: never).
+func accountTime(t time.Time) web.AccountTime {
 	if t.IsZero() {
-		return AccountTime{}
+		return web.AccountTime{}
 	}
 	t = t.UTC()
-	return AccountTime{ISO: t.Format(time.RFC3339), Text: t.Format("2 Jan 2006, 15:04 UTC")}
+	return web.AccountTime{ISO: t.Format(time.RFC3339), Text: t.Format("2 Jan 2006, 15:04 UTC")}
 }
 
-func accountTimePtr(t *time.Time) AccountTime {
+func accountTimePtr(t *time.Time) web.AccountTime {
 	if t == nil {
-		return AccountTime{}
+		return web.AccountTime{}
 	}
 	return accountTime(*t)
 }
@@ -150,7 +77,7 @@ func (s *Server) accountRoutes(rt *router) {
 func (s *Server) accountSignedIn(w http.ResponseWriter, r *http.Request, tab string) *gatehouse.Principal {
 	p, err := s.pagePrincipal(w, r)
 	if err != nil {
-		s.renderPageError(w, r, pageError, PageData{}, err)
+		s.renderError(w, r, err)
 		return nil
 	}
 	if p == nil {
@@ -182,7 +109,7 @@ func (s *Server) accountPage(tab string) http.HandlerFunc {
 		if tab == tabProfile {
 			pending, err := s.Accounts.PendingEmail(r.Context(), p)
 			if err != nil {
-				s.renderPageError(w, r, pageError, PageData{}, err)
+				s.renderError(w, r, err)
 				return
 			}
 			data.PendingEmail = pending
@@ -193,7 +120,7 @@ func (s *Server) accountPage(tab string) http.HandlerFunc {
 
 // accountSubmit handles a POST of the account page: it writes the answer itself, or returns
 // an error that accountForm shows on the tab, with data holding the form's values.
-type accountSubmit func(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, data *AccountPageData) error
+type accountSubmit func(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, data *web.AccountPage) error
 
 // accountForm wraps a form handler: the signed-in check, reading the form, and the error page.
 func (s *Server) accountForm(tab string, h accountSubmit) http.HandlerFunc {
@@ -216,10 +143,10 @@ func (s *Server) accountForm(tab string, h accountSubmit) http.HandlerFunc {
 }
 
 // accountData is the page's data for p before any list is loaded.
-func (s *Server) accountData(p *gatehouse.Principal, tab string) AccountPageData {
+func (s *Server) accountData(p *gatehouse.Principal, tab string) web.AccountPage {
 	u := p.User
-	return AccountPageData{
-		PageData:      PageData{Username: u.Username, Email: u.Email, DisplayName: u.DisplayName},
+	return web.AccountPage{
+		Page:          web.Page{Username: u.Username, Email: u.Email, DisplayName: u.DisplayName},
 		Tab:           tab,
 		EmailVerified: u.EmailVerified,
 		StoredEmail:   u.Email,
@@ -227,19 +154,18 @@ func (s *Server) accountData(p *gatehouse.Principal, tab string) AccountPageData
 }
 
 // renderAccount loads what the tab lists and renders the page with status.
-func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, status int, data AccountPageData) {
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, status int, data web.AccountPage) {
 	if err := s.loadAccountTab(r, p, &data); err != nil {
-		s.renderPageError(w, r, pageError, PageData{}, err)
+		s.renderError(w, r, err)
 		return
 	}
-	s.Pages.Render(w, r, status, pageAccount, data)
+	s.Pages.Account(w, r, status, data)
 }
 
 // renderAccountError shows the tab again with the friendly message of err and its status, as
-// renderPageError does for the sign-in forms.
-func (s *Server) renderAccountError(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, data AccountPageData, err error) {
-	status, message := s.pageFailure(w, r, err)
-	data.Error, data.Status, data.RequestID = message, status, RequestID(r.Context())
+// loginFailed does for the sign-in form.
+func (s *Server) renderAccountError(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, data web.AccountPage, err error) {
+	status := s.failedPage(w, r, &data.Page, err)
 	if data.Reauth == nil {
 		data.Reauth = reauthDialog(r, err)
 	}
@@ -247,16 +173,16 @@ func (s *Server) renderAccountError(w http.ResponseWriter, r *http.Request, p *g
 }
 
 // loadAccountTab fills what the tab lists: the tokens and the form's choices, or the sessions.
-func (s *Server) loadAccountTab(r *http.Request, p *gatehouse.Principal, data *AccountPageData) error {
+func (s *Server) loadAccountTab(r *http.Request, p *gatehouse.Principal, data *web.AccountPage) error {
 	switch data.Tab {
 	case tabTokens:
 		pats, err := s.PATs.List(r.Context(), p)
 		if err != nil {
 			return err
 		}
-		data.Tokens = make([]AccountToken, 0, len(pats))
+		data.Tokens = make([]web.AccountToken, 0, len(pats))
 		for _, t := range pats {
-			data.Tokens = append(data.Tokens, AccountToken{
+			data.Tokens = append(data.Tokens, web.AccountToken{
 				ID: t.ID, Name: t.Name, Prefix: t.Prefix, Scopes: t.Scopes,
 				Created: accountTime(t.CreatedAt), Expires: accountTimePtr(t.ExpiresAt), LastUsed: accountTimePtr(t.LastUsedAt),
 			})
@@ -267,9 +193,9 @@ func (s *Server) loadAccountTab(r *http.Request, p *gatehouse.Principal, data *A
 		if err != nil {
 			return err
 		}
-		data.Sessions = make([]AccountSession, 0, len(sessions))
+		data.Sessions = make([]web.AccountSession, 0, len(sessions))
 		for _, x := range sessions {
-			data.Sessions = append(data.Sessions, AccountSession{
+			data.Sessions = append(data.Sessions, web.AccountSession{
 				ID: x.ID, Device: deviceName(x.UserAgent), UserAgent: x.UserAgent, IP: x.IP, Prefix: x.TokenPrefix,
 				Created: accountTime(x.CreatedAt), LastSeen: accountTime(x.LastSeenAt),
 				Current: p.Session != nil && p.Session.ID == x.ID,
@@ -281,26 +207,26 @@ func (s *Server) loadAccountTab(r *http.Request, p *gatehouse.Principal, data *A
 
 // fillTokenForm sets the choices of the token form: after a failed creation (a POST that made
 // no token) the submitted ones stay selected, otherwise the defaults.
-func (s *Server) fillTokenForm(r *http.Request, data *AccountPageData) {
+func (s *Server) fillTokenForm(r *http.Request, data *web.AccountPage) {
 	expiry, scopes := defaultPATExpiry, []string(nil)
 	if r.Method == http.MethodPost && data.NewToken == nil && r.PostForm.Has("expires_in") {
 		expiry, scopes = r.PostForm.Get("expires_in"), r.PostForm["scopes"]
 	}
 	for _, c := range patExpiryChoices {
-		data.ExpiryChoices = append(data.ExpiryChoices, AccountChoice{Value: c.value, Label: c.label, Selected: c.value == expiry})
+		data.ExpiryChoices = append(data.ExpiryChoices, web.AccountChoice{Value: c.value, Label: c.label, Selected: c.value == expiry})
 	}
 	for _, res := range s.PATs.APIResources() {
 		read, write := res+":read", res+":write"
-		data.ScopeChoices = append(data.ScopeChoices, AccountScopeChoice{
+		data.ScopeChoices = append(data.ScopeChoices, web.AccountScopeChoice{
 			Resource: res,
-			Read:     AccountChoice{Value: read, Label: "read", Selected: slices.Contains(scopes, read)},
-			Write:    AccountChoice{Value: write, Label: "write", Selected: slices.Contains(scopes, write)},
+			Read:     web.AccountChoice{Value: read, Label: "read", Selected: slices.Contains(scopes, read)},
+			Write:    web.AccountChoice{Value: write, Label: "write", Selected: slices.Contains(scopes, write)},
 		})
 	}
 }
 
 // accountProfileSubmit is POST /account/profile: display_name and email.
-func (s *Server) accountProfileSubmit(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, data *AccountPageData) error {
+func (s *Server) accountProfileSubmit(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, data *web.AccountPage) error {
 	var in auth.ProfileInput
 	if r.PostForm.Has("display_name") {
 		v := r.PostForm.Get("display_name")
@@ -327,7 +253,7 @@ func (s *Server) accountProfileSubmit(w http.ResponseWriter, r *http.Request, p 
 
 // accountTokenCreate is POST /account/tokens: the answer is the page itself (200) with the new
 // token, so that it never lands in a URL or the history.
-func (s *Server) accountTokenCreate(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, data *AccountPageData) error {
+func (s *Server) accountTokenCreate(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, data *web.AccountPage) error {
 	in := auth.PATInput{
 		Name:      r.PostForm.Get("name"),
 		ExpiresIn: r.PostForm.Get("expires_in"),
@@ -339,14 +265,14 @@ func (s *Server) accountTokenCreate(w http.ResponseWriter, r *http.Request, p *g
 		return err
 	}
 	data.TokenName = ""
-	data.NewToken = &AccountNewToken{Name: g.PAT.Name, Token: g.Token, Expires: accountTimePtr(g.PAT.ExpiresAt)}
+	data.NewToken = &web.AccountNewToken{Name: g.PAT.Name, Token: g.Token, Expires: accountTimePtr(g.PAT.ExpiresAt)}
 	data.Notice = "Token “" + g.PAT.Name + "” created."
 	s.renderAccount(w, r, p, http.StatusOK, *data)
 	return nil
 }
 
 // accountTokenRevoke is POST /account/tokens/{id}/revoke.
-func (s *Server) accountTokenRevoke(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, _ *AccountPageData) error {
+func (s *Server) accountTokenRevoke(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, _ *web.AccountPage) error {
 	if err := s.PATs.Revoke(r.Context(), p, r.PathValue("id"), s.meta(r)); err != nil {
 		return err
 	}
@@ -356,7 +282,7 @@ func (s *Server) accountTokenRevoke(w http.ResponseWriter, r *http.Request, p *g
 
 // accountSessionRevoke is POST /account/sessions/{id}/revoke. Revoking this browser's own
 // session signs it out: the cookie is cleared and the answer goes to /login.
-func (s *Server) accountSessionRevoke(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, _ *AccountPageData) error {
+func (s *Server) accountSessionRevoke(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, _ *web.AccountPage) error {
 	id := r.PathValue("id")
 	if err := s.Sessions.RevokeSession(r.Context(), p, id, s.meta(r)); err != nil {
 		if errors.Is(err, gatehouse.ErrNotFound) {

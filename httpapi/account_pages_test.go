@@ -63,17 +63,17 @@ func TestAccountTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	user := PageData{Username: "ann", Email: "ann@example.com", DisplayName: `Ann <b>"A"</b>`}
-	created := AccountTime{ISO: "2026-01-02T03:04:05Z", Text: "2 Jan 2026, 03:04 UTC"}
+	user := web.Page{Username: "ann", Email: "ann@example.com", DisplayName: `Ann <b>"A"</b>`}
+	created := web.AccountTime{ISO: "2026-01-02T03:04:05Z", Text: "2 Jan 2026, 03:04 UTC"}
 	tests := []struct {
 		name    string
-		data    AccountPageData
+		data    web.AccountPage
 		want    []string
 		notWant []string
 	}{
 		{
 			name: "profile",
-			data: AccountPageData{PageData: user, Tab: tabProfile, StoredEmail: "ann@example.com", Notice: "Your profile was saved."},
+			data: web.AccountPage{Page: user, Tab: tabProfile, StoredEmail: "ann@example.com", Notice: "Your profile was saved."},
 			want: []string{
 				`href="/account" id="tab-profile" aria-current="page"`, `href="/account/tokens" id="tab-tokens">`,
 				`action="/account/profile"`, `name="display_name"`, `name="email"`, `value="ann@example.com"`,
@@ -83,12 +83,12 @@ func TestAccountTemplate(t *testing.T) {
 		},
 		{
 			name: "tokens with a new token",
-			data: AccountPageData{
-				PageData: user, Tab: tabTokens,
-				NewToken:      &AccountNewToken{Name: "ci", Token: "gth_pat_SECRETvalue"},
-				ExpiryChoices: []AccountChoice{{Value: "30d", Label: "30 days"}, {Value: "90d", Label: "90 days", Selected: true}},
-				ScopeChoices:  []AccountScopeChoice{{Resource: "calls", Read: AccountChoice{Value: "calls:read"}, Write: AccountChoice{Value: "calls:write", Selected: true}}},
-				Tokens:        []AccountToken{{ID: "pat_1", Name: "ci", Prefix: "gth_pat_AbC…wxyz", Created: created}},
+			data: web.AccountPage{
+				Page: user, Tab: tabTokens,
+				NewToken:      &web.AccountNewToken{Name: "ci", Token: "gth_pat_SECRETvalue"},
+				ExpiryChoices: []web.AccountChoice{{Value: "30d", Label: "30 days"}, {Value: "90d", Label: "90 days", Selected: true}},
+				ScopeChoices:  []web.AccountScopeChoice{{Resource: "calls", Read: web.AccountChoice{Value: "calls:read"}, Write: web.AccountChoice{Value: "calls:write", Selected: true}}},
+				Tokens:        []web.AccountToken{{ID: "pat_1", Name: "ci", Prefix: "gth_pat_AbC…wxyz", Created: created}},
 			},
 			want: []string{
 				`aria-current="page">API tokens`, `id="new-token"`, `value="gth_pat_SECRETvalue" readonly`,
@@ -99,16 +99,16 @@ func TestAccountTemplate(t *testing.T) {
 		},
 		{
 			name: "tokens failed creation",
-			data: AccountPageData{
-				PageData: PageData{Username: "ann", Error: "You already have 10 active personal access tokens; revoke one first."},
-				Tab:      tabTokens, TokenName: "eleventh",
+			data: web.AccountPage{
+				Page: web.Page{Username: "ann", Error: "You already have 10 active personal access tokens; revoke one first."},
+				Tab:  tabTokens, TokenName: "eleventh",
 			},
 			want:    []string{`role="alert"`, "You already have 10 active", `id="name" name="name" type="text" value="eleventh"`, `id="no-tokens"`},
 			notWant: []string{`id="new-token"`, "<script"},
 		},
 		{
 			name: "sessions",
-			data: AccountPageData{PageData: user, Tab: tabSessions, Sessions: []AccountSession{
+			data: web.AccountPage{Page: user, Tab: tabSessions, Sessions: []web.AccountSession{
 				{ID: "ses_1", Device: "Chrome on Linux", IP: "127.0.0.1", Created: created, LastSeen: created, Current: true},
 				{ID: "ses_2", Device: "Go client", Created: created, LastSeen: created},
 			}},
@@ -121,7 +121,7 @@ func TestAccountTemplate(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w := httptest.NewRecorder()
-			pages.Render(w, httptest.NewRequest(http.MethodGet, "/account", nil), http.StatusOK, pageAccount, tc.data)
+			pages.Account(w, httptest.NewRequest(http.MethodGet, "/account", nil), http.StatusOK, tc.data)
 			if w.Code != http.StatusOK || w.Header().Get("Cache-Control") != "no-store" {
 				t.Fatalf("status %d, Cache-Control %q; body: %s", w.Code, w.Header().Get("Cache-Control"), w.Body)
 			}

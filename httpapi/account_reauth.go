@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/web"
 )
 
 // The account page's re-authentication dialog. A form of /account that is a sensitive action
@@ -13,16 +14,6 @@ import (
 // then shows a dialog asking for the password, which posts to /account/reauth with the original
 // form's fields; that handler re-authenticates the session (POST /v1/auth/reauth's use case) and
 // runs the original action again with those fields. No JavaScript is needed.
-
-// AccountReauth is the dialog: the action to retry and its fields (never a password).
-type AccountReauth struct {
-	Action string
-	Fields []AccountField
-	Error  string // the last attempt's failure, "" on the first showing
-}
-
-// AccountField is one field of the form to retry.
-type AccountField struct{ Name, Value string }
 
 // retryPrefix marks the retried form's fields in the dialog's form.
 const retryPrefix = "retry."
@@ -42,17 +33,17 @@ func (s *Server) reauthRetries() map[string]struct {
 
 // reauthDialog is the dialog for a form that failed with err, or nil when err is not
 // reauth_required or the form is not one the dialog retries.
-func reauthDialog(r *http.Request, err error) *AccountReauth {
+func reauthDialog(r *http.Request, err error) *web.AccountReauth {
 	if gatehouse.ErrorCode(err) != gatehouse.CodeReauthRequired || r.Method != http.MethodPost || r.URL.Path != "/account/profile" {
 		return nil
 	}
-	d := &AccountReauth{Action: r.URL.Path}
+	d := &web.AccountReauth{Action: r.URL.Path}
 	for name, values := range r.PostForm {
 		if strings.Contains(strings.ToLower(name), "password") {
 			continue
 		}
 		for _, v := range values {
-			d.Fields = append(d.Fields, AccountField{Name: retryPrefix + name, Value: v})
+			d.Fields = append(d.Fields, web.AccountField{Name: retryPrefix + name, Value: v})
 		}
 	}
 	return d
@@ -83,10 +74,10 @@ func (s *Server) accountReauthSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	data := s.accountData(p, retry.tab)
 	if _, err := s.SignIn.Reauthenticate(r.Context(), p, r.PostForm.Get("password"), s.meta(r)); err != nil {
-		d := &AccountReauth{Action: action}
+		d := &web.AccountReauth{Action: action}
 		for name, values := range fields {
 			for _, v := range values {
-				d.Fields = append(d.Fields, AccountField{Name: retryPrefix + name, Value: v})
+				d.Fields = append(d.Fields, web.AccountField{Name: retryPrefix + name, Value: v})
 			}
 		}
 		_, d.Error = s.pageFailure(w, r, err)

@@ -3,7 +3,10 @@
 // are registered per resource, one file each (auth, me, sessions, tokens and /v1/verify, orgs,
 // apikeys, oauthclients, agents, secretscanning, recovery, passkeys, google, jwks, pages,
 // account_pages) and per OAuth flow (oauth_*.go: discovery, authorize and consent, token,
-// device, introspect, revoke, userinfo, consents; package oauth does the work).
+// device, introspect, revoke, userinfo, consents; package oauth does the work: the
+// authorization endpoint renders the one outcome oauth.Provider.Authorize decides). Pages are
+// drawn through the typed page methods of package web (Server.Pages.Login(w, r, status,
+// web.LoginPage{…}), one per page).
 //
 // # Errors
 //
@@ -33,18 +36,21 @@
 //
 // # Middleware
 //
-// Middleware are plain func(http.Handler) http.Handler values, composed with [Chain]. The
-// recommended order, outermost first:
+// Middleware are plain func(http.Handler) http.Handler values ([Chain] composes a list).
+// [Server.Handler] wraps the ServeMux in this order, outermost first:
 //
-//	Chain(mux,
-//		RequestContext(logger), // request ID + logger: before anything that logs
-//		AccessLog(clientIP),    // one line per request
-//		metrics.Middleware,     // requests by route pattern, method and status; latency
-//		Recover,                // panic → JSON 500, inside AccessLog and metrics so they see it
-//		SecurityHeaders(hsts),
-//		LimitBody,
-//		crossOrigin,            // from CrossOrigin(publicURL)
-//	)
+//	RequestContext(logger)  // request ID, X-Request-ID, the per-request logger: before anything that logs
+//	Recover                 // panic → JSON 500 (http.ErrAbortHandler re-raised)
+//	SecurityHeaders(hsts)   // HSTS when the public URL is https, CSP, frame and sniffing rules
+//	metrics.Middleware      // requests by route pattern, method and status; latency (when Metrics is set)
+//	AccessLog(clientIP)     // one line per request
+//	LimitBody               // request bodies capped at MaxBodyBytes
+//	CrossOrigin(origins)    // cross-site unsafe browser requests refused (bearer without cookies passes)
+//	mux                     // Go 1.22 method patterns; unmatched paths: JSON 404/405
+//
+// A panic passes through LimitBody, AccessLog and the metrics before Recover stops it: both
+// record it as a 500 (unless a status had already been sent), and the security headers set
+// before the panic stay on the 500.
 //
 // Route labels (metrics, access log) are the ServeMux pattern (r.Pattern), never the raw path,
 // or "unmatched". ServeMux sets Pattern on the *http.Request it is given; the middleware of this

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/authz"
+	"github.com/gatehouse-auth/gatehouse/web"
 )
 
 // Google (OpenID Connect) sign-in: POST /v1/auth/google with an ID token, the redirect flow
@@ -103,7 +104,7 @@ func (s *Server) oidcStateCookie() string {
 // googleFailure answers a failed browser step: the error page when there are pages, else JSON.
 func (s *Server) googleFailure(w http.ResponseWriter, r *http.Request, err error) {
 	if s.Pages != nil {
-		s.renderPageError(w, r, pageError, PageData{}, err)
+		s.renderError(w, r, err)
 		return
 	}
 	s.noteAuthFailure(err)
@@ -206,16 +207,6 @@ func (s *Server) unlinkGoogle(w http.ResponseWriter, r *http.Request, p *gatehou
 	return nil
 }
 
-// ConnectedPageData is the account page on the Connected accounts tab.
-type ConnectedPageData struct {
-	AccountPageData
-	GoogleEnabled   bool
-	GoogleLinked    bool
-	CanUnlinkGoogle bool
-	// LinkURL starts the redirect flow and comes back to this tab.
-	LinkURL string
-}
-
 // connectedPage is GET /account/connected.
 func (s *Server) connectedPage(w http.ResponseWriter, r *http.Request) {
 	p := s.connectedSignedIn(w, r)
@@ -255,7 +246,7 @@ func (s *Server) connectedUnlink(w http.ResponseWriter, r *http.Request) {
 func (s *Server) connectedSignedIn(w http.ResponseWriter, r *http.Request) *gatehouse.Principal {
 	p, err := s.pagePrincipal(w, r)
 	if err != nil {
-		s.renderPageError(w, r, pageError, PageData{}, err)
+		s.renderError(w, r, err)
 		return nil
 	}
 	if p == nil {
@@ -265,17 +256,13 @@ func (s *Server) connectedSignedIn(w http.ResponseWriter, r *http.Request) *gate
 	return p
 }
 
-func (s *Server) renderConnected(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, status int, data AccountPageData) {
+func (s *Server) renderConnected(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, status int, data web.AccountPage) {
 	a, err := s.Accounts.Account(r.Context(), p)
 	if err != nil {
-		s.renderPageError(w, r, pageError, PageData{}, err)
+		s.renderError(w, r, err)
 		return
 	}
-	s.Pages.Render(w, r, status, pageAccount, ConnectedPageData{
-		AccountPageData: data,
-		GoogleEnabled:   s.Google.Enabled(),
-		GoogleLinked:    a.GoogleLinked,
-		CanUnlinkGoogle: a.CanUnlinkGoogle,
-		LinkURL:         "/v1/auth/google/start?next=" + url.QueryEscape("/account/connected"),
-	})
+	data.GoogleEnabled, data.GoogleLinked, data.CanUnlinkGoogle = s.Google.Enabled(), a.GoogleLinked, a.CanUnlinkGoogle
+	data.LinkURL = "/v1/auth/google/start?next=" + url.QueryEscape("/account/connected")
+	s.Pages.Account(w, r, status, data)
 }

@@ -6,53 +6,35 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/oauth"
+	"github.com/gatehouse-auth/gatehouse/web"
 )
 
 // The consent page (template web/templates/consent.html). The form carries the authorization
-// request in hidden fields; they are never trusted: the POST parses them again with
-// ParseAuthorize, exactly as /oauth2/authorize does, and the session must be as fresh as the
-// request asks (prompt=login, max_age, the continuation marker) before a code is issued.
+// request in hidden fields; they are never trusted: the POST goes through
+// oauth.Provider.Authorize again, exactly as /oauth2/authorize does, which parses them and wants
+// the session as fresh as the request asks (prompt=login, max_age, the continuation marker)
+// before a code is issued.
 // Cross-site submission is refused by the CrossOrigin middleware, like every form of the site,
 // and the page cannot be framed.
 
-// ConsentPageData is what the consent page shows. PageData.Username is the signed-in user.
-type ConsentPageData struct {
-	PageData
-	ClientID   string
-	ClientName string
-	// RedirectHost is where the browser goes after the decision (the redirect URI's host, or
-	// its scheme for a native app).
-	RedirectHost string
-	Scopes       []ScopeView
-	// Request is the authorization request, for the form's hidden fields.
-	Request []HiddenField
-	// Remember is the "remember this decision" checkbox's state (checked by default).
-	Remember bool
-}
-
-// HiddenField is a hidden input of a form.
-type HiddenField struct {
-	Name, Value string
-}
-
-// renderConsent shows the consent page for the validated request a (req as it came).
-func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, req oauth.AuthorizeRequest, a *oauth.Authorization) {
-	data := ConsentPageData{
-		PageData:     PageData{Username: p.User.Username, DisplayName: p.User.DisplayName},
-		ClientID:     a.Client.ID,
-		ClientName:   a.Client.Name,
-		RedirectHost: redirectHost(a.RedirectURI),
-		Scopes:       scopeViews(a.Scopes),
+// renderConsent shows the consent page of c to the signed-in p.
+func (s *Server) renderConsent(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, c *oauth.ConsentPrompt) {
+	data := web.ConsentPage{
+		Page:         web.Page{Username: p.User.Username, DisplayName: p.User.DisplayName},
+		ClientID:     c.Client.ID,
+		ClientName:   c.Client.Name,
+		RedirectHost: redirectHost(c.RedirectURI),
+		Scopes:       scopeViews(c.Scopes),
 		Remember:     true,
 	}
-	v := authorizeValues(req)
+	v := authorizeValues(c.Request)
 	for _, name := range authorizeParams {
 		if v.Has(name) {
-			data.Request = append(data.Request, HiddenField{Name: name, Value: v.Get(name)})
+			data.Request = append(data.Request, web.HiddenField{Name: name, Value: v.Get(name)})
 		}
 	}
-	allowFormRedirectTo(w, a.RedirectURI)
-	s.Pages.Render(w, r, http.StatusOK, pageConsent, data)
+	allowFormRedirectTo(w, c.RedirectURI)
+	s.Pages.Consent(w, r, http.StatusOK, data)
 }
 
 // redirectHost names where a redirect URI leads, for people: its host, or its scheme.
@@ -70,18 +52,7 @@ func redirectHost(uri string) string {
 // oauthConsentPage is GET /oauth2/consent with an authorization request's query: the consent
 // page, whatever remembered consent there is (the authorization endpoint skips it when it can).
 func (s *Server) oauthConsentPage(w http.ResponseWriter, r *http.Request) {
-	req, a, p, ok := s.parseAuthorization(w, r, r.URL.Query())
-	if !ok {
-		return
-	}
-	if p == nil {
-		s.signInFor(w, r, req)
-		return
-	}
-	if !s.signedInEnough(w, r, p, req, a) {
-		return
-	}
-	s.renderConsent(w, r, p, req, a)
+	s.authorize(w, r, r.URL.Query(), oauth.DecisionAsk, false)
 }
 
 // oauthConsentSubmit is POST /oauth2/consent: action=approve issues the code (remembering the
@@ -89,27 +60,15 @@ func (s *Server) oauthConsentPage(w http.ResponseWriter, r *http.Request) {
 // to the client.
 func (s *Server) oauthConsentSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.renderPageError(w, r, pageError, PageData{}, formError(err))
+		s.renderError(w, r, formError(err))
 		return
 	}
-	form := r.PostForm
-	req, a, p, ok := s.parseAuthorization(w, r, form)
-	if !ok {
-		return
-	}
-	if p == nil {
-		s.signInFor(w, r, req)
-		return
-	}
-	if form.Get("action") == "approve" && !s.signedInEnough(w, r, p, req, a) {
-		return // the session is too old for the request: sign in again first
-	}
-	switch form.Get("action") {
+	decision := oauth.DecisionInvalid
+	switch r.PostForm.Get("action") {
 	case "approve":
-		s.approveAuthorization(w, r, p, a, form.Get("remember") != "")
+		decision = oauth.DecisionApprove
 	case "deny":
-		http.Redirect(w, r, s.OAuth.Deny(a), http.StatusSeeOther)
-	default:
-		s.renderOAuthError(w, r, gatehouse.Errorf(gatehouse.CodeInvalidRequest, "Choose Allow or Deny."))
+		decision = oauth.DecisionDeny
 	}
+	s.authorize(w, r, r.PostForm, decision, r.PostForm.Get("remember") != "")
 }

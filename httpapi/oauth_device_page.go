@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/oauth"
+	"github.com/gatehouse-auth/gatehouse/web"
 )
 
 // The /device page (templates web/templates/device.html and device_done.html), where a person
@@ -14,29 +15,6 @@ import (
 // code shows the form again with the error; the provider counts it towards the per-user and
 // per-IP limits, and the rate_limited answer is shown the same way (429).
 
-// DevicePageData is what the device page shows. PageData.Username is the signed-in user.
-type DevicePageData struct {
-	PageData
-	// UserCode is the code entered (kept in the form after an error), or the pending one.
-	UserCode string
-	// Pending is the request waiting for a decision; nil shows the form to enter a code.
-	Pending *DevicePending
-}
-
-// DevicePending is a device flow waiting for the user's decision.
-type DevicePending struct {
-	ClientID, ClientName string
-	Scopes               []ScopeView
-	Expires              AccountTime
-}
-
-// DeviceDonePageData is the page after the decision.
-type DeviceDonePageData struct {
-	PageData
-	Approved   bool
-	ClientName string
-}
-
 // devicePage is GET /device, optionally ?user_code=ABCD-EFGH (the verification_uri_complete).
 func (s *Server) devicePage(w http.ResponseWriter, r *http.Request) {
 	raw := r.URL.Query().Get("user_code")
@@ -44,9 +22,9 @@ func (s *Server) devicePage(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	data := DevicePageData{PageData: PageData{Username: p.User.Username, DisplayName: p.User.DisplayName}}
+	data := web.DevicePage{Page: web.Page{Username: p.User.Username, DisplayName: p.User.DisplayName}}
 	if raw == "" {
-		s.Pages.Render(w, r, http.StatusOK, pageDevice, data)
+		s.Pages.Device(w, r, http.StatusOK, data)
 		return
 	}
 	s.showPendingDevice(w, r, p, data, raw)
@@ -61,7 +39,7 @@ func (s *Server) deviceSubmit(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	data := DevicePageData{PageData: PageData{Username: p.User.Username, DisplayName: p.User.DisplayName}, UserCode: normalizeUserCode(raw)}
+	data := web.DevicePage{Page: web.Page{Username: p.User.Username, DisplayName: p.User.DisplayName}, UserCode: normalizeUserCode(raw)}
 	if err != nil {
 		s.renderDeviceError(w, r, data, formError(err))
 		return
@@ -94,13 +72,13 @@ func (s *Server) deviceSubmit(w http.ResponseWriter, r *http.Request) {
 		s.renderDeviceError(w, r, data, err)
 		return
 	}
-	done := DeviceDonePageData{PageData: data.PageData, Approved: approve, ClientName: pd.ClientName}
-	s.Pages.Render(w, r, http.StatusOK, pageDeviceDone, done)
+	done := web.DeviceDonePage{Page: data.Page, Approved: approve, ClientName: pd.ClientName}
+	s.Pages.DeviceDone(w, r, http.StatusOK, done)
 }
 
 // showPendingDevice looks up the code and shows its request with the Approve and Deny buttons,
 // or the form again with the error.
-func (s *Server) showPendingDevice(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, data DevicePageData, raw string) {
+func (s *Server) showPendingDevice(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, data web.DevicePage, raw string) {
 	data.UserCode = normalizeUserCode(raw)
 	code, err := userCodeOf(raw)
 	if err != nil {
@@ -114,24 +92,23 @@ func (s *Server) showPendingDevice(w http.ResponseWriter, r *http.Request, p *ga
 	}
 	data.UserCode = pd.UserCode
 	data.Pending = pendingDeviceView(pd)
-	s.Pages.Render(w, r, http.StatusOK, pageDevice, data)
+	s.Pages.Device(w, r, http.StatusOK, data)
 }
 
-func pendingDeviceView(pd *oauth.PendingDevice) *DevicePending {
-	return &DevicePending{ClientID: pd.ClientID, ClientName: pd.ClientName, Scopes: scopeViews(pd.Scopes), Expires: accountTime(pd.ExpiresAt)}
+func pendingDeviceView(pd *oauth.PendingDevice) *web.DevicePending {
+	return &web.DevicePending{ClientID: pd.ClientID, ClientName: pd.ClientName, Scopes: scopeViews(pd.Scopes), Expires: accountTime(pd.ExpiresAt)}
 }
 
 // renderDeviceError shows the form to enter a code again with the error: a wrong or expired
 // code is said in words people understand.
-func (s *Server) renderDeviceError(w http.ResponseWriter, r *http.Request, data DevicePageData, err error) {
+func (s *Server) renderDeviceError(w http.ResponseWriter, r *http.Request, data web.DevicePage, err error) {
 	data.Pending = nil
 	switch gatehouse.ErrorCode(err) {
 	case gatehouse.CodeNotFound, gatehouse.CodeExpiredToken, gatehouse.CodeInvalidGrant:
 		err = &gatehouse.Error{Code: gatehouse.CodeNotFound, Message: "That code is not valid or has expired. Check the code on your device and try again."}
 	}
-	status, message := s.pageFailure(w, r, err)
-	data.Error, data.Status, data.RequestID = message, status, RequestID(r.Context())
-	s.Pages.Render(w, r, status, pageDevice, data)
+	status := s.failedPage(w, r, &data.Page, err)
+	s.Pages.Device(w, r, status, data)
 }
 
 // deviceSignedIn returns the visitor signed in by the session cookie. When there is none it
@@ -140,7 +117,7 @@ func (s *Server) renderDeviceError(w http.ResponseWriter, r *http.Request, data 
 func (s *Server) deviceSignedIn(w http.ResponseWriter, r *http.Request, rawCode string) *gatehouse.Principal {
 	p, err := s.pagePrincipal(w, r)
 	if err != nil {
-		s.renderPageError(w, r, pageError, PageData{}, err)
+		s.renderError(w, r, err)
 		return nil
 	}
 	if p == nil || p.User == nil {

@@ -1,12 +1,10 @@
 package httpapi
 
-import "strings"
+import (
+	"strings"
 
-// ScopeView is a scope as the consent and device pages show it: its name and what it lets the
-// application do, in words.
-type ScopeView struct {
-	Name, Text string
-}
+	"github.com/gatehouse-auth/gatehouse/web"
+)
 
 // oidcScopeTexts describe the OpenID Connect scopes.
 var oidcScopeTexts = map[string]string{
@@ -17,10 +15,10 @@ var oidcScopeTexts = map[string]string{
 }
 
 // scopeViews describes scopes for people, in the order given.
-func scopeViews(scopes []string) []ScopeView {
-	out := make([]ScopeView, 0, len(scopes))
+func scopeViews(scopes []string) []web.ScopeView {
+	out := make([]web.ScopeView, 0, len(scopes))
 	for _, sc := range scopes {
-		out = append(out, ScopeView{Name: sc, Text: scopeText(sc)})
+		out = append(out, web.ScopeView{Name: sc, Text: scopeText(sc)})
 	}
 	return out
 }

@@ -269,9 +269,9 @@ func routeDocTable() []openapi.Operation {
 
 		// Pages.
 		page("GET /{$}", "Home: the signed-in person's name, or to /login", nil, nil, htmlPage, seeOther),
-		page("GET /login", "Sign-in page", nil, nextParam),
+		page("GET /login", "Sign-in page (a signed-in browser goes on to next)", nil, nextParam, htmlPage, seeOther),
 		page("POST /login", "Sign in", []openapi.Param{{Name: "username", Required: true}, {Name: "password", Required: true}, {Name: "next"}}, nil, seeOther, htmlPage),
-		page("GET /register", "Registration page", nil, nextParam),
+		page("GET /register", "Registration page (a signed-in browser goes on to next)", nil, nextParam, htmlPage, seeOther),
 		page("POST /register", "Register", []openapi.Param{{Name: "username", Required: true}, {Name: "password", Required: true}, {Name: "email"}, {Name: "display_name"}, {Name: "next"}}, nil, seeOther, htmlPage),
 		page("GET /logout", "Sign-out page", nil, nil, htmlPage, seeOther),
 		page("POST /logout", "Sign out", nil, nil, seeOther),

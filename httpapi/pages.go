@@ -8,35 +8,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/redirect"
-)
-
-// PageData is what the page handlers give Pages.Render. The templates of package web use these
-// fields; a handler fills the ones that apply to its page.
-type PageData struct {
-	// Error is the friendly message shown in the page's role="alert" element ("" for none).
-	Error string
-	// Username, Email and DisplayName are the form values kept after a failed submission (never
-	// the password), or the signed-in user on the home and sign-out pages.
-	Username    string
-	Email       string
-	DisplayName string
-	// Next is the local path the sign-in forms continue to ("/" by default).
-	Next string
-	// Status and RequestID describe the failure on the error page.
-	Status    int
-	RequestID string
-	// GoogleStartURL is set on the sign-in page when Google sign-in is configured: the
-	// "Continue with Google" button leads there.
-	GoogleStartURL string
-}
-
-// Page names: templates of package web.
-const (
-	pageLogin    = "login"
-	pageRegister = "register"
-	pageLogout   = "logout"
-	pageHome     = "home"
-	pageError    = "error"
+	"github.com/gatehouse-auth/gatehouse/web"
 )
 
 // pageRoutes registers the server-rendered pages. They authenticate by the session cookie only;
@@ -57,58 +29,58 @@ func (s *Server) pageRoutes(rt *router) {
 func (s *Server) homePage(w http.ResponseWriter, r *http.Request) {
 	p, err := s.pagePrincipal(w, r)
 	if err != nil {
-		s.renderPageError(w, r, pageError, PageData{}, err)
+		s.renderError(w, r, err)
 		return
 	}
 	if p == nil {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	s.Pages.Render(w, r, http.StatusOK, pageHome, PageData{Username: p.User.Username, DisplayName: p.User.DisplayName})
+	s.Pages.Home(w, r, http.StatusOK, web.Page{Username: p.User.Username, DisplayName: p.User.DisplayName})
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	s.showSignInForm(w, r, pageLogin)
+	if next, show := s.signInFormFor(w, r); show {
+		s.Pages.Login(w, r, http.StatusOK, web.LoginPage{Page: web.Page{Next: next}, GoogleStartURL: s.googleStartURL(next)})
+	}
 }
 
 func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) {
-	s.showSignInForm(w, r, pageRegister)
+	if next, show := s.signInFormFor(w, r); show {
+		s.Pages.Register(w, r, http.StatusOK, web.Page{Next: next})
+	}
 }
 
-// showSignInForm renders the login or register form, or sends a visitor who is already signed in
-// on to ?next= (unless next is an authorization request their session is too old for:
-// prompt=login, max_age; see signInAgainFor).
-func (s *Server) showSignInForm(w http.ResponseWriter, r *http.Request, page string) {
-	next := s.localRedirect(r.URL.Query().Get("next"))
+// signInFormFor is the start of the login and register forms: it sends a visitor who is already
+// signed in on to ?next= (unless next is an authorization request their session is too old for:
+// prompt=login, max_age; see signInAgainFor) and returns show false, or returns the form's next.
+func (s *Server) signInFormFor(w http.ResponseWriter, r *http.Request) (next string, show bool) {
+	next = s.localRedirect(r.URL.Query().Get("next"))
 	if p, err := s.pagePrincipal(w, r); err == nil && p != nil && !s.signInAgainFor(r, next, p) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
-		return
+		return "", false
 	}
 	// An error looking up the cookie's session (the database is down) still shows the form.
 	s.allowFormRedirectForNext(w, r, next) // oauth_authorize.go: next may lead back to an OAuth client
-	data := PageData{Next: next}
-	if page == pageLogin {
-		data.GoogleStartURL = s.googleStartURL(next)
-	}
-	s.Pages.Render(w, r, http.StatusOK, page, data)
+	return next, true
 }
 
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	err := r.ParseForm() // r.PostForm holds what could be read even when it fails
-	data := PageData{Username: r.PostForm.Get("username"), Next: s.localRedirect(r.PostForm.Get("next"))}
+	data := web.LoginPage{Page: web.Page{Username: r.PostForm.Get("username"), Next: s.localRedirect(r.PostForm.Get("next"))}}
 	data.GoogleStartURL = s.googleStartURL(data.Next)
 	s.allowFormRedirectForNext(w, r, data.Next)
 	if err != nil {
-		s.renderPageError(w, r, pageLogin, data, formError(err))
+		s.loginFailed(w, r, data, formError(err))
 		return
 	}
 	if err := s.rateLimit(r, "auth"); err != nil {
-		s.renderPageError(w, r, pageLogin, data, err)
+		s.loginFailed(w, r, data, err)
 		return
 	}
 	g, err := s.SignIn.Login(r.Context(), data.Username, r.PostForm.Get("password"), s.meta(r))
 	if err != nil {
-		s.renderPageError(w, r, pageLogin, data, err)
+		s.loginFailed(w, r, data, err)
 		return
 	}
 	s.startSession(w, r, g)
@@ -117,7 +89,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) {
 	err := r.ParseForm() // r.PostForm holds what could be read even when it fails
-	data := PageData{
+	data := web.Page{
 		Username:    r.PostForm.Get("username"),
 		Email:       r.PostForm.Get("email"),
 		DisplayName: r.PostForm.Get("display_name"),
@@ -125,17 +97,17 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	s.allowFormRedirectForNext(w, r, data.Next)
 	if err != nil {
-		s.renderPageError(w, r, pageRegister, data, formError(err))
+		s.registerFailed(w, r, data, formError(err))
 		return
 	}
 	if err := s.rateLimit(r, "auth"); err != nil {
-		s.renderPageError(w, r, pageRegister, data, err)
+		s.registerFailed(w, r, data, err)
 		return
 	}
 	in := auth.RegisterInput{Username: data.Username, Password: r.PostForm.Get("password"), Email: data.Email, DisplayName: data.DisplayName}
 	g, err := s.Accounts.Register(r.Context(), in, s.meta(r))
 	if err != nil {
-		s.renderPageError(w, r, pageRegister, data, err)
+		s.registerFailed(w, r, data, err)
 		return
 	}
 	s.startSession(w, r, g)
@@ -147,19 +119,19 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) {
 func (s *Server) logoutPage(w http.ResponseWriter, r *http.Request) {
 	p, err := s.pagePrincipal(w, r)
 	if err != nil {
-		s.renderPageError(w, r, pageError, PageData{}, err)
+		s.renderError(w, r, err)
 		return
 	}
 	if p == nil {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	s.Pages.Render(w, r, http.StatusOK, pageLogout, PageData{Username: p.User.Username, DisplayName: p.User.DisplayName})
+	s.Pages.Logout(w, r, http.StatusOK, web.Page{Username: p.User.Username, DisplayName: p.User.DisplayName})
 }
 
 func (s *Server) logoutSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := s.endSession(w, r); err != nil {
-		s.renderPageError(w, r, pageError, PageData{}, err)
+		s.renderError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -188,7 +160,7 @@ func (s *Server) pagePrincipal(w http.ResponseWriter, r *http.Request) (*gatehou
 	}
 }
 
-// pageFailure is what renderPageError shows of err: the status of its code, its friendly
+// pageFailure is what the pages show of err: the status of its code, its friendly
 // message (a generic one for internal errors, which are logged), Retry-After for 429 and 503.
 func (s *Server) pageFailure(w http.ResponseWriter, r *http.Request, err error) (int, string) {
 	s.noteAuthFailure(err)
@@ -204,14 +176,32 @@ func (s *Server) pageFailure(w http.ResponseWriter, r *http.Request, err error) 
 	return status, message
 }
 
-// renderPageError shows page again with the friendly message of err and the status of its code
-// (429 and 503 with Retry-After). Internal errors are logged and shown with a generic text.
-func (s *Server) renderPageError(w http.ResponseWriter, r *http.Request, page string, data PageData, err error) {
+// failedPage sets page's Error, Status and RequestID to what pageFailure shows of err and
+// returns the status.
+func (s *Server) failedPage(w http.ResponseWriter, r *http.Request, page *web.Page, err error) int {
 	status, message := s.pageFailure(w, r, err)
-	data.Error = message
-	data.Status = status
-	data.RequestID = RequestID(r.Context())
-	s.Pages.Render(w, r, status, page, data)
+	page.Error, page.Status, page.RequestID = message, status, RequestID(r.Context())
+	return status
+}
+
+// renderError shows the error page with the friendly message of err and the status of its code
+// (429 and 503 with Retry-After). Internal errors are logged and shown with a generic text.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	var page web.Page
+	status := s.failedPage(w, r, &page, err)
+	s.Pages.Error(w, r, status, page)
+}
+
+// loginFailed shows the sign-in form again (data: its values) with err, as renderError does.
+func (s *Server) loginFailed(w http.ResponseWriter, r *http.Request, data web.LoginPage, err error) {
+	status := s.failedPage(w, r, &data.Page, err)
+	s.Pages.Login(w, r, status, data)
+}
+
+// registerFailed shows the sign-up form again (data: its values) with err.
+func (s *Server) registerFailed(w http.ResponseWriter, r *http.Request, data web.Page, err error) {
+	status := s.failedPage(w, r, &data, err)
+	s.Pages.Register(w, r, status, data)
 }
 
 // formError turns a failure to read a form into a domain error: too large (413) or malformed.

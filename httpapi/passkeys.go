@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/authz"
+	"github.com/gatehouse-auth/gatehouse/web"
 )
 
 // Passkeys (WebAuthn): the JSON API of the ceremonies (API.md) and the Passkeys tab of /account.
@@ -191,21 +192,6 @@ func passkeyNotFound(err error) error {
 	return err
 }
 
-// PasskeysPageData is the Passkeys tab of /account.
-type PasskeysPageData struct {
-	AccountPageData
-	Passkeys []AccountPasskey
-}
-
-// AccountPasskey is one passkey in the tab's list.
-type AccountPasskey struct {
-	ID, Name       string
-	Created        AccountTime
-	LastUsed       AccountTime // zero: never
-	Synced         bool        // backed up (a synced passkey)
-	BackupEligible bool
-}
-
 // passkeysPage is GET /account/passkeys.
 func (s *Server) passkeysPage(w http.ResponseWriter, r *http.Request) {
 	p := s.accountSignedIn(w, r, tabPasskeys)
@@ -225,20 +211,20 @@ func (s *Server) passkeysPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // renderPasskeys renders the Passkeys tab with the user's passkeys.
-func (s *Server) renderPasskeys(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, status int, data AccountPageData) {
+func (s *Server) renderPasskeys(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, status int, data web.AccountPage) {
 	keys, err := s.Passkeys.List(r.Context(), p)
 	if err != nil {
-		s.renderPageError(w, r, pageError, PageData{}, err)
+		s.renderError(w, r, err)
 		return
 	}
-	out := PasskeysPageData{AccountPageData: data, Passkeys: make([]AccountPasskey, 0, len(keys))}
+	data.Passkeys = make([]web.AccountPasskey, 0, len(keys))
 	for _, k := range keys {
-		out.Passkeys = append(out.Passkeys, AccountPasskey{
+		data.Passkeys = append(data.Passkeys, web.AccountPasskey{
 			ID: k.ID, Name: k.Name, Created: accountTime(k.CreatedAt), LastUsed: accountTimePtr(k.LastUsedAt),
 			Synced: k.BackupState, BackupEligible: k.BackupEligible,
 		})
 	}
-	s.Pages.Render(w, r, status, pageAccount, out)
+	s.Pages.Account(w, r, status, data)
 }
 
 // passkeyForm wraps a form of the Passkeys tab: the signed-in check, reading the form, and
@@ -263,7 +249,7 @@ func (s *Server) passkeyForm(h accountSubmit) http.HandlerFunc {
 }
 
 // accountPasskeyRename is POST /account/passkeys/{id}/rename.
-func (s *Server) accountPasskeyRename(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, _ *AccountPageData) error {
+func (s *Server) accountPasskeyRename(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, _ *web.AccountPage) error {
 	if err := s.Passkeys.Rename(r.Context(), p, r.PathValue("id"), r.PostForm.Get("name"), s.meta(r)); err != nil {
 		return err
 	}
@@ -272,7 +258,7 @@ func (s *Server) accountPasskeyRename(w http.ResponseWriter, r *http.Request, p 
 }
 
 // accountPasskeyDelete is POST /account/passkeys/{id}/delete.
-func (s *Server) accountPasskeyDelete(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, _ *AccountPageData) error {
+func (s *Server) accountPasskeyDelete(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, _ *web.AccountPage) error {
 	if err := s.Passkeys.Delete(r.Context(), p, r.PathValue("id"), s.meta(r)); err != nil {
 		return err
 	}
@@ -281,8 +267,7 @@ func (s *Server) accountPasskeyDelete(w http.ResponseWriter, r *http.Request, p 
 }
 
 // passkeyFormError shows the Passkeys tab again with the friendly message of err and its status.
-func (s *Server) passkeyFormError(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, data AccountPageData, err error) {
-	status, message := s.pageFailure(w, r, err)
-	data.Error, data.Status, data.RequestID = message, status, RequestID(r.Context())
+func (s *Server) passkeyFormError(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal, data web.AccountPage, err error) {
+	status := s.failedPage(w, r, &data.Page, err)
 	s.renderPasskeys(w, r, p, status, data)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/clientip"
 	"github.com/gatehouse-auth/gatehouse/oauth"
+	"github.com/gatehouse-auth/gatehouse/web"
 )
 
 // Server is the HTTP face of Gatehouse: the JSON API under /v1, the web pages and operations
@@ -57,8 +58,8 @@ type Server struct {
 	PublicURL *url.URL
 	// LogoutRedirectOrigins are the absolute origins GET /v1/auth/logout may redirect to.
 	LogoutRedirectOrigins []string
-	// Pages serves the server-rendered web pages (nil: no pages).
-	Pages Pages
+	// Pages renders the server-rendered web pages, one method per page (nil: no pages).
+	Pages *web.Pages
 	// SecretScanningKeys verify leaked-token reports (nil: POST /v1/secret-scanning/report is 404).
 	SecretScanningKeys *SecretScanningKeys
 	// Leaks handles the verified reports (needed with SecretScanningKeys).
@@ -68,14 +69,6 @@ type Server struct {
 	// OAuth is the OAuth 2.0 / OpenID Connect provider behind /oauth2, the discovery documents,
 	// /v1/device, /v1/me/consents and the /device and consent pages (nil: all of them are 404).
 	OAuth *oauth.Provider
-}
-
-// Pages renders the server-rendered pages; package web implements it.
-type Pages interface {
-	// Render writes the named page with data and status.
-	Render(w http.ResponseWriter, r *http.Request, status int, name string, data any)
-	// Static serves the embedded assets under /static/.
-	Static() http.Handler
 }
 
 // secure reports whether cookies must be Secure (the public URL is https).

@@ -2,7 +2,7 @@
 //
 // Contract:
 //   - Composer (auth.MailComposer) renders a mail of a kind (verify_email, password_reset,
-//     magic_link, credential_leaked) from embedded text, HTML and subject templates, each file
+//     magic_link, email_change, email_change_notice, email_in_use, credential_leaked) from embedded text, HTML and subject templates, each file
 //     overridable from GATEHOUSE_MAIL_TEMPLATES (<kind>.subject.txt, <kind>.txt, <kind>.html; a
 //     missing file falls back to the embedded one; a broken one fails NewComposer, so the server
 //     does not start). HTML is rendered with html/template, so data is escaped. A "Link" in the

@@ -5,6 +5,13 @@
 // Contract:
 //   - Issuer is Config.Issuer (GATEHOUSE_PUBLIC_URL), never a Host header; every endpoint URL of
 //     Metadata and the "iss" of every token and redirect derive from it.
+//   - The authorization endpoint and the consent page's answers are decided by
+//     Provider.Authorize, which returns one AuthorizeOutcome: a redirect to the client (a code,
+//     or an error with state and iss), the sign-in page with the request to continue with, the
+//     consent page with what it asks, or an error to show (never redirected when the client or
+//     its redirect URI is in doubt). prompt=none, prompt=login, prompt=consent and max_age are
+//     applied there (OpenID Connect Core 3.1.2.1, 3.1.2.6); package httpapi only reads the
+//     request and the session cookie and renders the outcome.
 //   - Grants: authorization_code with PKCE S256 required of every client (plain and missing
 //     challenges are refused), refresh_token, client_credentials (confidential clients only) and
 //     the device code grant (RFC 8628). No implicit, no password grant.

@@ -4,36 +4,35 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/gatehouse-auth/gatehouse/httpapi"
 )
 
 // TestOAuthPages renders the pages of the OAuth provider (consent, device, device_done,
 // oauth_error) with the data the handlers of httpapi give them.
 func TestOAuthPages(t *testing.T) {
 	p := newPages(t)
-	scopes := []httpapi.ScopeView{{Name: "openid", Text: "Know who you are"}, {Name: "calls:read", Text: "Read your calls"}}
+	scopes := []ScopeView{{Name: "openid", Text: "Know who you are"}, {Name: "calls:read", Text: "Read your calls"}}
 	tests := []struct {
 		name    string
-		page    string
 		status  int
-		data    any
+		show    page
 		want    []string
 		notWant []string
 	}{
 		{
-			name: "consent", page: "consent", status: http.StatusOK,
-			data: httpapi.ConsentPageData{
-				PageData:   httpapi.PageData{Username: "ann"},
-				ClientID:   "cli_123",
-				ClientName: `Acme <b>"CRM"</b>`, RedirectHost: "app.example.com",
-				Scopes: scopes,
-				Request: []httpapi.HiddenField{
-					{Name: "client_id", Value: "cli_123"},
-					{Name: "redirect_uri", Value: "https://app.example.com/cb?x=1&y=2"},
-					{Name: "state", Value: `"><script>alert(1)</script>`},
-				},
-				Remember: true,
+			name: "consent", status: http.StatusOK,
+			show: func(w http.ResponseWriter, r *http.Request, status int) {
+				p.Consent(w, r, status, ConsentPage{
+					Page:       Page{Username: "ann"},
+					ClientID:   "cli_123",
+					ClientName: `Acme <b>"CRM"</b>`, RedirectHost: "app.example.com",
+					Scopes: scopes,
+					Request: []HiddenField{
+						{Name: "client_id", Value: "cli_123"},
+						{Name: "redirect_uri", Value: "https://app.example.com/cb?x=1&y=2"},
+						{Name: "state", Value: `"><script>alert(1)</script>`},
+					},
+					Remember: true,
+				})
 			},
 			want: []string{
 				`action="/oauth2/consent"`, `method="post"`,
@@ -47,27 +46,35 @@ func TestOAuthPages(t *testing.T) {
 			notWant: []string{`role="alert"`, "<b>"},
 		},
 		{
-			name: "consent without remember", page: "consent", status: http.StatusOK,
-			data:    httpapi.ConsentPageData{ClientName: "Acme", Remember: false},
+			name: "consent without remember", status: http.StatusOK,
+			show: func(w http.ResponseWriter, r *http.Request, status int) {
+				p.Consent(w, r, status, ConsentPage{ClientName: "Acme", Remember: false})
+			},
 			want:    []string{`name="remember" value="1">`},
 			notWant: []string{"checked"},
 		},
 		{
-			name: "device form", page: "device", status: http.StatusOK,
-			data:    httpapi.DevicePageData{PageData: httpapi.PageData{Username: "ann"}},
+			name: "device form", status: http.StatusOK,
+			show: func(w http.ResponseWriter, r *http.Request, status int) {
+				p.Device(w, r, status, DevicePage{Page: Page{Username: "ann"}})
+			},
 			want:    []string{`action="/device"`, `name="user_code"`, `<label for="user_code">`},
 			notWant: []string{`role="alert"`, `name="action"`},
 		},
 		{
-			name: "device wrong code", page: "device", status: http.StatusNotFound,
-			data: httpapi.DevicePageData{PageData: httpapi.PageData{Username: "ann", Error: "That code is not valid or has expired."}, UserCode: "WXYZ-0000"},
+			name: "device wrong code", status: http.StatusNotFound,
+			show: func(w http.ResponseWriter, r *http.Request, status int) {
+				p.Device(w, r, status, DevicePage{Page: Page{Username: "ann", Error: "That code is not valid or has expired."}, UserCode: "WXYZ-0000"})
+			},
 			want: []string{`role="alert"`, "That code is not valid", `name="user_code"`, `value="WXYZ-0000"`},
 		},
 		{
-			name: "device pending", page: "device", status: http.StatusOK,
-			data: httpapi.DevicePageData{
-				PageData: httpapi.PageData{Username: "ann"}, UserCode: "ABCD-EFGH",
-				Pending: &httpapi.DevicePending{ClientID: "gatehouse-cli", ClientName: "Gatehouse CLI", Scopes: scopes},
+			name: "device pending", status: http.StatusOK,
+			show: func(w http.ResponseWriter, r *http.Request, status int) {
+				p.Device(w, r, status, DevicePage{
+					Page: Page{Username: "ann"}, UserCode: "ABCD-EFGH",
+					Pending: &DevicePending{ClientID: "gatehouse-cli", ClientName: "Gatehouse CLI", Scopes: scopes},
+				})
 			},
 			want: []string{
 				"Gatehouse CLI", `id="user-code">ABCD-EFGH<`, `<input type="hidden" name="user_code" value="ABCD-EFGH">`,
@@ -76,24 +83,30 @@ func TestOAuthPages(t *testing.T) {
 			notWant: []string{`role="alert"`, `id="device-code-form"`},
 		},
 		{
-			name: "device approved", page: "device_done", status: http.StatusOK,
-			data: httpapi.DeviceDonePageData{Approved: true, ClientName: "Gatehouse CLI"},
+			name: "device approved", status: http.StatusOK,
+			show: func(w http.ResponseWriter, r *http.Request, status int) {
+				p.DeviceDone(w, r, status, DeviceDonePage{Approved: true, ClientName: "Gatehouse CLI"})
+			},
 			want: []string{`data-result="approved"`, "You can return to your terminal", "Gatehouse CLI"},
 		},
 		{
-			name: "device denied", page: "device_done", status: http.StatusOK,
-			data: httpapi.DeviceDonePageData{ClientName: "Gatehouse CLI"},
+			name: "device denied", status: http.StatusOK,
+			show: func(w http.ResponseWriter, r *http.Request, status int) {
+				p.DeviceDone(w, r, status, DeviceDonePage{ClientName: "Gatehouse CLI"})
+			},
 			want: []string{`data-result="denied"`, "You can return to your terminal"},
 		},
 		{
-			name: "oauth error", page: "oauth_error", status: http.StatusBadRequest,
-			data: httpapi.OAuthErrorPageData{PageData: httpapi.PageData{Error: "The redirect_uri is not registered for this client.", Status: 400, RequestID: "req_1"}, Code: "invalid_request"},
+			name: "oauth error", status: http.StatusBadRequest,
+			show: func(w http.ResponseWriter, r *http.Request, status int) {
+				p.OAuthError(w, r, status, OAuthErrorPage{Page: Page{Error: "The redirect_uri is not registered for this client.", Status: 400, RequestID: "req_1"}, Code: "invalid_request"})
+			},
 			want: []string{`role="alert"`, "The redirect_uri is not registered", "invalid_request", "req_1"},
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			w := render(t, p, tc.status, tc.page, tc.data)
+			w := render(t, tc.status, tc.show)
 			if w.Code != tc.status {
 				t.Fatalf("status %d, want %d:\n%s", w.Code, tc.status, w.Body.String())
 			}

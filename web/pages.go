@@ -37,8 +37,8 @@ const (
 	cacheUnversioned = "no-cache"
 )
 
-// Pages renders the embedded pages and serves the embedded assets. It implements
-// httpapi.Pages and is safe for concurrent use.
+// Pages renders the embedded pages (one method per page: Login, Account, Consent, ...) and
+// serves the embedded assets. It is safe for concurrent use.
 type Pages struct {
 	pages  map[string]*template.Template
 	assets map[string]asset
@@ -120,7 +120,7 @@ func (p *Pages) staticURL(name string) (string, error) {
 	return staticPrefix + name + "?v=" + a.version, nil
 }
 
-// Names returns the names of the pages Render knows, sorted.
+// Names returns the names of the page templates, sorted.
 func (p *Pages) Names() []string {
 	names := make([]string, 0, len(p.pages))
 	for n := range p.pages {
@@ -130,10 +130,11 @@ func (p *Pages) Names() []string {
 	return names
 }
 
-// Render writes the page name executed with data, with the given status. The page is executed
-// into a buffer first: when it fails (an unknown page, a template error) the response is a
-// clean 500 error page and the failure is logged, never half a page.
-func (p *Pages) Render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+// render writes the page name executed with data, with the given status; the page methods call
+// it with their template and data. The page is executed into a buffer first: when it fails (an
+// unknown page, a template error) the response is a clean 500 error page and the failure is
+// logged, never half a page.
+func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	body, err := p.execute(name, data)
 	if err != nil {
 		slog.Default().ErrorContext(r.Context(), "page not rendered",
@@ -158,16 +159,9 @@ func (p *Pages) execute(name string, data any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// failure is the data of the error page Render shows when a page cannot be rendered.
-type failure struct {
-	Status    int
-	Error     string
-	RequestID string
-}
-
 // renderFailure answers 500 with the error page, or with plain text if even that fails.
 func (p *Pages) renderFailure(w http.ResponseWriter, requestID string) {
-	body, err := p.execute("error", failure{Status: http.StatusInternalServerError, Error: "An internal error occurred.", RequestID: requestID})
+	body, err := p.execute(pageError, Page{Status: http.StatusInternalServerError, Error: "An internal error occurred.", RequestID: requestID})
 	if err != nil {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")

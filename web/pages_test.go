@@ -7,12 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/gatehouse-auth/gatehouse/httpapi"
 )
-
-// Pages must satisfy the interface the server uses.
-var _ httpapi.Pages = (*Pages)(nil)
 
 func newPages(t *testing.T) *Pages {
 	t.Helper()
@@ -23,10 +18,13 @@ func newPages(t *testing.T) *Pages {
 	return p
 }
 
-func render(t *testing.T, p *Pages, status int, name string, data any) *httptest.ResponseRecorder {
+// page is one page method with its data, written with a status.
+type page func(w http.ResponseWriter, r *http.Request, status int)
+
+func render(t *testing.T, status int, show page) *httptest.ResponseRecorder {
 	t.Helper()
 	w := httptest.NewRecorder()
-	p.Render(w, httptest.NewRequest(http.MethodGet, "/", nil), status, name, data)
+	show(w, httptest.NewRequest(http.MethodGet, "/", nil), status)
 	return w
 }
 
@@ -39,6 +37,47 @@ func TestNames(t *testing.T) {
 	}
 }
 
+// TestEveryPageHasAMethod renders every page through its method with empty data: each template
+// has a method, each method's data type has every field its template reads (a mismatch would be
+// a 500), and no template is left without a method.
+func TestEveryPageHasAMethod(t *testing.T) {
+	p := newPages(t)
+	pages := map[string]page{
+		"login":          func(w http.ResponseWriter, r *http.Request, s int) { p.Login(w, r, s, LoginPage{}) },
+		"register":       func(w http.ResponseWriter, r *http.Request, s int) { p.Register(w, r, s, Page{}) },
+		"logout":         func(w http.ResponseWriter, r *http.Request, s int) { p.Logout(w, r, s, Page{}) },
+		"home":           func(w http.ResponseWriter, r *http.Request, s int) { p.Home(w, r, s, Page{}) },
+		"error":          func(w http.ResponseWriter, r *http.Request, s int) { p.Error(w, r, s, Page{}) },
+		"account":        func(w http.ResponseWriter, r *http.Request, s int) { p.Account(w, r, s, AccountPage{}) },
+		"verify_email":   func(w http.ResponseWriter, r *http.Request, s int) { p.VerifyEmail(w, r, s, RecoveryPage{}) },
+		"reset_password": func(w http.ResponseWriter, r *http.Request, s int) { p.ResetPassword(w, r, s, RecoveryPage{}) },
+		"magic_link":     func(w http.ResponseWriter, r *http.Request, s int) { p.MagicLink(w, r, s, RecoveryPage{}) },
+		"consent":        func(w http.ResponseWriter, r *http.Request, s int) { p.Consent(w, r, s, ConsentPage{}) },
+		"device":         func(w http.ResponseWriter, r *http.Request, s int) { p.Device(w, r, s, DevicePage{}) },
+		"device_done":    func(w http.ResponseWriter, r *http.Request, s int) { p.DeviceDone(w, r, s, DeviceDonePage{}) },
+		"oauth_error":    func(w http.ResponseWriter, r *http.Request, s int) { p.OAuthError(w, r, s, OAuthErrorPage{}) },
+	}
+	for _, name := range p.Names() {
+		t.Run(name, func(t *testing.T) {
+			show, ok := pages[name]
+			if !ok {
+				t.Fatalf("templates/%s.html has no page method", name)
+			}
+			if w := render(t, http.StatusOK, show); w.Code != http.StatusOK {
+				t.Fatalf("status %d:\n%s", w.Code, w.Body)
+			}
+		})
+	}
+	for _, tab := range []string{"profile", "tokens", "sessions", "passkeys", "connected"} {
+		t.Run("account "+tab, func(t *testing.T) {
+			w := render(t, http.StatusOK, func(w http.ResponseWriter, r *http.Request, s int) { p.Account(w, r, s, AccountPage{Tab: tab}) })
+			if w.Code != http.StatusOK {
+				t.Fatalf("status %d:\n%s", w.Code, w.Body)
+			}
+		})
+	}
+}
+
 // scriptTag finds every opening script tag, whatever its case or attributes.
 var scriptTag = regexp.MustCompile(`(?i)<script[^>]*>`)
 
@@ -46,21 +85,24 @@ func TestRender(t *testing.T) {
 	p := newPages(t)
 	tests := []struct {
 		name    string
-		page    string
 		status  int
-		data    httpapi.PageData
+		show    page
 		want    []string
 		notWant []string
 	}{
 		{
-			name: "login empty", page: "login", status: http.StatusOK,
-			data:    httpapi.PageData{Next: "/"},
+			name: "login empty", status: http.StatusOK,
+			show: func(w http.ResponseWriter, r *http.Request, status int) {
+				p.Login(w, r, status, LoginPage{Page: Page{Next: "/"}})
+			},
 			want:    []string{"<title>Sign in · Gatehouse</title>", `action="/login"`, `name="next" value="/"`, `href="/register"`},
 			notWant: []string{`role="alert"`},
 		},
 		{
-			name: "login failed keeps the username and escapes it", page: "login", status: http.StatusUnauthorized,
-			data: httpapi.PageData{Error: "Invalid username or password.", Username: `<b>"ann"</b>`, Next: "/account?tab=tokens"},
+			name: "login failed keeps the username and escapes it", status: http.StatusUnauthorized,
+			show: func(w http.ResponseWriter, r *http.Request, status int) {
+				p.Login(w, r, status, LoginPage{Page: Page{Error: "Invalid username or password.", Username: `<b>"ann"</b>`, Next: "/account?tab=tokens"}})
+			},
 			want: []string{
 				`role="alert"`, "Invalid username or password.",
 				`value="&lt;b&gt;&#34;ann&#34;&lt;/b&gt;"`,
@@ -70,29 +112,37 @@ func TestRender(t *testing.T) {
 			notWant: []string{"<b>"},
 		},
 		{
-			name: "register failed keeps the fields", page: "register", status: http.StatusConflict,
-			data: httpapi.PageData{Error: "The username is taken.", Username: "ann", Email: "ann@example.com", DisplayName: "Ann", Next: "/"},
+			name: "register failed keeps the fields", status: http.StatusConflict,
+			show: func(w http.ResponseWriter, r *http.Request, status int) {
+				p.Register(w, r, status, Page{Error: "The username is taken.", Username: "ann", Email: "ann@example.com", DisplayName: "Ann", Next: "/"})
+			},
 			want: []string{`role="alert"`, "The username is taken.", `value="ann"`, `value="ann@example.com"`, `value="Ann"`, `action="/register"`},
 		},
 		{
-			name: "logout confirm", page: "logout", status: http.StatusOK,
-			data: httpapi.PageData{Username: "ann"},
+			name: "logout confirm", status: http.StatusOK,
+			show: func(w http.ResponseWriter, r *http.Request, status int) {
+				p.Logout(w, r, status, Page{Username: "ann"})
+			},
 			want: []string{`action="/logout"`, `method="post"`, "Sign out</button>", ">ann<"},
 		},
 		{
-			name: "home", page: "home", status: http.StatusOK,
-			data: httpapi.PageData{Username: "ann", DisplayName: "Ann A."},
+			name: "home", status: http.StatusOK,
+			show: func(w http.ResponseWriter, r *http.Request, status int) {
+				p.Home(w, r, status, Page{Username: "ann", DisplayName: "Ann A."})
+			},
 			want: []string{"Signed in as", ">ann<", "Welcome, Ann A.", `href="/logout"`},
 		},
 		{
-			name: "error", page: "error", status: http.StatusServiceUnavailable,
-			data: httpapi.PageData{Error: "The server is busy; try again shortly.", Status: 503, RequestID: "req_123"},
+			name: "error", status: http.StatusServiceUnavailable,
+			show: func(w http.ResponseWriter, r *http.Request, status int) {
+				p.Error(w, r, status, Page{Error: "The server is busy; try again shortly.", Status: 503, RequestID: "req_123"})
+			},
 			want: []string{`role="alert"`, "The server is busy; try again shortly.", "req_123", "<title>503 · Gatehouse</title>"},
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			w := render(t, p, tc.status, tc.page, tc.data)
+			w := render(t, tc.status, tc.show)
 			if w.Code != tc.status {
 				t.Errorf("status %d, want %d", w.Code, tc.status)
 			}
@@ -147,17 +197,20 @@ var (
 // written back.
 func TestForms(t *testing.T) {
 	p := newPages(t)
+	data := Page{Error: "x", Username: "ann", Email: "a@example.com", DisplayName: "Ann", Next: "/"}
 	tests := []struct {
 		page   string
+		show   page
 		fields map[string]string // name → autocomplete
 	}{
-		{"login", map[string]string{"username": "username", "password": "current-password"}},
-		{"register", map[string]string{"username": "username", "email": "email", "display_name": "nickname", "password": "new-password"}},
+		{"login", func(w http.ResponseWriter, r *http.Request, status int) { p.Login(w, r, status, LoginPage{Page: data}) },
+			map[string]string{"username": "username", "password": "current-password"}},
+		{"register", func(w http.ResponseWriter, r *http.Request, status int) { p.Register(w, r, status, data) },
+			map[string]string{"username": "username", "email": "email", "display_name": "nickname", "password": "new-password"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.page, func(t *testing.T) {
-			data := httpapi.PageData{Error: "x", Username: "ann", Email: "a@example.com", DisplayName: "Ann", Next: "/"}
-			body := render(t, p, http.StatusBadRequest, tc.page, data).Body.String()
+			body := render(t, http.StatusBadRequest, tc.show).Body.String()
 			labels := map[string]bool{}
 			for _, m := range labelFor.FindAllStringSubmatch(body, -1) {
 				labels[m[1]] = true
@@ -209,14 +262,14 @@ func TestRenderFailure(t *testing.T) {
 		page string
 		data any
 	}{
-		{"unknown page", "nope", httpapi.PageData{}},
+		{"unknown page", "nope", Page{}},
 		{"data without the fields", "login", struct{ Other int }{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w := httptest.NewRecorder()
 			w.Header().Set("X-Request-ID", "req_abc")
-			p.Render(w, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusOK, tc.page, tc.data)
+			p.render(w, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusOK, tc.page, tc.data)
 			if w.Code != http.StatusInternalServerError {
 				t.Fatalf("status %d, want 500", w.Code)
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"runtime/debug"
@@ -28,7 +29,7 @@ func newServeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return serve(cmd.Context(), cfg)
+			return serve(cmd.Context(), cfg, os.Environ(), cmd.ErrOrStderr())
 		},
 	}
 	config.BindFlags(cmd.Flags())
@@ -50,15 +51,18 @@ func tuneGC() {
 	}
 }
 
-func serve(ctx context.Context, cfg *config.Config) error {
+// serve runs the server of cfg until ctx ends, logging to stderr. environ is the environment
+// cfg was read from: its unknown GATEHOUSE_* variables are reported before anything starts.
+func serve(ctx context.Context, cfg *config.Config, environ []string, stderr io.Writer) error {
 	tuneGC()
 	// Log lines reach stderr in batches (logwriter): no system call per request for the access
 	// log; warnings and errors are flushed at once, and everything on return.
-	out := logwriter.New(os.Stderr, 0)
+	out := logwriter.New(stderr, 0)
 	defer out.Close()
 	log := slog.New(logwriter.FlushingHandler(newLogger(cfg, out).Handler(), out))
 	slog.SetDefault(slog.New(httpapi.LogHandler(log.Handler()))) // lines logged with a request's context carry its ID
 	start := time.Now()
+	warnAboutConfig(log, cfg, environ)
 	m := app.New(cfg, log)
 	if err := m.Start(ctx); err != nil {
 		return err
@@ -78,4 +82,21 @@ func serve(ctx context.Context, cfg *config.Config) error {
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// warnAboutConfig logs, before the server starts (so also when a typo makes it fail), every
+// GATEHOUSE_* variable of environ that is no setting (a typo is otherwise silently ignored),
+// with the closest valid name when one is near, and the valid settings that deserve attention
+// (config.Warnings). Values are never logged: a mistyped secret's would be.
+func warnAboutConfig(log *slog.Logger, cfg *config.Config, environ []string) {
+	for _, name := range config.UnknownVariables(environ) {
+		attrs := []any{"variable", name}
+		if closest := config.ClosestVariable(name); closest != "" {
+			attrs = append(attrs, "did_you_mean", closest)
+		}
+		log.Warn("unknown configuration variable ignored", attrs...)
+	}
+	for _, w := range cfg.Warnings() {
+		log.Warn(w)
+	}
 }
