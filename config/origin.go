@@ -2,15 +2,17 @@ package config
 
 import (
 	"errors"
-	"net"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/gatehouse-auth/gatehouse/redirect"
 )
 
 // parseOrigin parses an absolute http(s) origin, scheme://host[:port] (a trailing "/" is
-// tolerated), and returns it in the form browsers send in the Origin header: lowercase, default
-// port omitted, IPv6 hosts in brackets.
+// tolerated), and returns it in redirect.Origin's canonical form (the one browsers send in the
+// Origin header: lowercase, default port omitted, IPv6 hosts in brackets), saying what is wrong
+// with one that is not.
 func parseOrigin(s string) (string, error) {
 	u, err := url.Parse(s)
 	if err != nil {
@@ -29,22 +31,14 @@ func parseOrigin(s string) (string, error) {
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return "", errors.New("must not have a query or fragment")
 	}
-	host := strings.ToLower(u.Hostname())
-	port := u.Port()
-	if port != "" {
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 {
-			return "", errors.New("the port must be a number from 1 to 65535")
-		}
-		port = strconv.Itoa(n)
+	if n, err := strconv.Atoi(u.Port()); u.Port() != "" && (err != nil || n < 1 || n > 65535) {
+		return "", errors.New("the port must be a number from 1 to 65535")
 	}
-	if port == "" || scheme == "http" && port == "80" || scheme == "https" && port == "443" {
-		if strings.Contains(host, ":") {
-			return scheme + "://[" + host + "]", nil
-		}
-		return scheme + "://" + host, nil
+	o, ok := redirect.Origin(s) // the one canonical form, the one redirects compare with
+	if !ok {
+		return "", errors.New("want scheme://host[:port]")
 	}
-	return scheme + "://" + net.JoinHostPort(host, port), nil
+	return o, nil
 }
 
 // canonicalOriginOrSelf is parseOrigin's result, or s itself when s is not an origin (Validate
