@@ -1,0 +1,117 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+)
+
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// conn runs statements on a querier with the dialect's argument codec (dialect.args): every
+// statement of the store goes through one, so that entity code writes the same SQL (with $N
+// placeholders) and passes the same Go values on both databases.
+type conn struct {
+	q querier
+	d *dialect
+}
+
+func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.q.ExecContext(ctx, query, c.d.args(args)...)
+}
+
+func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.q.QueryContext(ctx, query, c.d.args(args)...)
+}
+
+func (c conn) row(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.q.QueryRowContext(ctx, query, c.d.args(args)...)
+}
+
+// affectedOne maps the result of a single-row statement: no row affected is not found.
+func (c conn) affectedOne(res sql.Result, err error, what string) error {
+	if err != nil {
+		return c.d.mapError(err, what)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return c.d.mapError(err, what)
+	}
+	if n == 0 {
+		return notFound(what)
+	}
+	return nil
+}
+
+// The one write path. Reads use read(); every write is exec (one statement in its own
+// transaction, no rows) or inTx (a transaction on the writer), and both move s.writes once the
+// statement or the commit has returned, whatever it returned (a failed commit may still have
+// committed). Nothing else in the package writes: there is no other way to the writer.
+
+// read returns the read pool.
+func (s *Store) read() conn { return conn{q: s.r, d: s.d} }
+
+// exec runs one write statement on the writer.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	defer s.writes.Add(1)
+	return conn{q: s.w, d: s.d}.exec(ctx, query, args...)
+}
+
+// execOne runs one write statement on the writer that must affect a row (else not found).
+func (s *Store) execOne(ctx context.Context, what, query string, args ...any) error {
+	res, err := s.exec(ctx, query, args...)
+	return s.read().affectedOne(res, err, what)
+}
+
+// inTx runs fn in a write transaction and commits it when fn returns nil. On SQLite the
+// transaction is BEGIN IMMEDIATE on the one writer connection (it holds the write lock from its
+// first statement, against every process on the file); on PostgreSQL a READ COMMITTED
+// transaction of the pool, whose read-modify-write statements lock the rows they read
+// (dialect.lock: FOR UPDATE).
+func (s *Store) inTx(ctx context.Context, fn func(tx conn) error) error {
+	defer s.writes.Add(1)
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return s.d.mapError(err, "begin")
+	}
+	if err := fn(conn{q: tx, d: s.d}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return s.d.mapError(err, "commit")
+	}
+	return nil
+}
+
+// rowsAffected returns how many rows a statement affected.
+func rowsAffected(d *dialect, res sql.Result, err error, what string) (int, error) {
+	if err != nil {
+		return 0, d.mapError(err, what)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, d.mapError(err, what)
+	}
+	return int(n), nil
+}
+
+// count returns how many rows a statement of a ClaimAccount-like batch affected.
+func (c conn) count(res sql.Result, err error) (int, error) { return rowsAffected(c.d, res, err, "Claim") }
+
+// lockUser locks the user's row on PostgreSQL (FOR NO KEY UPDATE, which other tables'
+// foreign-key checks do not wait for), so that read-modify-write transactions about one user,
+// on any instance, run one after the other; an unknown user is not found (naming what). On
+// SQLite the writer's BEGIN IMMEDIATE serialises them already.
+func lockUser(ctx context.Context, tx conn, userID, what string) error {
+	if !tx.d.locks {
+		return nil
+	}
+	var id string
+	err := tx.row(ctx, `SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE`, userID).Scan(&id)
+	return tx.d.mapError(err, what)
+}
