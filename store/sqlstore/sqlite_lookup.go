@@ -6,8 +6,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"net/netip"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -354,6 +354,7 @@ func (c *lookupConn) nullInt(i int32) sql.NullInt64 {
 	}
 	return sql.NullInt64{Int64: c.integer(i), Valid: true}
 }
+
 // scanPAT reads the 12 token columns from column i on (the order of patColumns).
 func (c *lookupConn) scanPAT(i int32) (*gatehouse.PersonalAccessToken, error) {
 	var scopes []string

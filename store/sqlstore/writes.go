@@ -101,7 +101,9 @@ func rowsAffected(d *dialect, res sql.Result, err error, what string) (int, erro
 }
 
 // count returns how many rows a statement of a ClaimAccount-like batch affected.
-func (c conn) count(res sql.Result, err error) (int, error) { return rowsAffected(c.d, res, err, "Claim") }
+func (c conn) count(res sql.Result, err error) (int, error) {
+	return rowsAffected(c.d, res, err, "Claim")
+}
 
 // lockUser locks the user's row on PostgreSQL (FOR NO KEY UPDATE, which other tables'
 // foreign-key checks do not wait for), so that read-modify-write transactions about one user,
