@@ -1,6 +1,7 @@
 package credcache_test
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"net/netip"
@@ -10,32 +11,52 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/store/credcache"
-	"github.com/gatehouse-auth/gatehouse/store/sqlite"
+	"github.com/gatehouse-auth/gatehouse/store/sqlstore"
 )
 
 var created = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
+// lookups are the cached lookups: a *credcache.Cache's, or a store's (the truth).
+type lookups interface {
+	SessionByTokenHash(ctx context.Context, hash []byte) (*gatehouse.Session, *gatehouse.User, error)
+	PATByTokenHash(ctx context.Context, hash []byte) (*gatehouse.PersonalAccessToken, *gatehouse.User, error)
+	APIKeyByTokenHash(ctx context.Context, hash []byte) (*gatehouse.APIKey, error)
+	AgentByTokenHash(ctx context.Context, hash []byte) (*gatehouse.Agent, *gatehouse.User, error)
+	AgentByUserID(ctx context.Context, userID string) (*gatehouse.Agent, error)
+	UserByID(ctx context.Context, id string) (*gatehouse.User, error)
+	OAuthClientByID(ctx context.Context, id string) (*gatehouse.OAuthClient, error)
+	AccessTokenDenied(ctx context.Context, jti string) (bool, error)
+}
+
+// cachedStore is what app composes, as far as the tests need it: the lookups through the cache,
+// the writes through the store the cache reads (own), whose write count the cache keys with.
+type cachedStore struct {
+	*credcache.Cache
+	own *sqlstore.Store
+}
+
 // twoStores opens a cached store on a fresh SQLite file and a second, plain store on the same
 // file: another process as far as SQLite is concerned (its own connections).
-func twoStores(t testing.TB, o credcache.Options) (cached *credcache.Store, feed *sqlite.ChangeFeed, other *sqlite.Store) {
+func twoStores(t testing.TB, o credcache.Options) (cached *cachedStore, feed sqlstore.ChangeFeed, other *sqlstore.Store) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "gatehouse.db")
-	a, err := sqlite.Open(t.Context(), path)
+	a, err := sqlstore.OpenSQLite(t.Context(), path)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	feed, err = a.ChangeFeed()
+	feed, err = a.ChangeFeed(t.Context())
 	if err != nil {
 		a.Close()
 		t.Fatalf("ChangeFeed: %v", err)
 	}
-	cached = credcache.New(a, feed, o)
+	cached = &cachedStore{Cache: credcache.New(a, feed, o), own: a}
 	t.Cleanup(func() {
 		if err := cached.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
+		a.Close()
 	})
-	other, err = sqlite.Open(t.Context(), path)
+	other, err = sqlstore.OpenSQLite(t.Context(), path)
 	if err != nil {
 		t.Fatalf("Open the second store: %v", err)
 	}

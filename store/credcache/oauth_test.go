@@ -10,7 +10,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/store/credcache"
-	"github.com/gatehouse-auth/gatehouse/store/sqlite"
+	"github.com/gatehouse-auth/gatehouse/store/sqlstore"
 )
 
 // oauthFixture is a confidential OAuth client of an organization, and a jti that is not denied.
@@ -35,17 +35,17 @@ func mustCreateOAuthFixture(t testing.TB, s gatehouse.Store, name string) oauthF
 }
 
 // oauthFingerprint describes what an OAuth lookup returned, as far as the test cares.
-type oauthFingerprint func(ctx context.Context, s gatehouse.Store, f oauthFixture) string
+type oauthFingerprint func(ctx context.Context, s lookups, f oauthFixture) string
 
 var (
-	lookClient oauthFingerprint = func(ctx context.Context, s gatehouse.Store, f oauthFixture) string {
+	lookClient oauthFingerprint = func(ctx context.Context, s lookups, f oauthFixture) string {
 		c, err := s.OAuthClientByID(ctx, f.client.ID)
 		if err != nil {
 			return describe(err)
 		}
 		return describe(nil, "prefix=", c.SecretPrefix, " hash=", hex.EncodeToString(c.SecretHash[:4]))
 	}
-	lookDenied oauthFingerprint = func(ctx context.Context, s gatehouse.Store, f oauthFixture) string {
+	lookDenied oauthFingerprint = func(ctx context.Context, s lookups, f oauthFixture) string {
 		denied, err := s.AccessTokenDenied(ctx, f.jti)
 		return describe(err, "denied=", denied)
 	}
@@ -105,7 +105,7 @@ func TestOAuthChangesAreSeenOnTheNextLookup(t *testing.T) {
 			}
 			var writer gatehouse.Store = other
 			if tt.viaOwn {
-				writer = cached
+				writer = cached.own
 			}
 			if err := tt.change(ctx, writer, f); err != nil {
 				t.Fatalf("change: %v", err)
@@ -128,31 +128,32 @@ var pruneAfterExpiry oauthChange = func(ctx context.Context, s gatehouse.Store, 
 // (PostgreSQL's) whose notification has not arrived yet, so that only the cache's own write
 // epoch can make a lookup after a write through the cached store exact. other is a second,
 // plain store on the cached store's file.
-func blindStores(t *testing.T) (cached *credcache.Store, other *sqlite.Store) {
+func blindStores(t *testing.T) (cached *cachedStore, other *sqlstore.Store) {
 	t.Helper()
 	dir := t.TempDir()
-	elsewhere, err := sqlite.Open(t.Context(), filepath.Join(dir, "elsewhere.db"))
+	elsewhere, err := sqlstore.OpenSQLite(t.Context(), filepath.Join(dir, "elsewhere.db"))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { elsewhere.Close() })
-	feed, err := elsewhere.ChangeFeed()
+	feed, err := elsewhere.ChangeFeed(t.Context())
 	if err != nil {
 		t.Fatalf("ChangeFeed: %v", err)
 	}
 	path := filepath.Join(dir, "gatehouse.db")
-	a, err := sqlite.Open(t.Context(), path)
+	a, err := sqlstore.OpenSQLite(t.Context(), path)
 	if err != nil {
 		feed.Close()
 		t.Fatalf("Open: %v", err)
 	}
-	cached = credcache.New(a, feed, credcache.Options{})
+	cached = &cachedStore{Cache: credcache.New(a, feed, credcache.Options{}), own: a}
 	t.Cleanup(func() {
 		if err := cached.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
+		a.Close()
 	})
-	other, err = sqlite.Open(t.Context(), path)
+	other, err = sqlstore.OpenSQLite(t.Context(), path)
 	if err != nil {
 		t.Fatalf("Open the second store: %v", err)
 	}
@@ -175,17 +176,17 @@ func TestOwnWritesMoveTheEpoch(t *testing.T) {
 		{"client deleted", lookClient, nil, deleteClient},
 		{"jti denied", lookDenied, nil, denyJTI},
 		{"denied jti pruned after its expiry", lookDenied, denyJTI, pruneAfterExpiry},
-		{"PAT revoked", func(ctx context.Context, s gatehouse.Store, f oauthFixture) string {
+		{"PAT revoked", func(ctx context.Context, s lookups, f oauthFixture) string {
 			return lookPAT(ctx, s, f.credentials)
 		}, nil, func(ctx context.Context, s gatehouse.Store, f oauthFixture) error {
 			return s.RevokePAT(ctx, f.user.ID, f.pat.ID, created.Add(time.Hour), "test")
 		}},
-		{"credentials changed", func(ctx context.Context, s gatehouse.Store, f oauthFixture) string {
+		{"credentials changed", func(ctx context.Context, s lookups, f oauthFixture) string {
 			return lookUserChanged(ctx, s, f.credentials)
 		}, nil, func(ctx context.Context, s gatehouse.Store, f oauthFixture) error {
 			return setCredentialsChanged(ctx, s, f.credentials)
 		}},
-		{"account claimed", func(ctx context.Context, s gatehouse.Store, f oauthFixture) string {
+		{"account claimed", func(ctx context.Context, s lookups, f oauthFixture) string {
 			return lookSession(ctx, s, f.credentials)
 		}, nil, func(ctx context.Context, s gatehouse.Store, f oauthFixture) error {
 			return claimAccount(ctx, s, f.credentials)
@@ -209,7 +210,7 @@ func TestOwnWritesMoveTheEpoch(t *testing.T) {
 				before := tt.look(ctx, cached, f)
 				var writer gatehouse.Store = other
 				if own {
-					writer = cached
+					writer = cached.own
 				}
 				if err := tt.change(ctx, writer, f); err != nil {
 					t.Fatalf("change: %v", err)

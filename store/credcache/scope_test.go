@@ -39,7 +39,7 @@ func TestRequestScope(t *testing.T) {
 			}
 			var writer gatehouse.Store = other
 			if c.viaOwn {
-				writer = cached
+				writer = cached.own
 			}
 			if err := writer.RevokePAT(t.Context(), creds.user.ID, creds.pat.ID, now, "test"); err != nil {
 				t.Fatal(err)

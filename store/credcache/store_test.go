@@ -13,7 +13,7 @@ import (
 )
 
 // fingerprint describes what a lookup returned, as far as the test cares.
-type fingerprint func(ctx context.Context, s gatehouse.Store, c credentials) string
+type fingerprint func(ctx context.Context, s lookups, c credentials) string
 
 func describe(err error, parts ...any) string {
 	switch {
@@ -26,42 +26,42 @@ func describe(err error, parts ...any) string {
 }
 
 var (
-	lookPAT fingerprint = func(ctx context.Context, s gatehouse.Store, c credentials) string {
+	lookPAT fingerprint = func(ctx context.Context, s lookups, c credentials) string {
 		pat, u, err := s.PATByTokenHash(ctx, c.pat.TokenHash)
 		if err != nil {
 			return describe(err)
 		}
 		return describe(nil, "revoked=", pat.RevokedAt != nil, " user=", u.DisplayName)
 	}
-	lookSession fingerprint = func(ctx context.Context, s gatehouse.Store, c credentials) string {
+	lookSession fingerprint = func(ctx context.Context, s lookups, c credentials) string {
 		sess, u, err := s.SessionByTokenHash(ctx, c.session.TokenHash)
 		if err != nil {
 			return describe(err)
 		}
 		return describe(nil, "revoked=", sess.RevokedAt != nil, " user=", u.DisplayName)
 	}
-	lookAPIKey fingerprint = func(ctx context.Context, s gatehouse.Store, c credentials) string {
+	lookAPIKey fingerprint = func(ctx context.Context, s lookups, c credentials) string {
 		k, err := s.APIKeyByTokenHash(ctx, c.key.TokenHash)
 		if err != nil {
 			return describe(err)
 		}
 		return describe(nil, "revoked=", k.RevokedAt != nil)
 	}
-	lookAgentToken fingerprint = func(ctx context.Context, s gatehouse.Store, c credentials) string {
+	lookAgentToken fingerprint = func(ctx context.Context, s lookups, c credentials) string {
 		a, _, err := s.AgentByTokenHash(ctx, c.agent.TokenHash)
 		if err != nil {
 			return describe(err)
 		}
 		return describe(nil, "verified=", a.VerifiedAt != nil)
 	}
-	lookUser fingerprint = func(ctx context.Context, s gatehouse.Store, c credentials) string {
+	lookUser fingerprint = func(ctx context.Context, s lookups, c credentials) string {
 		u, err := s.UserByID(ctx, c.user.ID)
 		if err != nil {
 			return describe(err)
 		}
 		return describe(nil, "name=", u.DisplayName, " admin=", u.IsAdmin)
 	}
-	lookAgentByUser fingerprint = func(ctx context.Context, s gatehouse.Store, c credentials) string {
+	lookAgentByUser fingerprint = func(ctx context.Context, s lookups, c credentials) string {
 		a, err := s.AgentByUserID(ctx, c.agentU.ID)
 		if err != nil {
 			return describe(err)
@@ -72,14 +72,14 @@ var (
 
 // Credential changes (claim.go).
 var (
-	lookUserChanged fingerprint = func(ctx context.Context, s gatehouse.Store, c credentials) string {
+	lookUserChanged fingerprint = func(ctx context.Context, s lookups, c credentials) string {
 		u, err := s.UserByID(ctx, c.user.ID)
 		if err != nil {
 			return describe(err)
 		}
 		return describe(nil, "changed=", u.CredentialsChangedAt, " verified=", u.EmailVerified)
 	}
-	lookPATUserChanged fingerprint = func(ctx context.Context, s gatehouse.Store, c credentials) string {
+	lookPATUserChanged fingerprint = func(ctx context.Context, s lookups, c credentials) string {
 		_, u, err := s.PATByTokenHash(ctx, c.pat.TokenHash)
 		if err != nil {
 			return describe(err)
@@ -180,7 +180,7 @@ func TestChangesAreSeenOnTheNextLookup(t *testing.T) {
 			}
 			var writer gatehouse.Store = other
 			if tt.viaOwn {
-				writer = cached
+				writer = cached.own
 			}
 			if err := tt.change(ctx, writer, c); err != nil {
 				t.Fatalf("change: %v", err)

@@ -11,7 +11,7 @@ import (
 // outside the lock.
 type entry struct {
 	gen    uint64    // the feed's generation read before the lookup
-	epoch  uint64    // the cache's write epoch read before the lookup
+	writes uint64    // the source's write count read before the lookup
 	stored time.Time // when the entry was stored (monotonic), for the TTL
 
 	user    *gatehouse.User
@@ -26,28 +26,27 @@ type entry struct {
 // table holds the entries by key (a lookup kind byte, then the token hash, user ID, client ID or
 // jti). One mutex guards it: every operation is a map access, and copies happen outside the lock.
 type table struct {
-	mu        sync.Mutex
-	entries   map[string]*entry
-	bySession map[string]string // session ID → key of its cached entry (TouchSession drops it)
-	max       int
-	ttl       time.Duration
+	mu      sync.Mutex
+	entries map[string]*entry
+	max     int
+	ttl     time.Duration
 }
 
 func newTable(max int, ttl time.Duration) *table {
-	return &table{entries: make(map[string]*entry), bySession: make(map[string]string), max: max, ttl: ttl}
+	return &table{entries: make(map[string]*entry), max: max, ttl: ttl}
 }
 
-// get returns the entry under key if it was stored under gen and epoch less than ttl before
+// get returns the entry under key if it was stored under gen and writes less than ttl before
 // now; a stale entry is removed.
-func (t *table) get(key string, gen, epoch uint64, now time.Time) *entry {
+func (t *table) get(key string, gen, writes uint64, now time.Time) *entry {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e, found := t.entries[key]
 	if !found {
 		return nil
 	}
-	if e.gen != gen || e.epoch != epoch || now.Sub(e.stored) >= t.ttl {
-		t.removeLocked(key, e)
+	if e.gen != gen || e.writes != writes || now.Sub(e.stored) >= t.ttl {
+		delete(t.entries, key)
 		return nil
 	}
 	return e
@@ -57,28 +56,14 @@ func (t *table) get(key string, gen, epoch uint64, now time.Time) *entry {
 func (t *table) put(key string, e *entry) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if old, found := t.entries[key]; found {
-		t.removeLocked(key, old)
-	}
+	delete(t.entries, key)
 	for len(t.entries) >= t.max {
-		for k, victim := range t.entries { // Go's map order: an arbitrary victim
-			t.removeLocked(k, victim)
+		for k := range t.entries { // Go's map order: an arbitrary victim
+			delete(t.entries, k)
 			break
 		}
 	}
 	t.entries[key] = e
-	if e.session != nil {
-		t.bySession[e.session.ID] = key
-	}
-}
-
-// dropSession removes the cached entry of the session with that ID, if any.
-func (t *table) dropSession(id string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if key, found := t.bySession[id]; found {
-		t.removeLocked(key, t.entries[key])
-	}
 }
 
 // len is the number of entries held (stale ones included until they are met).
@@ -86,11 +71,4 @@ func (t *table) len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return len(t.entries)
-}
-
-func (t *table) removeLocked(key string, e *entry) {
-	delete(t.entries, key)
-	if e != nil && e.session != nil && t.bySession[e.session.ID] == key {
-		delete(t.bySession, e.session.ID)
-	}
 }

@@ -1,5 +1,0 @@
--- 0012: when the account's credentials last changed wholesale (a password change or reset, an
--- operator's revoke-sessions, a claim of the address), as Unix milliseconds; NULL: never. OAuth
--- access tokens are JWTs, not stored: one issued (iat, whole seconds) before this time, rounded
--- up to the second, is refused (gatehouse.User.AccessTokenRevoked).
-ALTER TABLE users ADD COLUMN credentials_changed_at INTEGER;

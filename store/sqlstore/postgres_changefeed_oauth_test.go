@@ -1,0 +1,196 @@
+package sqlstore
+
+// The change feed and the credential cache for the OAuth lookups (migration 0010): clients and
+// the access-token denylist. The shared fixtures are in changefeed_test.go.
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/store/postgres/pgtest"
+	"github.com/jackc/pgx/v5"
+)
+
+// feedOAuth is an OAuth client of an organization and a jti that is not denied.
+type feedOAuth struct {
+	feedCredentials
+	client *gatehouse.OAuthClient
+	jti    string
+}
+
+func mustCreateFeedOAuth(t *testing.T, s gatehouse.Store, name string) feedOAuth {
+	t.Helper()
+	o := feedOAuth{feedCredentials: mustCreateFeedCredentials(t, s, name)}
+	o.client = &gatehouse.OAuthClient{ID: gatehouse.NewID(gatehouse.PrefixOAuthClient, feedCreated, nil), OrgID: o.org.ID,
+		Name: name + "-app", SecretHash: feedHash(), SecretPrefix: "gh_cs_old", GrantTypes: []string{"client_credentials"},
+		CreatedAt: feedCreated}
+	if err := s.CreateOAuthClient(t.Context(), o.client); err != nil {
+		t.Fatalf("CreateOAuthClient: %v", err)
+	}
+	o.jti = "jti-" + name
+	return o
+}
+
+func clientState(ctx context.Context, s lookups, o feedOAuth) string {
+	c, err := s.OAuthClientByID(ctx, o.client.ID)
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("prefix=%s hash=%x", c.SecretPrefix, c.SecretHash[:4])
+}
+
+func deniedState(ctx context.Context, s lookups, o feedOAuth) string {
+	denied, err := s.AccessTokenDenied(ctx, o.jti)
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("denied=%v", denied)
+}
+
+// TestChangeFeedOAuthAcrossInstances is TestChangeFeedAcrossInstances for the OAuth lookups the
+// cache serves (migration 0010's triggers): a client's secret rotation and deletion, and a jti
+// cached as NOT denied, then denied (an INSERT into the denylist).
+func TestChangeFeedOAuthAcrossInstances(t *testing.T) {
+	url := pgtest.FreshSchema(t, "gatehouse_test_")
+	now := feedCreated.Add(time.Hour)
+	tests := []struct {
+		name   string
+		state  func(ctx context.Context, s lookups, o feedOAuth) string
+		change func(ctx context.Context, s gatehouse.Store, o feedOAuth) error
+	}{
+		{"client secret rotated", clientState, func(ctx context.Context, s gatehouse.Store, o feedOAuth) error {
+			return s.RotateOAuthClientSecret(ctx, o.org.ID, o.client.ID, feedHash(), "gh_cs_new", now)
+		}},
+		{"client deleted", clientState, func(ctx context.Context, s gatehouse.Store, o feedOAuth) error {
+			return s.DeleteOAuthClient(ctx, o.org.ID, o.client.ID)
+		}},
+		{"jti denied", deniedState, func(ctx context.Context, s gatehouse.Store, o feedOAuth) error {
+			return s.DenyAccessToken(ctx, o.jti, now)
+		}},
+	}
+	a := openCachedInstance(t, url, feedMinBackoff)
+	b := openCachedInstance(t, url, feedMinBackoff)
+	for i, tt := range tests {
+		for _, own := range []bool{false, true} {
+			name := tt.name + " by the other instance"
+			if own {
+				name = tt.name + " by this instance"
+			}
+			t.Run(name, func(t *testing.T) {
+				ctx := t.Context()
+				o := mustCreateFeedOAuth(t, a.plain, fmt.Sprintf("o%d%v", i, own))
+				before := tt.state(ctx, b, o)
+				hits := b.Stats().Hits
+				if again := tt.state(ctx, b, o); again != before || b.Stats().Hits != hits+1 {
+					t.Fatalf("second lookup %q (first %q), stats %+v: want a hit", again, before, b.Stats())
+				}
+				writer := a
+				if own {
+					writer = b
+				}
+				g0 := b.gen(t)
+				if err := tt.change(ctx, writer.plain, o); err != nil {
+					t.Fatalf("change: %v", err)
+				}
+				if !own { // the other instance's commit arrives by notification
+					waitFor(t, "the notification", func() bool { return b.gen(t) > g0 })
+				}
+				after, truth := tt.state(ctx, b, o), tt.state(ctx, a.plain, o)
+				if after == before || after != truth {
+					t.Errorf("after the change: %q (before %q), database %q", after, before, truth)
+				}
+			})
+		}
+	}
+}
+
+// TestChangeFeedOAuthNotifications is TestChangeFeedNotifications for migration 0010: which
+// writes of oauth_clients and oauth_access_denylist notify, and how many times.
+func TestChangeFeedOAuthNotifications(t *testing.T) {
+	url := pgtest.FreshSchema(t, "gatehouse_test_")
+	ctx := t.Context()
+	s, err := OpenPostgres(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	listener, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer listener.Close(context.Background())
+	if _, err := listener.Exec(ctx, "LISTEN "+CredentialsChannel); err != nil {
+		t.Fatal(err)
+	}
+	var schema string
+	if err := listener.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	o := mustCreateFeedOAuth(t, s, "watched")
+	now := feedCreated.Add(time.Hour)
+	tests := []struct {
+		name    string
+		write   func() error
+		notices int
+	}{
+		{"client created", func() error {
+			c := *o.client
+			c.ID = gatehouse.NewID(gatehouse.PrefixOAuthClient, now, nil)
+			return s.CreateOAuthClient(ctx, &c)
+		}, 0},
+		{"client read and listed", func() error {
+			if _, err := s.OAuthClientByID(ctx, o.client.ID); err != nil {
+				return err
+			}
+			_, err := s.ListOAuthClients(ctx, o.org.ID)
+			return err
+		}, 0},
+		{"client secret rotated", func() error {
+			return s.RotateOAuthClientSecret(ctx, o.org.ID, o.client.ID, feedHash(), "gh_cs_new", now)
+		}, 1},
+		{"jti denied (INSERT)", func() error { return s.DenyAccessToken(ctx, o.jti, now) }, 1},
+		{"jti denied again (ON CONFLICT DO UPDATE)", func() error { return s.DenyAccessToken(ctx, o.jti, now.Add(time.Hour)) }, 1},
+		{"denylist read", func() error { _, err := s.AccessTokenDenied(ctx, o.jti); return err }, 0},
+		{"grants pruned, no denylist entry expired", func() error { _, err := s.PruneOAuthGrants(ctx, now); return err }, 0},
+		{"grants pruned, the denylist entry expired", func() error {
+			_, err := s.PruneOAuthGrants(ctx, now.Add(3*time.Hour))
+			return err
+		}, 1},
+		{"client deleted with its grants (one transaction)", func() error { return s.DeleteOAuthClient(ctx, o.org.ID, o.client.ID) }, 1},
+		{"denylist truncated", func() error { _, err := s.w.ExecContext(ctx, "TRUNCATE oauth_access_denylist"); return err }, 1},
+		{"clients truncated", func() error { _, err := s.w.ExecContext(ctx, "TRUNCATE oauth_clients"); return err }, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.write(); err != nil {
+				t.Fatalf("write: %v", err)
+			}
+			if _, err := s.w.ExecContext(ctx, "SELECT pg_notify($1, 'fence')", CredentialsChannel); err != nil {
+				t.Fatal(err)
+			}
+			got, foreign := 0, 0
+			for {
+				waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				n, err := listener.WaitForNotification(waitCtx)
+				cancel()
+				if err != nil {
+					t.Fatalf("waiting for the fence: %v", err)
+				}
+				if n.Payload == "fence" {
+					break
+				}
+				if n.Payload != schema {
+					foreign++ // another schema's change (another test sharing the database)
+					continue
+				}
+				got++
+			}
+			if got != tt.notices {
+				t.Errorf("%d notifications about schema %s, want %d (and %d about other schemas)", got, schema, tt.notices, foreign)
+			}
+		})
+	}
+}
