@@ -300,5 +300,9 @@ func TestPATRevocationSeenByASecondInstance(t *testing.T) {
 	tok := a.patCreate(ses, map[string]any{"name": "shared", "expires_in": "30d"})
 	mustStatus(t, b.do("GET", "/v1/me", tok["token"].(string), nil), http.StatusOK)
 	mustStatus(t, a.do("DELETE", "/v1/auth/tokens/"+tok["id"].(string), ses, nil), http.StatusNoContent)
+	patMustError(t, a.do("GET", "/v1/me", tok["token"].(string), nil), http.StatusUnauthorized, "invalid_token")
+	seenWithin(t, dbURL, "the second instance refuses the revoked PAT", func() bool {
+		return b.do("GET", "/v1/me", tok["token"].(string), nil).status == http.StatusUnauthorized
+	})
 	patMustError(t, b.do("GET", "/v1/me", tok["token"].(string), nil), http.StatusUnauthorized, "invalid_token")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -126,7 +127,7 @@ var pruneAfterExpiry oauthChange = func(ctx context.Context, s gatehouse.Store, 
 // blindStores opens a cached store on a fresh SQLite file whose feed is that of ANOTHER file:
 // a real feed that never sees this file's commits. It stands for an asynchronous feed
 // (PostgreSQL's) whose notification has not arrived yet, so that only the cache's own write
-// epoch can make a lookup after a write through the cached store exact. other is a second,
+// write count can make a lookup after a write through the cached store exact. other is a second,
 // plain store on the cached store's file.
 func blindStores(t *testing.T) (cached *cachedStore, other *sqlstore.Store) {
 	t.Helper()
@@ -161,11 +162,11 @@ func blindStores(t *testing.T) (cached *cachedStore, other *sqlstore.Store) {
 	return cached, other
 }
 
-// TestOwnWritesMoveTheEpoch: with a feed that does not see the writes, a write through the
-// cached store is still seen by its very next lookup (the write epoch), while the same write
-// through another store is not (which shows the feed is blind, so the epoch is what the first
-// half tests).
-func TestOwnWritesMoveTheEpoch(t *testing.T) {
+// TestOwnWritesMoveTheWriteCount: with a feed that does not see the writes, a write through
+// the store the cache reads is still seen by its very next lookup (the store's write count),
+// while the same write through another store is not (which shows the feed is blind, so the
+// write count is what the first half tests).
+func TestOwnWritesMoveTheWriteCount(t *testing.T) {
 	tests := []struct {
 		name   string
 		look   oauthFingerprint
@@ -280,5 +281,52 @@ func TestOAuthClientCopies(t *testing.T) {
 	}
 	if st := cached.Stats(); st.Hits < 2 {
 		t.Errorf("stats %+v: want hits (else this test proves nothing)", st)
+	}
+}
+
+// TestAnyOwnWriteInvalidates: every write of the source moves its write count, including writes
+// the cache knows nothing about (here an audit event and a mail: tables no lookup reads), so no
+// write method, present or future, can leave a stale entry behind. With a blind feed, the entry
+// cached before such a write is not served after it.
+func TestAnyOwnWriteInvalidates(t *testing.T) {
+	writes := []struct {
+		name  string
+		write func(ctx context.Context, s gatehouse.Store) error
+	}{
+		{"audit event appended", func(ctx context.Context, s gatehouse.Store) error {
+			return s.AppendAuditEvent(ctx, &gatehouse.AuditEvent{Type: "test.event", CreatedAt: created})
+		}},
+		{"mail enqueued", func(ctx context.Context, s gatehouse.Store) error {
+			return s.EnqueueMail(ctx, &gatehouse.OutboundMail{Kind: "test", To: "a@example.com", Subject: "s", Text: "t", CreatedAt: created})
+		}},
+		{"a failed write", func(ctx context.Context, s gatehouse.Store) error {
+			if err := s.RevokePAT(ctx, "usr_nobody", "pat_nothing", created, "test"); !errors.Is(err, gatehouse.ErrNotFound) {
+				return fmt.Errorf("RevokePAT of nothing: %v, want not found", err)
+			}
+			return nil
+		}},
+	}
+	for _, w := range writes {
+		t.Run(w.name, func(t *testing.T) {
+			ctx := t.Context()
+			cached, other := blindStores(t)
+			f := mustCreateOAuthFixture(t, other, "writer")
+			lookPAT(ctx, cached, f.credentials)
+			lookPAT(ctx, cached, f.credentials)
+			if st := cached.Stats(); st.Hits != 1 {
+				t.Fatalf("stats %+v: want one hit before the write (else this test proves nothing)", st)
+			}
+			before := cached.own.Writes()
+			if err := w.write(ctx, cached.own); err != nil {
+				t.Fatal(err)
+			}
+			if cached.own.Writes() == before {
+				t.Fatalf("the write did not move the store's write count")
+			}
+			lookPAT(ctx, cached, f.credentials)
+			if st := cached.Stats(); st.Hits != 1 || st.Misses != 2 {
+				t.Errorf("stats %+v after the write: want the entry not served (1 hit, 2 misses)", st)
+			}
+		})
 	}
 }
