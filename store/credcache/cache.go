@@ -16,10 +16,7 @@ type ChangeFeed interface {
 	Generation(ctx context.Context) (gen uint64, ok bool, err error)
 }
 
-// Lookups is what the cache reads through: the lookups it caches, and Writes, the number of
-// writes the source has finished so far (store/sqlstore's Store counts every write statement
-// and transaction in its one write path, before it answers the write's caller). It is the read
-// side only: the cache never sees a write, so no write can bypass it.
+// Lookups are the lookups the cache holds: what a Cache answers, and what it reads through.
 type Lookups interface {
 	SessionByTokenHash(ctx context.Context, hash []byte) (*gatehouse.Session, *gatehouse.User, error)
 	PATByTokenHash(ctx context.Context, hash []byte) (*gatehouse.PersonalAccessToken, *gatehouse.User, error)
@@ -29,6 +26,14 @@ type Lookups interface {
 	UserByID(ctx context.Context, id string) (*gatehouse.User, error)
 	OAuthClientByID(ctx context.Context, id string) (*gatehouse.OAuthClient, error)
 	AccessTokenDenied(ctx context.Context, jti string) (bool, error)
+}
+
+// Source is what the cache reads through: the Lookups, and Writes, the number of writes the
+// source has finished so far (store/sqlstore's Store counts every write statement and
+// transaction in its one write path, before it answers the write's caller). It is the read side
+// only: the cache never sees a write, so no write can bypass it.
+type Source interface {
+	Lookups
 	Writes() uint64
 }
 
@@ -52,18 +57,20 @@ type Stats struct {
 	Entries  int    // entries held now
 }
 
-// Cache answers the lookups of Lookups from memory while they are exact (see the package doc).
+// Cache answers the Lookups from memory while they are exact (see the package doc).
 type Cache struct {
-	src   Lookups
+	src   Source
 	feed  ChangeFeed
 	table *table
 
 	hits, misses, bypasses atomic.Uint64
 }
 
+var _ Lookups = (*Cache)(nil)
+
 // New returns a cache of src's lookups, invalidated through feed and src's Writes. The Cache
 // owns feed: Close closes it (when it is an io.Closer); src stays its owner's.
-func New(src Lookups, feed ChangeFeed, o Options) *Cache {
+func New(src Source, feed ChangeFeed, o Options) *Cache {
 	if o.MaxEntries <= 0 {
 		o.MaxEntries = DefaultMaxEntries
 	}

@@ -7,7 +7,7 @@
 // client secrets, grant types, the access token's signature and claims) still runs on every
 // check, on what this cache returns.
 //
-// The Cache wraps only Lookups, the read side: those eight lookups and Writes, the number of
+// The Cache wraps only a Source, the read side: those eight lookups (Lookups) and Writes, the number of
 // writes its source has finished. It never sees a write, so there is no list of writes to keep
 // up to date and no write that can pass it by: store/sqlstore counts every write statement and
 // transaction in its one write path (exec, inTx and SQLite's group commit move the count once

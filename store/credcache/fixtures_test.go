@@ -1,7 +1,6 @@
 package credcache_test
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"net/netip"
@@ -17,16 +16,7 @@ import (
 var created = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
 // lookups are the cached lookups: a *credcache.Cache's, or a store's (the truth).
-type lookups interface {
-	SessionByTokenHash(ctx context.Context, hash []byte) (*gatehouse.Session, *gatehouse.User, error)
-	PATByTokenHash(ctx context.Context, hash []byte) (*gatehouse.PersonalAccessToken, *gatehouse.User, error)
-	APIKeyByTokenHash(ctx context.Context, hash []byte) (*gatehouse.APIKey, error)
-	AgentByTokenHash(ctx context.Context, hash []byte) (*gatehouse.Agent, *gatehouse.User, error)
-	AgentByUserID(ctx context.Context, userID string) (*gatehouse.Agent, error)
-	UserByID(ctx context.Context, id string) (*gatehouse.User, error)
-	OAuthClientByID(ctx context.Context, id string) (*gatehouse.OAuthClient, error)
-	AccessTokenDenied(ctx context.Context, jti string) (bool, error)
-}
+type lookups = credcache.Lookups
 
 // cachedStore is what app composes, as far as the tests need it: the lookups through the cache,
 // the writes through the store the cache reads (own), whose write count the cache keys with.

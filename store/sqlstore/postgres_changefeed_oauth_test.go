@@ -56,11 +56,7 @@ func deniedState(ctx context.Context, s lookups, o feedOAuth) string {
 func TestChangeFeedOAuthAcrossInstances(t *testing.T) {
 	url := pgtest.FreshSchema(t, "gatehouse_test_")
 	now := feedCreated.Add(time.Hour)
-	tests := []struct {
-		name   string
-		state  func(ctx context.Context, s lookups, o feedOAuth) string
-		change func(ctx context.Context, s gatehouse.Store, o feedOAuth) error
-	}{
+	runAcrossInstances(t, url, mustCreateFeedOAuth, []acrossCase[feedOAuth]{
 		{"client secret rotated", clientState, func(ctx context.Context, s gatehouse.Store, o feedOAuth) error {
 			return s.RotateOAuthClientSecret(ctx, o.org.ID, o.client.ID, feedHash(), "gh_cs_new", now)
 		}},
@@ -70,41 +66,8 @@ func TestChangeFeedOAuthAcrossInstances(t *testing.T) {
 		{"jti denied", deniedState, func(ctx context.Context, s gatehouse.Store, o feedOAuth) error {
 			return s.DenyAccessToken(ctx, o.jti, now)
 		}},
-	}
-	a := openCachedInstance(t, url, feedMinBackoff)
-	b := openCachedInstance(t, url, feedMinBackoff)
-	for i, tt := range tests {
-		for _, own := range []bool{false, true} {
-			name := tt.name + " by the other instance"
-			if own {
-				name = tt.name + " by this instance"
-			}
-			t.Run(name, func(t *testing.T) {
-				ctx := t.Context()
-				o := mustCreateFeedOAuth(t, a.plain, fmt.Sprintf("o%d%v", i, own))
-				before := tt.state(ctx, b, o)
-				hits := b.Stats().Hits
-				if again := tt.state(ctx, b, o); again != before || b.Stats().Hits != hits+1 {
-					t.Fatalf("second lookup %q (first %q), stats %+v: want a hit", again, before, b.Stats())
-				}
-				writer := a
-				if own {
-					writer = b
-				}
-				g0 := b.gen(t)
-				if err := tt.change(ctx, writer.plain, o); err != nil {
-					t.Fatalf("change: %v", err)
-				}
-				if !own { // the other instance's commit arrives by notification
-					waitFor(t, "the notification", func() bool { return b.gen(t) > g0 })
-				}
-				after, truth := tt.state(ctx, b, o), tt.state(ctx, a.plain, o)
-				if after == before || after != truth {
-					t.Errorf("after the change: %q (before %q), database %q", after, before, truth)
-				}
-			})
-		}
-	}
+	})
+
 }
 
 // TestChangeFeedOAuthNotifications is TestChangeFeedNotifications for migration 0010: which

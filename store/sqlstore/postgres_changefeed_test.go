@@ -26,13 +26,7 @@ type cachedInstance struct {
 }
 
 // lookups are the cached lookups (a *credcache.Cache's) or a store's (the truth).
-type lookups interface {
-	SessionByTokenHash(ctx context.Context, hash []byte) (*gatehouse.Session, *gatehouse.User, error)
-	PATByTokenHash(ctx context.Context, hash []byte) (*gatehouse.PersonalAccessToken, *gatehouse.User, error)
-	APIKeyByTokenHash(ctx context.Context, hash []byte) (*gatehouse.APIKey, error)
-	OAuthClientByID(ctx context.Context, id string) (*gatehouse.OAuthClient, error)
-	AccessTokenDenied(ctx context.Context, jti string) (bool, error)
-}
+type lookups = credcache.Lookups
 
 func openCachedInstance(t *testing.T, url string, minBackoff time.Duration) cachedInstance {
 	t.Helper()
@@ -146,11 +140,7 @@ func keyState(ctx context.Context, s lookups, c feedCredentials) string {
 func TestChangeFeedAcrossInstances(t *testing.T) {
 	url := pgtest.FreshSchema(t, "gatehouse_test_")
 	now := feedCreated.Add(time.Hour)
-	tests := []struct {
-		name   string
-		state  func(ctx context.Context, s lookups, c feedCredentials) string
-		change func(ctx context.Context, s gatehouse.Store, c feedCredentials) error
-	}{
+	runAcrossInstances(t, url, mustCreateFeedCredentials, []acrossCase[feedCredentials]{
 		{"PAT revoked", patState, func(ctx context.Context, s gatehouse.Store, c feedCredentials) error {
 			return s.RevokePAT(ctx, c.user.ID, c.pat.ID, now, "test")
 		}},
@@ -167,7 +157,23 @@ func TestChangeFeedAcrossInstances(t *testing.T) {
 		{"user deleted", sessionState, func(ctx context.Context, s gatehouse.Store, c feedCredentials) error {
 			return s.DeleteUser(ctx, c.user.ID)
 		}},
-	}
+	})
+
+}
+
+// acrossCase is one change of TestChangeFeedAcrossInstances and its OAuth twin: what the
+// lookups show (state) and the write that changes it.
+type acrossCase[F any] struct {
+	name   string
+	state  func(ctx context.Context, s lookups, f F) string
+	change func(ctx context.Context, s gatehouse.Store, f F) error
+}
+
+// runAcrossInstances runs each case on two cached instances of the database at url, the change
+// made by the other instance and by the one that looks: the looking instance's next lookup sees
+// the change, after the notification arrived (another instance's write) or at once (its own).
+func runAcrossInstances[F any](t *testing.T, url string, create func(t *testing.T, s gatehouse.Store, name string) F, tests []acrossCase[F]) {
+	t.Helper()
 	a := openCachedInstance(t, url, feedMinBackoff)
 	b := openCachedInstance(t, url, feedMinBackoff)
 	for i, tt := range tests {
@@ -178,7 +184,7 @@ func TestChangeFeedAcrossInstances(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				ctx := t.Context()
-				c := mustCreateFeedCredentials(t, a.plain, fmt.Sprintf("u%d%v", i, own))
+				c := create(t, a.plain, fmt.Sprintf("u%d%v", i, own))
 				before := tt.state(ctx, b, c)
 				hits := b.Stats().Hits
 				if again := tt.state(ctx, b, c); again != before || b.Stats().Hits != hits+1 {
@@ -373,7 +379,7 @@ func TestChangeFeedOwnWriteWithoutNotification(t *testing.T) {
 
 // TestChangeFeedClose: Close stops the listener; Generation then says not ok.
 func TestChangeFeedClose(t *testing.T) {
-	s := openFresh(t)
+	s := openPostgresTemp(t)
 	f, err := s.ChangeFeed(t.Context())
 	if err != nil {
 		t.Fatal(err)

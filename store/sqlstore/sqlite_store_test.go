@@ -6,99 +6,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"reflect"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
-	"github.com/gatehouse-auth/gatehouse/store/storetest"
 )
-
-func TestSharedSQLite(t *testing.T) {
-	storetest.RunShared(t, func(t *testing.T) storetest.Opener {
-		path := filepath.Join(t.TempDir(), "shared.db")
-		return func(t *testing.T) gatehouse.Store {
-			s, err := OpenSQLite(t.Context(), path)
-			if err != nil {
-				t.Fatalf("Open: %v", err)
-			}
-			return s
-		}
-	})
-}
-
-func TestOpenSQLiteConcurrentlyOnFreshFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "fresh.db")
-	const n = 4
-	stores := make([]*Store, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			stores[i], errs[i] = OpenSQLite(t.Context(), path)
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("Open %d: %v", i, err)
-		}
-		defer stores[i].Close()
-	}
-	all, err := migrations("sqlite")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rows int
-	if err := stores[0].r.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&rows); err != nil {
-		t.Fatal(err)
-	}
-	if rows != len(all) {
-		t.Fatalf("schema_migrations has %d rows, want %d (each migration applied once)", rows, len(all))
-	}
-}
-
-func TestMigrateSQLite(t *testing.T) {
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "migrate.db")
-	all, err := migrations("sqlite")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for i, m := range all {
-		if m.Version != i+1 {
-			t.Fatalf("migration %s has version %d, want %d (numbered from 1 without gaps)", m.Name, m.Version, i+1)
-		}
-		names = append(names, m.Name)
-	}
-	steps := []struct {
-		name string
-		want []string
-	}{
-		{"fresh file gets every migration", names},
-		{"second run applies nothing", []string{}},
-	}
-	for _, st := range steps {
-		applied, err := MigrateSQLite(ctx, path)
-		if err != nil {
-			t.Fatalf("%s: Migrate: %v", st.name, err)
-		}
-		if !reflect.DeepEqual(applied, st.want) {
-			t.Fatalf("%s: applied %v, want %v", st.name, applied, st.want)
-		}
-	}
-	s, err := OpenSQLite(ctx, path)
-	if err != nil {
-		t.Fatalf("Open after Migrate: %v", err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-}
 
 func TestConnectionSettings(t *testing.T) {
 	s := openSQLiteTemp(t, WithReadConns(3), WithBusyTimeout(1500*time.Millisecond))
