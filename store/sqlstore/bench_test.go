@@ -40,9 +40,10 @@ func BenchmarkPATByTokenHash(b *testing.B) {
 // BenchmarkAPIKeyByTokenHash compares the key lookup over 1,000 and 1,000,000 keys (the larger
 // is skipped with -short). Each size is seeded once, in one transaction.
 func BenchmarkAPIKeyByTokenHash(b *testing.B) {
+	dir := b.TempDir() // the outer benchmark's: it outlives the runs of each size
 	open := map[string]func(b *testing.B, n int) *Store{
 		"sqlite": func(b *testing.B, n int) *Store {
-			s, err := OpenSQLite(context.Background(), filepath.Join(b.TempDir(), fmt.Sprintf("keys%d.db", n)))
+			s, err := OpenSQLite(context.Background(), filepath.Join(dir, fmt.Sprintf("keys%d.db", n)))
 			if err != nil {
 				b.Fatalf("OpenSQLite: %v", err)
 			}
@@ -50,11 +51,14 @@ func BenchmarkAPIKeyByTokenHash(b *testing.B) {
 		},
 		"postgres": func(b *testing.B, n int) *Store { return openPostgresTemp(b) },
 	}
+	// open is called with the dialect's benchmark, not a size's: what it makes (the file, the
+	// schema, dropped at cleanup) must outlive the runs of growing b.N.
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		b.Run(dialect, func(b *testing.B) {
 			if dialect == "postgres" {
 				pgtest.RequireServer(b)
 			}
+			outer := b
 			for _, n := range []int{1_000, 1_000_000} {
 				var s *Store
 				var hashes [][]byte
@@ -63,7 +67,7 @@ func BenchmarkAPIKeyByTokenHash(b *testing.B) {
 						b.Skip("seeding a million keys is skipped in -short mode")
 					}
 					if s == nil { // the first of the runs with growing b.N
-						s = open[dialect](b, n)
+						s = open[dialect](outer, n)
 						hashes = storetest.SeedAPIKeys(b, s, n, s.seedAPIKeys)
 					}
 					storetest.BenchAPIKeyByTokenHash(b, s, hashes)

@@ -175,8 +175,8 @@ const (
 	ptrSize     = int(unsafe.Sizeof(uintptr(0)))
 )
 
-func openLookupConn(uri string, busyMs int32) (c *lookupConn, err error) {
-	c = &lookupConn{tls: libc.NewTLS()}
+func openLookupConn(uri string, busyMs int32) (_ *lookupConn, err error) {
+	c := &lookupConn{tls: libc.NewTLS()} // not the named result: a failed return sets that to nil
 	defer func() {
 		if err != nil {
 			c.close()
