@@ -3,7 +3,7 @@
 // (Store, RateLimiter), and the error codes of the HTTP contract.
 //
 // The contract of this package: it imports nothing from the module, only the standard library.
-// Adapters (store/sqlite, store/postgres, password, token, httpapi, ...) import it and never each
+// Adapters (store/sqlstore, password, token, httpapi, ...) import it and never each
 // other; only cmd/ and app/ wire them together.
 //
 // Errors: every error that should reach a caller as something other than a 500 is a *Error with

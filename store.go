@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// Store is everything Gatehouse keeps. Each backend (store/sqlite, store/postgres) implements the
-// whole interface and passes the conformance suite in store/storetest.
+// Store is everything Gatehouse keeps. store/sqlstore implements the whole interface, on SQLite
+// and on PostgreSQL, and passes the conformance suite in store/storetest on both.
 //
 // Rules for every implementation:
 //   - a missing row is an error matching ErrNotFound (errors.Is);

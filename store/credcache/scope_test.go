@@ -11,7 +11,7 @@ import (
 
 // TestRequestScope: within one request (a gatehouse.RequestScope) the feed is asked once, so the
 // request is served as of its first lookup; the request's own writes are still seen at once (the
-// write epoch), and the next request sees another process's change.
+// store's write count), and the next request sees another process's change.
 func TestRequestScope(t *testing.T) {
 	now := created.Add(time.Hour)
 	cases := []struct {

@@ -360,7 +360,7 @@ func TestConcurrentLookupsAndRevocation(t *testing.T) {
 
 // BenchmarkCachedPATByTokenHash is the cost of a cached lookup on SQLite (the feed's read of
 // the WAL-index header, the table, two copies), in parallel like the server's requests.
-// Compare with store/sqlite's BenchmarkPATByTokenHash and BenchmarkChangeFeedGeneration.
+// Compare with store/sqlstore's BenchmarkPATByTokenHash/sqlite and BenchmarkChangeFeedGeneration.
 func BenchmarkCachedPATByTokenHash(b *testing.B) {
 	cached, _, other := twoStores(b, credcache.Options{})
 	c := mustCreateCredentials(b, other, "bench")

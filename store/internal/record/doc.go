@@ -1,6 +1,6 @@
-// Package record holds the rules every store applies to a record before writing it, so both
-// stores (store/sqlite and store/postgres) behave identically; dialect-specific encoding stays
-// in the stores.
+// Package record holds the rules the store applies to a record before writing it, whatever the
+// database, so that SQLite and PostgreSQL behave identically; the dialect-specific encoding
+// stays in store/sqlstore's dialect.
 //
 // The Check functions reject a record a store must not write with a *gatehouse.Error of
 // CodeInvalidRequest (or CodeConflict for a reserved ID). The Fill functions run the checks
