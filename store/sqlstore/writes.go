@@ -12,39 +12,42 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// conn runs statements on a querier with the dialect's argument codec (dialect.args): every
+// reader runs queries on a querier with the dialect's argument codec (dialect.args): every
 // statement of the store goes through one, so that entity code writes the same SQL (with $N
-// placeholders) and passes the same Go values on both databases.
-type conn struct {
+// placeholders) and passes the same Go values on both databases. It cannot write: on
+// PostgreSQL the read pool is the write pool, and a write through it would not be counted.
+type reader struct {
 	q querier
 	d *dialect
 }
+
+func (c reader) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.q.QueryContext(ctx, query, c.d.args(args)...)
+}
+
+func (c reader) row(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.q.QueryRowContext(ctx, query, c.d.args(args)...)
+}
+
+// conn is a reader that also writes: the transaction of inTx, the writer in exec. Only the write
+// path below makes one.
+type conn struct{ reader }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return c.q.ExecContext(ctx, query, c.d.args(args)...)
 }
 
-func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return c.q.QueryContext(ctx, query, c.d.args(args)...)
-}
-
-func (c conn) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(ctx, query, c.d.args(args)...)
-}
-
 // affectedOne maps the result of a single-row statement: no row affected is not found.
 func (c conn) affectedOne(res sql.Result, err error, what string) error {
-	if err != nil {
-		return c.d.mapError(err, what)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return c.d.mapError(err, what)
-	}
-	if n == 0 {
+	return affectedOne(c.d, res, err, what)
+}
+
+func affectedOne(d *dialect, res sql.Result, err error, what string) error {
+	n, err := rowsAffected(d, res, err, what)
+	if err == nil && n == 0 {
 		return notFound(what)
 	}
-	return nil
+	return err
 }
 
 // The one write path. Reads use read(); every write is exec (one statement in its own
@@ -53,18 +56,18 @@ func (c conn) affectedOne(res sql.Result, err error, what string) error {
 // committed). Nothing else in the package writes: there is no other way to the writer.
 
 // read returns the read pool.
-func (s *Store) read() conn { return conn{q: s.r, d: s.d} }
+func (s *Store) read() reader { return reader{q: s.r, d: s.d} }
 
 // exec runs one write statement on the writer.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	defer s.writes.Add(1)
-	return conn{q: s.w, d: s.d}.exec(ctx, query, args...)
+	return conn{reader{q: s.w, d: s.d}}.exec(ctx, query, args...)
 }
 
 // execOne runs one write statement on the writer that must affect a row (else not found).
 func (s *Store) execOne(ctx context.Context, what, query string, args ...any) error {
 	res, err := s.exec(ctx, query, args...)
-	return s.read().affectedOne(res, err, what)
+	return affectedOne(s.d, res, err, what)
 }
 
 // inTx runs fn in a write transaction and commits it when fn returns nil. On SQLite the
@@ -78,7 +81,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx conn) error) error {
 	if err != nil {
 		return s.d.mapError(err, "begin")
 	}
-	if err := fn(conn{q: tx, d: s.d}); err != nil {
+	if err := fn(conn{reader{q: tx, d: s.d}}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
