@@ -11,7 +11,6 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/store/postgres/pgtest"
-	"github.com/jackc/pgx/v5"
 )
 
 // feedOAuth is an OAuth client of an organization and a jti that is not denied.
@@ -73,32 +72,11 @@ func TestChangeFeedOAuthAcrossInstances(t *testing.T) {
 // TestChangeFeedOAuthNotifications is TestChangeFeedNotifications for migration 0010: which
 // writes of oauth_clients and oauth_access_denylist notify, and how many times.
 func TestChangeFeedOAuthNotifications(t *testing.T) {
-	url := pgtest.FreshSchema(t, "gatehouse_test_")
+	s, w := openWatched(t)
 	ctx := t.Context()
-	s, err := OpenPostgres(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	listener, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer listener.Close(context.Background())
-	if _, err := listener.Exec(ctx, "LISTEN "+CredentialsChannel); err != nil {
-		t.Fatal(err)
-	}
-	var schema string
-	if err := listener.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
-		t.Fatal(err)
-	}
 	o := mustCreateFeedOAuth(t, s, "watched")
 	now := feedCreated.Add(time.Hour)
-	tests := []struct {
-		name    string
-		write   func() error
-		notices int
-	}{
+	w.check(t, []notifyCase{
 		{"client created", func() error {
 			c := *o.client
 			c.ID = gatehouse.NewID(gatehouse.PrefixOAuthClient, now, nil)
@@ -125,35 +103,5 @@ func TestChangeFeedOAuthNotifications(t *testing.T) {
 		{"client deleted with its grants (one transaction)", func() error { return s.DeleteOAuthClient(ctx, o.org.ID, o.client.ID) }, 1},
 		{"denylist truncated", func() error { _, err := s.w.ExecContext(ctx, "TRUNCATE oauth_access_denylist"); return err }, 1},
 		{"clients truncated", func() error { _, err := s.w.ExecContext(ctx, "TRUNCATE oauth_clients"); return err }, 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if err := tt.write(); err != nil {
-				t.Fatalf("write: %v", err)
-			}
-			if _, err := s.w.ExecContext(ctx, "SELECT pg_notify($1, 'fence')", CredentialsChannel); err != nil {
-				t.Fatal(err)
-			}
-			got, foreign := 0, 0
-			for {
-				waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				n, err := listener.WaitForNotification(waitCtx)
-				cancel()
-				if err != nil {
-					t.Fatalf("waiting for the fence: %v", err)
-				}
-				if n.Payload == "fence" {
-					break
-				}
-				if n.Payload != schema {
-					foreign++ // another schema's change (another test sharing the database)
-					continue
-				}
-				got++
-			}
-			if got != tt.notices {
-				t.Errorf("%d notifications about schema %s, want %d (and %d about other schemas)", got, schema, tt.notices, foreign)
-			}
-		})
-	}
+	})
 }

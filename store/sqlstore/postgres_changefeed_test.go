@@ -210,60 +210,52 @@ func runAcrossInstances[F any](t *testing.T, url string, create func(t *testing.
 	}
 }
 
-func ptrTo[T any](v T) *T { return &v }
+// notifyCase is a write and the number of notifications about the store's schema it must send.
+type notifyCase struct {
+	name    string
+	write   func() error
+	notices int
+}
 
-// TestChangeFeedNotifications checks which writes notify, with a plain listener of the test's
-// own: each write is followed by a fence (a notification with payload "fence"; PostgreSQL
-// delivers the notifications of committed transactions in commit order), and the notifications
-// that arrive before the fence are those of the write.
-func TestChangeFeedNotifications(t *testing.T) {
+// watcher is a plain listener of the test's own on CredentialsChannel.
+type watcher struct {
+	s        *Store
+	listener *pgx.Conn
+	schema   string
+}
+
+// openWatched opens a store on a fresh schema and a listener of CredentialsChannel beside it.
+func openWatched(t *testing.T) (*Store, watcher) {
+	t.Helper()
 	url := pgtest.FreshSchema(t, "gatehouse_test_")
 	ctx := t.Context()
 	s, err := OpenPostgres(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	listener, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer listener.Close(context.Background())
+	t.Cleanup(func() { listener.Close(context.Background()) })
 	if _, err := listener.Exec(ctx, "LISTEN "+CredentialsChannel); err != nil {
 		t.Fatal(err)
 	}
-	var schema string
-	if err := listener.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+	w := watcher{s: s, listener: listener}
+	if err := listener.QueryRow(ctx, "SELECT current_schema()").Scan(&w.schema); err != nil {
 		t.Fatal(err)
 	}
-	c := mustCreateFeedCredentials(t, s, "watched")
-	now := feedCreated.Add(time.Hour)
-	tests := []struct {
-		name    string
-		write   func() error
-		notices int
-	}{
-		{"session touched", func() error { return s.TouchSession(ctx, c.session.ID, now, "192.0.2.9") }, 0},
-		{"PAT and API key uses recorded", func() error {
-			return s.RecordCredentialUses(ctx, []gatehouse.CredentialUse{
-				{Kind: gatehouse.CredentialPAT, ID: c.pat.ID, At: now, IP: "192.0.2.9"},
-				{Kind: gatehouse.CredentialAPIKey, ID: c.key.ID, At: now, IP: "192.0.2.9"},
-			})
-		}, 0},
-		{"new session created", func() error {
-			x := *c.session
-			x.ID, x.TokenHash = gatehouse.NewID(gatehouse.PrefixSession, now, nil), feedHash()
-			return s.CreateSession(ctx, &x)
-		}, 0},
-		{"session revoked", func() error { return s.RevokeSession(ctx, c.user.ID, c.session.ID, now, "test") }, 1},
-		{"PAT revoked", func() error { return s.RevokePAT(ctx, c.user.ID, c.pat.ID, now, "test") }, 1},
-		{"API key revoked", func() error { return s.RevokeAPIKey(ctx, c.org.ID, c.key.ID, now, "test") }, 1},
-		{"user updated", func() error {
-			_, err := s.UpdateUser(ctx, c.user.ID, gatehouse.UserUpdate{Theme: ptrTo("light"), UpdatedAt: now})
-			return err
-		}, 1},
-		{"user deleted with its credentials (one transaction)", func() error { return s.DeleteUser(ctx, c.user.ID) }, 1},
-	}
+	return s, w
+}
+
+// check runs each case's write, then a fence (a notification with payload "fence"; PostgreSQL
+// delivers the notifications of committed transactions in commit order), and counts the
+// notifications about the schema that arrive before the fence: the write's.
+func (w watcher) check(t *testing.T, tests []notifyCase) {
+	t.Helper()
+	ctx := t.Context()
+	s, listener, schema := w.s, w.listener, w.schema
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := tt.write(); err != nil {
@@ -294,6 +286,41 @@ func TestChangeFeedNotifications(t *testing.T) {
 			}
 		})
 	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// TestChangeFeedNotifications checks which writes notify, with a plain listener of the test's
+// own: each write is followed by a fence (a notification with payload "fence"; PostgreSQL
+// delivers the notifications of committed transactions in commit order), and the notifications
+// that arrive before the fence are those of the write.
+func TestChangeFeedNotifications(t *testing.T) {
+	s, w := openWatched(t)
+	ctx := t.Context()
+	c := mustCreateFeedCredentials(t, s, "watched")
+	now := feedCreated.Add(time.Hour)
+	w.check(t, []notifyCase{
+		{"session touched", func() error { return s.TouchSession(ctx, c.session.ID, now, "192.0.2.9") }, 0},
+		{"PAT and API key uses recorded", func() error {
+			return s.RecordCredentialUses(ctx, []gatehouse.CredentialUse{
+				{Kind: gatehouse.CredentialPAT, ID: c.pat.ID, At: now, IP: "192.0.2.9"},
+				{Kind: gatehouse.CredentialAPIKey, ID: c.key.ID, At: now, IP: "192.0.2.9"},
+			})
+		}, 0},
+		{"new session created", func() error {
+			x := *c.session
+			x.ID, x.TokenHash = gatehouse.NewID(gatehouse.PrefixSession, now, nil), feedHash()
+			return s.CreateSession(ctx, &x)
+		}, 0},
+		{"session revoked", func() error { return s.RevokeSession(ctx, c.user.ID, c.session.ID, now, "test") }, 1},
+		{"PAT revoked", func() error { return s.RevokePAT(ctx, c.user.ID, c.pat.ID, now, "test") }, 1},
+		{"API key revoked", func() error { return s.RevokeAPIKey(ctx, c.org.ID, c.key.ID, now, "test") }, 1},
+		{"user updated", func() error {
+			_, err := s.UpdateUser(ctx, c.user.ID, gatehouse.UserUpdate{Theme: ptrTo("light"), UpdatedAt: now})
+			return err
+		}, 1},
+		{"user deleted with its credentials (one transaction)", func() error { return s.DeleteUser(ctx, c.user.ID) }, 1},
+	})
 }
 
 // TestChangeFeedOutage kills the listener's connection: the feed says not ok (the cache is
