@@ -7,11 +7,11 @@
 // client secrets, grant types, the access token's signature and claims) still runs on every
 // check, on what this cache returns.
 //
-// The Cache wraps only a Source, the read side: those eight lookups (Lookups) and Writes, the number of
-// writes its source has finished. It never sees a write, so there is no list of writes to keep
+// The Cache wraps only a Source, the read side: those eight lookups (Lookups) and Writes, the
+// number of writes its source has finished. It never sees a write, so there is no list of writes to keep
 // up to date and no write that can pass it by: store/sqlstore counts every write statement and
-// transaction in its one write path (exec, inTx and SQLite's group commit move the count once
-// the statement or commit has returned, before the write's caller gets its answer).
+// transaction in its one write path (autocommit, inTx and SQLite's group commit move the count
+// once the statement or commit has returned, before the write's caller gets its answer).
 // app.CachedStore is the composition auth and oauth get: these lookups through the Cache,
 // everything else, every write included, straight to the SQL store.
 //

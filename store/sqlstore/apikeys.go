@@ -67,7 +67,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *gatehouse.APIKey) error {
 	if err := record.FillAPIKey(k); err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx conn) error { return insertAPIKey(ctx, tx, k) })
+	return s.autocommit(func(w conn) error { return insertAPIKey(ctx, w, k) })
 }
 
 // APIKeyByTokenHash returns the key with that hash, whatever its state.

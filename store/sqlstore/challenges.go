@@ -43,11 +43,11 @@ func (s *Store) SaveChallenge(ctx context.Context, c *gatehouse.Challenge) error
 // it. A challenge of another purpose is left alone.
 func (s *Store) TakeChallenge(ctx context.Context, id, purpose string, now time.Time) (*gatehouse.Challenge, error) {
 	var c *gatehouse.Challenge
-	err := s.inTx(ctx, func(tx conn) error {
+	err := s.autocommit(func(w conn) error {
 		var err error
-		c, err = scanChallenge(tx.row(ctx, `DELETE FROM challenges
+		c, err = scanChallenge(w.row(ctx, `DELETE FROM challenges
 			WHERE id = $1 AND purpose = $2 AND expires_at > $3 RETURNING `+challengeColumns, id, purpose, now))
-		return tx.d.mapError(err, "Challenge")
+		return w.d.mapError(err, "Challenge")
 	})
 	return c, err
 }

@@ -34,11 +34,12 @@
 //
 // # The one write path
 //
-// Reads go through read(); every write is exec (one statement) or inTx (a transaction), or on
-// SQLite a step of the refresh-rotation group commit. All three move Writes once the statement
-// or commit has returned, before the write's caller is answered: the count store/credcache keys
-// its entries with, so that no write of this store, whichever method makes it, is missed by the
-// cache of this process.
+// Reads go through read(), which cannot write; every write is autocommit (one statement on
+// the writer, RETURNING included; exec is its short form) or inTx (a transaction), or on SQLite a
+// step of the refresh-rotation group commit. Each moves Writes once the statement or commit has
+// returned, before the write's caller is answered: the count store/credcache keys its entries
+// with, so that no write of this store, whichever method makes it, is missed by the cache of
+// this process. TestOneWritePath keeps the writer out of reach of everything else.
 //
 // # SQLite
 //

@@ -35,7 +35,7 @@ func (s *Store) EnqueueMail(ctx context.Context, m *gatehouse.OutboundMail) erro
 	if err := record.FillMail(m); err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx conn) error { return insertMail(ctx, tx, m) })
+	return s.autocommit(func(w conn) error { return insertMail(ctx, w, m) })
 }
 
 // ClaimMail leases up to limit unsent mails due at now, oldest (CreatedAt) first, by moving their

@@ -233,9 +233,9 @@ func (s *Store) RevokeRefreshFamily(ctx context.Context, familyID string, at tim
 // empty) at at for reason and returns how many.
 func (s *Store) RevokeUserRefreshFamilies(ctx context.Context, userID, clientID string, at time.Time, reason string) (int, error) {
 	var n int
-	err := s.inTx(ctx, func(tx conn) error {
+	err := s.autocommit(func(w conn) error {
 		var err error
-		n, err = revokeUserFamilies(ctx, tx, userID, clientID, at, reason)
+		n, err = revokeUserFamilies(ctx, w, userID, clientID, at, reason)
 		return err
 	})
 	return n, err

@@ -68,12 +68,12 @@ func (s *Store) CreateOneTimeToken(ctx context.Context, t *gatehouse.OneTimeToke
 // any process) exactly one finds the token unused.
 func (s *Store) ConsumeOneTimeToken(ctx context.Context, purpose string, hash []byte, now time.Time) (*gatehouse.OneTimeToken, error) {
 	var t *gatehouse.OneTimeToken
-	err := s.inTx(ctx, func(tx conn) error {
+	err := s.autocommit(func(w conn) error {
 		var err error
-		t, err = scanOTT(tx.row(ctx, `UPDATE one_time_tokens SET used_at = $1
+		t, err = scanOTT(w.row(ctx, `UPDATE one_time_tokens SET used_at = $1
 			WHERE purpose = $2 AND token_hash = $3 AND used_at IS NULL AND expires_at > $1
 			RETURNING `+ottColumns, now, purpose, hash))
-		return tx.d.mapError(err, "One-time token")
+		return w.d.mapError(err, "One-time token")
 	})
 	return t, err
 }
@@ -91,10 +91,10 @@ func (s *Store) ActiveOneTimeToken(ctx context.Context, userID, purpose string, 
 // one UPDATE ... RETURNING.
 func (s *Store) FailOneTimeToken(ctx context.Context, id string) (int, error) {
 	var n int
-	err := s.inTx(ctx, func(tx conn) error {
-		err := tx.row(ctx, `UPDATE one_time_tokens SET attempts = attempts + 1 WHERE id = $1
+	err := s.autocommit(func(w conn) error {
+		err := w.row(ctx, `UPDATE one_time_tokens SET attempts = attempts + 1 WHERE id = $1
 			RETURNING attempts`, id).Scan(&n)
-		return tx.d.mapError(err, "One-time token")
+		return w.d.mapError(err, "One-time token")
 	})
 	return n, err
 }

@@ -81,7 +81,7 @@ func (s *Store) AddMember(ctx context.Context, m gatehouse.Membership) error {
 	if err := record.CheckMembership(m); err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx conn) error { return insertMembership(ctx, tx, m) })
+	return s.autocommit(func(w conn) error { return insertMembership(ctx, w, m) })
 }
 
 func insertMembership(ctx context.Context, tx conn, m gatehouse.Membership) error {

@@ -107,9 +107,9 @@ func (s *Store) RevokeSession(ctx context.Context, userID, sessionID string, at 
 // RevokeUserSessions revokes the user's sessions active at at, but exceptID.
 func (s *Store) RevokeUserSessions(ctx context.Context, userID, exceptID string, at time.Time, reason string) (int, error) {
 	var n int
-	err := s.inTx(ctx, func(tx conn) error {
+	err := s.autocommit(func(w conn) error {
 		var err error
-		n, err = revokeActive(ctx, tx, userID, exceptID, at, reason)
+		n, err = revokeActive(ctx, w, userID, exceptID, at, reason)
 		return err
 	})
 	return n, err

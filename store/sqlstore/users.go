@@ -130,9 +130,9 @@ func (s *Store) UpdateUser(ctx context.Context, id string, upd gatehouse.UserUpd
 		set("is_admin", *upd.IsAdmin)
 	}
 	var u *gatehouse.User
-	err := s.inTx(ctx, func(tx conn) error {
+	err := s.autocommit(func(w conn) error {
 		var err error
-		u, err = scanUser(tx.row(ctx, `UPDATE users SET `+strings.Join(sets, ", ")+
+		u, err = scanUser(w.row(ctx, `UPDATE users SET `+strings.Join(sets, ", ")+
 			` WHERE id = `+p.add(id)+` RETURNING `+userColumns, p...))
 		return s.d.mapError(err, "User")
 	})

@@ -50,18 +50,31 @@ func affectedOne(d *dialect, res sql.Result, err error, what string) error {
 	return err
 }
 
-// The one write path. Reads use read(); every write is exec (one statement in its own
-// transaction, no rows) or inTx (a transaction on the writer), and both move s.writes once the
-// statement or the commit has returned, whatever it returned (a failed commit may still have
-// committed). Nothing else in the package writes: there is no other way to the writer.
+// The one write path. Reads use read(); every write is autocommit (statements on the writer,
+// each its own transaction: for one statement, RETURNING included), exec (autocommit of one
+// statement without rows) or inTx (a transaction on the writer), and each moves s.writes once
+// the statements or the commit have returned, whatever they returned (a failed commit may still
+// have committed). Nothing else in the package writes but SQLite's group commit, which moves
+// the count the same way: there is no other way to the writer (TestOneWritePath).
 
 // read returns the read pool.
 func (s *Store) read() reader { return reader{q: s.r, d: s.d} }
 
-// exec runs one write statement on the writer.
-func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+// autocommit runs fn on the writer outside a transaction block: each statement commits on its
+// own (use it for one statement; inTx for several). A row a statement RETURNs is read within fn,
+// so the count moves after the statement has completed.
+func (s *Store) autocommit(fn func(w conn) error) error {
 	defer s.writes.Add(1)
-	return conn{reader{q: s.w, d: s.d}}.exec(ctx, query, args...)
+	return fn(conn{reader{q: s.w, d: s.d}})
+}
+
+// exec runs one write statement on the writer.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
+	err = s.autocommit(func(w conn) error {
+		res, err = w.exec(ctx, query, args...)
+		return err
+	})
+	return res, err
 }
 
 // execOne runs one write statement on the writer that must affect a row (else not found).
