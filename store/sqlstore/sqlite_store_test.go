@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -121,5 +122,47 @@ func TestCloseTwiceSQLite(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
+	}
+}
+
+// TestSQLiteOnDiskFormat: the store keeps the format files written before it have (times as
+// INTEGER Unix milliseconds, lists as JSON text), so existing databases keep working: what it
+// writes is stored in that form, and rows written in that form by hand read back.
+func TestSQLiteOnDiskFormat(t *testing.T) {
+	ctx := t.Context()
+	s := openSQLiteTemp(t)
+	defer s.Close()
+	at := time.Date(2026, 5, 6, 7, 8, 9, 123456789, time.UTC)
+	u := &gatehouse.User{Username: "format", CreatedAt: at, UpdatedAt: at}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	pat := &gatehouse.PersonalAccessToken{UserID: u.ID, TokenHash: []byte("0123456789abcdef0123456789abcdef"),
+		Scopes: []string{"a:b", "c d"}, CreatedAt: at}
+	if err := s.CreatePAT(ctx, pat, 0, at); err != nil {
+		t.Fatal(err)
+	}
+	var kind, scopes string
+	var ms int64
+	if err := s.r.QueryRowContext(ctx, `SELECT typeof(created_at), created_at, scopes FROM personal_access_tokens WHERE id = $1`,
+		pat.ID).Scan(&kind, &ms, &scopes); err != nil {
+		t.Fatal(err)
+	}
+	if kind != "integer" || ms != at.UnixMilli() || scopes != `["a:b","c d"]` {
+		t.Errorf("stored created_at %s %d, scopes %s; want integer %d, [\"a:b\",\"c d\"]", kind, ms, scopes, at.UnixMilli())
+	}
+	// A row as an earlier version wrote it, by hand.
+	if _, err := s.exec(ctx, `INSERT INTO personal_access_tokens (id, user_id, name, token_hash, prefix, scopes,
+		created_at, expires_at) VALUES ('pat_byhand', $1, 'old', X'00112233445566778899aabbccddeeff', '', '["x"]', $2, NULL)`,
+		u.ID, at.UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := s.PATByTokenHash(ctx, []byte{0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.CreatedAt.Equal(at.Truncate(time.Millisecond)) || got.CreatedAt.Location() != time.UTC ||
+		!reflect.DeepEqual(got.Scopes, []string{"x"}) || got.ExpiresAt != nil {
+		t.Errorf("read back %v %v %v %v", got.CreatedAt, got.CreatedAt.Location(), got.Scopes, got.ExpiresAt)
 	}
 }
