@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/requestscope"
 )
 
 // RequestIDHeader is the header that carries the request ID in both directions.
@@ -30,8 +31,8 @@ type requestState struct {
 	base       *slog.Logger
 	loggerOnce sync.Once
 	logger     *slog.Logger
-	// scope is the request's gatehouse.RequestScope, in its context.
-	scope gatehouse.RequestScope
+	// scope is the request's requestscope.Scope, in its context.
+	scope requestscope.Scope
 	// pattern is the ServeMux pattern that matched, copied outwards by the middleware that wrap
 	// the mux (ServeMux sets r.Pattern only on the request it was handed). Atomic because a
 	// handler may run on another goroutine (http.TimeoutHandler).
@@ -51,7 +52,7 @@ func withState(r *http.Request) (*http.Request, *requestState) {
 		return r, st
 	}
 	st := &requestState{}
-	ctx := gatehouse.ContextWithRequestScope(context.WithValue(r.Context(), stateKey{}, st), &st.scope)
+	ctx := requestscope.ContextWith(context.WithValue(r.Context(), stateKey{}, st), &st.scope)
 	return r.WithContext(ctx), st
 }
 
@@ -141,7 +142,7 @@ func RequestContext(base *slog.Logger) func(http.Handler) http.Handler {
 			if !validRequestID(id) {
 				id = newRequestID()
 			}
-			// The state carries the request's gatehouse.RequestScope: one view of the
+			// The state carries the request's requestscope.Scope: one view of the
 			// credential cache per request.
 			r, st := withState(r)
 			st.id = id

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/requestscope"
 )
 
 // ChangeFeed tells whether the credential tables may have changed: its generation moves on
@@ -112,19 +113,19 @@ type version struct {
 	ok          bool // false: bypass the cache
 }
 
-// scopeKey is the key of this cache's generation in a request's gatehouse.RequestScope.
+// scopeKey is the key of this cache's generation in a request's requestscope.Scope.
 type scopeKey struct{ s *Cache }
 
 // current reads the source's write count and the feed's generation; it is called before the
 // lookup.
-// Within one request (a gatehouse.RequestScope in ctx) the feed is asked once, at the first
+// Within one request (a requestscope.Scope in ctx) the feed is asked once, at the first
 // lookup, and its generation reused by the request's other lookups: the request is then served
 // as of its first lookup, which is exact for a request (it runs concurrently with whatever
 // commits meanwhile). The write count is read afresh every time, so the request still sees its
 // own writes at once. A failed or unavailable feed is never remembered.
 func (s *Cache) current(ctx context.Context) version {
 	writes := s.src.Writes()
-	scope := gatehouse.RequestScopeFrom(ctx)
+	scope := requestscope.From(ctx)
 	if scope != nil {
 		if g, ok := scope.Value(scopeKey{s}); ok {
 			return version{gen: g.(uint64), writes: writes, ok: true}

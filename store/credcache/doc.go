@@ -38,7 +38,7 @@
 //     touch, a usage batch): each invalidates the whole cache of this instance. On SQLite that
 //     costs nothing more, since the feed moves on every commit of the file anyway; on
 //     PostgreSQL it trades hit rate for the certainty that no write is missed.
-//   - Within one request (a gatehouse.RequestScope in the context, which the HTTP layer adds to
+//   - Within one request (a requestscope.Scope in the context, which the HTTP layer adds to
 //     every request) the generation is read once, at the request's first lookup, and reused by
 //     its other lookups (a /v1/verify call looks up its caller and the checked credential): the
 //     request is served as of its first lookup, which is exact for a request, since it runs

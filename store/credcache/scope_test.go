@@ -6,10 +6,11 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/requestscope"
 	"github.com/gatehouse-auth/gatehouse/store/credcache"
 )
 
-// TestRequestScope: within one request (a gatehouse.RequestScope) the feed is asked once, so the
+// TestRequestScope: within one request (a requestscope.Scope) the feed is asked once, so the
 // request is served as of its first lookup; the request's own writes are still seen at once (the
 // store's write count), and the next request sees another process's change.
 func TestRequestScope(t *testing.T) {
@@ -26,7 +27,7 @@ func TestRequestScope(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			cached, _, other := twoStores(t, credcache.Options{})
 			creds := mustCreateCredentials(t, other, "alice")
-			req := gatehouse.WithRequestScope(t.Context())
+			req := requestscope.With(t.Context())
 			revoked := func(ctx context.Context) bool {
 				pat, _, err := cached.PATByTokenHash(ctx, creds.pat.TokenHash)
 				if err != nil {
@@ -47,7 +48,7 @@ func TestRequestScope(t *testing.T) {
 			if got := revoked(req); got != c.wantInScope {
 				t.Fatalf("same request sees the revocation: %v, want %v", got, c.wantInScope)
 			}
-			if !revoked(gatehouse.WithRequestScope(t.Context())) {
+			if !revoked(requestscope.With(t.Context())) {
 				t.Fatal("the next request does not see the revocation")
 			}
 			if !revoked(t.Context()) {

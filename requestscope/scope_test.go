@@ -1,11 +1,11 @@
-package gatehouse
+package requestscope
 
 import (
 	"context"
 	"testing"
 )
 
-func TestRequestScope(t *testing.T) {
+func TestScope(t *testing.T) {
 	type keyA struct{}
 	type keyB struct{ n int }
 	tests := []struct {
@@ -25,8 +25,8 @@ func TestRequestScope(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx := WithRequestScope(context.Background())
-			s := RequestScopeFrom(ctx)
+			ctx := With(context.Background())
+			s := From(ctx)
 			if s == nil {
 				t.Fatal("no scope in the context")
 			}
@@ -39,7 +39,7 @@ func TestRequestScope(t *testing.T) {
 			}
 		})
 	}
-	if RequestScopeFrom(context.Background()) != nil {
+	if From(context.Background()) != nil {
 		t.Error("a scope in a context without one")
 	}
 }
