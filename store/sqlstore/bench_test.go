@@ -33,6 +33,30 @@ func BenchmarkSessionByTokenHash(b *testing.B) {
 	eachDialect(b, func(b *testing.B, s *Store) { storetest.BenchSessionByTokenHash(b, s) })
 }
 
+// BenchmarkSQLiteLookupPool is what the lookup pool (sqlite_lookup.go: C-API connections that
+// keep the statement prepared) buys on SQLite's hottest lookup, in the same run: the session
+// lookup through the pool against the same query through database/sql, whose Stmt the modernc
+// driver prepares again on every execution.
+func BenchmarkSQLiteLookupPool(b *testing.B) {
+	b.Run("prepared-pool", func(b *testing.B) {
+		s := openSQLiteTemp(b)
+		defer s.Close()
+		storetest.BenchSessionByTokenHash(b, s)
+	})
+	b.Run("database-sql", func(b *testing.B) {
+		s := openSQLiteTemp(b)
+		defer s.Close()
+		storetest.BenchSessionByTokenHash(b, databaseSQLPath{s})
+	})
+}
+
+// databaseSQLPath is a Store whose session lookup bypasses the lookup pool.
+type databaseSQLPath struct{ *Store }
+
+func (s databaseSQLPath) SessionByTokenHash(ctx context.Context, hash []byte) (*gatehouse.Session, *gatehouse.User, error) {
+	return s.sessionByHash(ctx, hash)
+}
+
 func BenchmarkPATByTokenHash(b *testing.B) {
 	eachDialect(b, func(b *testing.B, s *Store) { storetest.BenchPATByTokenHash(b, s) })
 }

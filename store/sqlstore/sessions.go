@@ -67,6 +67,12 @@ func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (*gatehouse
 	if s.sqlite != nil {
 		return s.sqlite.lookups.sessionByHash(ctx, hash)
 	}
+	return s.sessionByHash(ctx, hash)
+}
+
+// sessionByHash is SessionByTokenHash through database/sql (PostgreSQL's path; SQLite's too
+// without the lookup pool, which BenchmarkSQLiteLookupPool compares it with).
+func (s *Store) sessionByHash(ctx context.Context, hash []byte) (*gatehouse.Session, *gatehouse.User, error) {
 	var x gatehouse.Session
 	u, err := scanUser(s.read().row(ctx, sessionByHashSQL, hash), sessionTargets(&x)...)
 	if err != nil {
