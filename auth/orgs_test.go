@@ -11,7 +11,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/password"
 	"github.com/gatehouse-auth/gatehouse/ratelimit/memory"
-	"github.com/gatehouse-auth/gatehouse/store/sqlite"
+	"github.com/gatehouse-auth/gatehouse/store/sqlstore"
 	"github.com/gatehouse-auth/gatehouse/token"
 )
 
@@ -98,7 +98,7 @@ type keyFixture struct {
 
 func newKeyFixture(t *testing.T) *keyFixture {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "keys.db"))
+	store, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "keys.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

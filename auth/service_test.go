@@ -11,7 +11,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/password"
-	"github.com/gatehouse-auth/gatehouse/store/sqlite"
+	"github.com/gatehouse-auth/gatehouse/store/sqlstore"
 )
 
 // cheap are argon2id parameters fast enough for unit tests; the real ones are tested in package
@@ -56,14 +56,14 @@ type fixture struct {
 	agents  *Agents
 	pats    *PATs
 	apiKeys *APIKeys
-	store   *sqlite.Store
+	store   *sqlstore.Store
 	hasher  *countingHasher
 	clock   *clock
 }
 
 func newFixture(t *testing.T, configure func(*Config)) *fixture {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "auth.db"))
+	store, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "auth.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse/app"
 	"github.com/gatehouse-auth/gatehouse/config"
-	"github.com/gatehouse-auth/gatehouse/store/postgres/pgtest"
+	"github.com/gatehouse-auth/gatehouse/store/pgtest"
 )
 
 // backend is a database the server can run on.

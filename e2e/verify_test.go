@@ -15,7 +15,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/app"
-	"github.com/gatehouse-auth/gatehouse/store/postgres/pgtest"
+	"github.com/gatehouse-auth/gatehouse/store/pgtest"
 	"github.com/gatehouse-auth/gatehouse/token"
 )
 

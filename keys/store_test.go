@@ -9,9 +9,8 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
-	"github.com/gatehouse-auth/gatehouse/store/postgres"
-	"github.com/gatehouse-auth/gatehouse/store/postgres/pgtest"
-	"github.com/gatehouse-auth/gatehouse/store/sqlite"
+	"github.com/gatehouse-auth/gatehouse/store/pgtest"
+	"github.com/gatehouse-auth/gatehouse/store/sqlstore"
 )
 
 // opener opens a fresh, empty store; calling it twice in one test gives two connections to the
@@ -25,7 +24,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, open opener)) {
 	t.Run("sqlite", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "gatehouse.db")
 		fn(t, func(t *testing.T) gatehouse.SigningKeyStore {
-			s, err := sqlite.Open(context.Background(), path)
+			s, err := sqlstore.OpenSQLite(context.Background(), path)
 			if err != nil {
 				t.Fatalf("open SQLite: %v", err)
 			}
@@ -40,7 +39,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, open opener)) {
 		}
 		url := pgtest.FreshSchema(t, "keys_")
 		fn(t, func(t *testing.T) gatehouse.SigningKeyStore {
-			s, err := postgres.Open(context.Background(), url)
+			s, err := sqlstore.OpenPostgres(context.Background(), url)
 			if err != nil {
 				t.Fatalf("open PostgreSQL: %v", err)
 			}

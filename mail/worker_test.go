@@ -14,16 +14,15 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/mail/mailtest"
-	"github.com/gatehouse-auth/gatehouse/store/postgres"
-	"github.com/gatehouse-auth/gatehouse/store/postgres/pgtest"
-	"github.com/gatehouse-auth/gatehouse/store/sqlite"
+	"github.com/gatehouse-auth/gatehouse/store/pgtest"
+	"github.com/gatehouse-auth/gatehouse/store/sqlstore"
 )
 
 // eachStore runs fn on a fresh SQLite store and, when GATEHOUSE_TEST_POSTGRES_URL is set, on a
 // fresh PostgreSQL schema.
 func eachStore(t *testing.T, fn func(t *testing.T, store gatehouse.MailStore)) {
 	t.Run("sqlite", func(t *testing.T) {
-		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "mail.db"))
+		s, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "mail.db"))
 		if err != nil {
 			t.Fatalf("open SQLite: %v", err)
 		}
@@ -36,7 +35,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, store gatehouse.MailStore)) {
 			t.Skip("GATEHOUSE_TEST_POSTGRES_URL is not set: skipping PostgreSQL " +
 				"(e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
 		}
-		s, err := postgres.Open(context.Background(), pgtest.FreshSchema(t, "mail_test_"))
+		s, err := sqlstore.OpenPostgres(context.Background(), pgtest.FreshSchema(t, "mail_test_"))
 		if err != nil {
 			t.Fatalf("open PostgreSQL: %v", err)
 		}

@@ -20,9 +20,8 @@ import (
 	"github.com/gatehouse-auth/gatehouse/keys"
 	"github.com/gatehouse-auth/gatehouse/password"
 	"github.com/gatehouse-auth/gatehouse/ratelimit/memory"
-	"github.com/gatehouse-auth/gatehouse/store/postgres"
-	"github.com/gatehouse-auth/gatehouse/store/postgres/pgtest"
-	"github.com/gatehouse-auth/gatehouse/store/sqlite"
+	"github.com/gatehouse-auth/gatehouse/store/pgtest"
+	"github.com/gatehouse-auth/gatehouse/store/sqlstore"
 )
 
 const (
@@ -72,7 +71,7 @@ type person struct {
 // fresh PostgreSQL schema.
 func eachStore(t *testing.T, fn func(t *testing.T, f *fixture)) {
 	t.Run("sqlite", func(t *testing.T) {
-		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "oauth.db"))
+		s, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "oauth.db"))
 		if err != nil {
 			t.Fatalf("open SQLite: %v", err)
 		}
@@ -85,7 +84,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, f *fixture)) {
 			t.Skip("GATEHOUSE_TEST_POSTGRES_URL is not set: skipping PostgreSQL " +
 				"(e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
 		}
-		s, err := postgres.Open(context.Background(), pgtest.FreshSchema(t, "oauth_test_"))
+		s, err := sqlstore.OpenPostgres(context.Background(), pgtest.FreshSchema(t, "oauth_test_"))
 		if err != nil {
 			t.Fatalf("open PostgreSQL: %v", err)
 		}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/store/internal/record"
-	"github.com/gatehouse-auth/gatehouse/store/postgres/pgtest"
+	"github.com/gatehouse-auth/gatehouse/store/pgtest"
 	"github.com/gatehouse-auth/gatehouse/store/storetest"
 )
 

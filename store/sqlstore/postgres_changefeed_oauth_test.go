@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
-	"github.com/gatehouse-auth/gatehouse/store/postgres/pgtest"
+	"github.com/gatehouse-auth/gatehouse/store/pgtest"
 )
 
 // feedOAuth is an OAuth client of an organization and a jti that is not denied.

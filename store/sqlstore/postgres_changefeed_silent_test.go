@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-auth/gatehouse/store/postgres/pgtest"
+	"github.com/gatehouse-auth/gatehouse/store/pgtest"
 )
 
 // freezingProxy forwards TCP connections to a PostgreSQL server until it is frozen: then it

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse-auth/gatehouse"
-	"github.com/gatehouse-auth/gatehouse/store/postgres/pgtest"
+	"github.com/gatehouse-auth/gatehouse/store/pgtest"
 	"github.com/gatehouse-auth/gatehouse/store/storetest"
 )
 
