@@ -9,9 +9,10 @@
 //
 // The Cache wraps only a Source, the read side: those eight lookups (Lookups) and Writes, the
 // number of writes its source has finished. It never sees a write, so there is no list of writes to keep
-// up to date and no write that can pass it by: store/sqlstore counts every write statement and
-// transaction in its one write path (autocommit, inTx and SQLite's group commit move the count
-// once the statement or commit has returned, before the write's caller gets its answer).
+// up to date and no write that can pass it by: store/sqlstore counts the writes in its one write
+// path (autocommit, inTx and SQLite's group commit move the count once the statement or commit
+// has returned, before the write's caller gets its answer), every write that may change a row
+// these lookups read — by the tables its statements name, failing safe (writecount.go there).
 // app.CachedStore is the composition auth and oauth get: these lookups through the Cache,
 // everything else, every write included, straight to the SQL store.
 //
@@ -34,10 +35,14 @@
 //     commits while the lookup runs makes the entry stale at once: a write of this instance
 //     moves the count only after its statement or commit returned, so a lookup that read the
 //     count before the move may have read the old row but is stored under the old count.
-//   - Every write of the source moves the count, whatever it changes (an audit event, a session
-//     touch, a usage batch): each invalidates the whole cache of this instance. On SQLite that
-//     costs nothing more, since the feed moves on every commit of the file anyway; on
-//     PostgreSQL it trades hit rate for the certainty that no write is missed.
+//   - A write of the source moves the count unless every table it writes is one no cached lookup
+//     reads and from which no deletion cascades into one (sqlstore's uncachedTables: audit
+//     events, mails, refresh tokens and families, codes, challenges, the login throttle, ...;
+//     TestUncachedTablesCascadeNowhere checks the list against the migrations). A table not on
+//     the list, a new one included, counts: the rule fails safe. A counted write invalidates the
+//     whole cache of this instance (a session touch, a usage batch, a revocation). On SQLite the
+//     feed moves on every commit of the file anyway; on PostgreSQL the list keeps the cache warm
+//     through refresh rotations and audit appends (docs/benchmarks.md, "Issue 11").
 //   - Within one request (a requestscope.Scope in the context, which the HTTP layer adds to
 //     every request) the generation is read once, at the request's first lookup, and reused by
 //     its other lookups (a /v1/verify call looks up its caller and the checked credential): the

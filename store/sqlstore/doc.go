@@ -37,9 +37,12 @@
 // Reads go through read(), which cannot write; every write is autocommit (one statement on
 // the writer, RETURNING included; exec is its short form) or inTx (a transaction), or on SQLite a
 // step of the refresh-rotation group commit. Each moves Writes once the statement or commit has
-// returned, before the write's caller is answered: the count store/credcache keys its entries
-// with, so that no write of this store, whichever method makes it, is missed by the cache of
-// this process. TestOneWritePath keeps the writer out of reach of everything else.
+// returned, before the write's caller is answered, when one of its statements names a table a
+// credential lookup may read (writecount.go: every table but the uncachedTables, which
+// TestUncachedTablesCascadeNowhere checks against the migrations; a group commit always
+// counts): the count store/credcache keys its entries with, so that no write of this store that
+// can change a cached row, whichever method makes it, is missed by the cache of this process.
+// TestOneWritePath keeps the writer out of reach of everything else.
 //
 // # SQLite
 //

@@ -192,7 +192,8 @@ func runStep(j *groupJob, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT group_step`); err != nil {
 		return sqliteDialect.mapError(err, "savepoint")
 	}
-	j.result = j.step(ctx, conn{reader{q: tx, d: sqliteDialect}})
+	var dirty bool // not consulted: a group always moves the count (SQLite's feed moves on every commit anyway)
+	j.result = j.step(ctx, conn{reader{q: tx, d: sqliteDialect}, &dirty})
 	if j.result != nil {
 		if _, err := tx.ExecContext(ctx, `ROLLBACK TO group_step`); err != nil {
 			return fmt.Errorf("sqlite: group commit: roll back a failed step: %w", sqliteDialect.mapError(err, "savepoint"))

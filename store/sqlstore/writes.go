@@ -30,11 +30,34 @@ func (c reader) row(ctx context.Context, query string, args ...any) *sql.Row {
 }
 
 // conn is a reader that also writes: the transaction of inTx, the writer in exec. Only the write
-// path below makes one.
-type conn struct{ reader }
+// path below makes one. Every statement it runs is noted in dirty when it may change a row the
+// credential cache reads (writecount.go).
+type conn struct {
+	reader
+	dirty *bool
+}
+
+func (c conn) note(query string) {
+	if !*c.dirty && mayChangeCached(query) {
+		*c.dirty = true
+	}
+}
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	c.note(query)
 	return c.q.ExecContext(ctx, query, c.d.args(args)...)
+}
+
+// query runs a statement that returns rows (a write with RETURNING, or a read in a transaction).
+func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	c.note(query)
+	return c.reader.query(ctx, query, args...)
+}
+
+// row is query for one row.
+func (c conn) row(ctx context.Context, query string, args ...any) *sql.Row {
+	c.note(query)
+	return c.reader.row(ctx, query, args...)
 }
 
 // affectedOne maps the result of a single-row statement: no row affected is not found.
@@ -54,7 +77,8 @@ func affectedOne(d *dialect, res sql.Result, err error, what string) error {
 // each its own transaction: for one statement, RETURNING included), exec (autocommit of one
 // statement without rows) or inTx (a transaction on the writer), and each moves s.writes once
 // the statements or the commit have returned, whatever they returned (a failed commit may still
-// have committed). Nothing else in the package writes but SQLite's group commit, which moves
+// have committed), when one of the statements may change a row the credential cache reads
+// (writecount.go: a table not known to be outside every cached lookup counts). Nothing else in the package writes but SQLite's group commit, which moves
 // the count the same way: there is no other way to the writer (TestOneWritePath).
 
 // read returns the read pool.
@@ -64,8 +88,17 @@ func (s *Store) read() reader { return reader{q: s.r, d: s.d} }
 // own (use it for one statement; inTx for several). A row a statement RETURNs is read within fn,
 // so the count moves after the statement has completed.
 func (s *Store) autocommit(fn func(w conn) error) error {
-	defer s.writes.Add(1)
-	return fn(conn{reader{q: s.w, d: s.d}})
+	var dirty bool
+	defer s.counted(&dirty)
+	return fn(conn{reader{q: s.w, d: s.d}, &dirty})
+}
+
+// counted moves the write count once the statements of a write have returned, when one of them
+// may have changed a row the credential cache reads (writecount.go).
+func (s *Store) counted(dirty *bool) {
+	if *dirty {
+		s.writes.Add(1)
+	}
 }
 
 // exec runs one write statement on the writer.
@@ -89,12 +122,13 @@ func (s *Store) execOne(ctx context.Context, what, query string, args ...any) er
 // transaction of the pool, whose read-modify-write statements lock the rows they read
 // (dialect.lock: FOR UPDATE).
 func (s *Store) inTx(ctx context.Context, fn func(tx conn) error) error {
-	defer s.writes.Add(1)
+	var dirty bool
+	defer s.counted(&dirty)
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return s.d.mapError(err, "begin")
 	}
-	if err := fn(conn{reader{q: tx, d: s.d}}); err != nil {
+	if err := fn(conn{reader{q: tx, d: s.d}, &dirty}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
