@@ -55,7 +55,7 @@ type Config struct {
 	// APIProfiles is GATEHOUSE_API_PROFILES: the seed API profiles mounted beside the native
 	// API (names of APIProfileNames); empty: none.
 	APIProfiles []string
-	SecretKey          string   // GATEHOUSE_SECRET_KEY: at least 32 bytes; empty: secrets stored unencrypted
+	SecretKey   string // GATEHOUSE_SECRET_KEY: at least 32 bytes; empty: secrets stored unencrypted
 
 	LogFormat string // GATEHOUSE_LOG_FORMAT: text or json; default text when stderr is a terminal, else json
 
