@@ -4,12 +4,14 @@ import (
 	"fmt"
 
 	"github.com/gatehouse-auth/gatehouse/httpapi"
+	"github.com/gatehouse-auth/gatehouse/httpapi/profile/crewkit"
 	"github.com/gatehouse-auth/gatehouse/httpapi/profile/crustocean"
 )
 
 // builtProfiles are the seed API profiles by their GATEHOUSE_API_PROFILES name.
 var builtProfiles = map[string]httpapi.Profile{
 	"crustocean": crustocean.Profile{},
+	"crewkit":    crewkit.Profile{},
 }
 
 // APIProfiles are the profiles GATEHOUSE_API_PROFILES names, in its order. config validated

@@ -47,6 +47,12 @@ func (pr *ProfileRouter) Public(pattern string, h ProfileHandler) {
 	pr.rt.public(pattern, pr.Server.serve(handler(h)))
 }
 
+// PublicOAuth is Public for an endpoint of the OAuth token flows: its errors have RFC 6749 5.2's
+// and RFC 8628 3.5's statuses (400 for access_denied, expired_token, …), as /oauth2/token's.
+func (pr *ProfileRouter) PublicOAuth(pattern string, h ProfileHandler) {
+	pr.rt.public(pattern, pr.Server.serveOAuth(oauthHandler(h)))
+}
+
 // mountProfiles registers every configured profile's routes after the native ones.
 func (s *Server) mountProfiles(rt *router) {
 	for _, p := range s.Profiles {
@@ -106,4 +112,25 @@ func DocumentedRoutes(profiles ...Profile) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// GetMe is GET /v1/me, for a profile that serves the native profile under its own path.
+func (s *Server) GetMe(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	return s.getMe(w, r, p)
+}
+
+// PatchMe is PATCH /v1/me (200 with the profile, 202 for a new email address).
+func (s *Server) PatchMe(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	return s.patchMe(w, r, p)
+}
+
+// NativeDocs is the native operation of a route (its request and answers), for a profile that
+// serves that endpoint under another path; ok is false for an undocumented route.
+func NativeDocs(route string) (op openapi.Operation, ok bool) {
+	for _, op := range routeDocs() {
+		if op.Route == route {
+			return op, true
+		}
+	}
+	return openapi.Operation{}, false
 }

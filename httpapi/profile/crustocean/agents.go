@@ -7,6 +7,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/httpapi"
+	"github.com/gatehouse-auth/gatehouse/httpapi/profile"
 )
 
 type createAgentRequest struct {
@@ -103,7 +104,7 @@ func (h handlers) listAgencies(w http.ResponseWriter, r *http.Request, p *gateho
 	}
 	out := agencyList{Agencies: make([]agency, 0, len(orgs))}
 	for _, m := range orgs {
-		out.Agencies = append(out.Agencies, agency{ID: m.Org.ID, Name: m.Org.Name, Slug: slug(m.Org.Name), Role: string(m.Role)})
+		out.Agencies = append(out.Agencies, agency{ID: m.Org.ID, Name: m.Org.Name, Slug: profile.Slug(m.Org.Name), Role: string(m.Role)})
 	}
 	httpapi.WriteJSON(w, http.StatusOK, out)
 	return nil

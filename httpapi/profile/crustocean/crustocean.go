@@ -1,8 +1,6 @@
 package crustocean
 
 import (
-	"regexp"
-	"strings"
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
@@ -61,11 +59,4 @@ func toUser(u *gatehouse.User) crustoceanUser {
 		BannerURL: u.BannerURL, Description: u.Description, Theme: u.Theme, Font: u.Font,
 		Type: u.Kind, CreatedAt: u.CreatedAt,
 	}
-}
-
-var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
-
-// slug is an agency's slug: its name in lowercase, other characters as '-'.
-func slug(name string) string {
-	return strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(name), "-"), "-")
 }

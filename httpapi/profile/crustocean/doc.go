@@ -11,6 +11,5 @@
 //     the native ones.
 //   - Every route is registered through httpapi.ProfileRouter with the permission of its native
 //     twin, so the authorization table and the OpenAPI document (Operations) cover it.
-//   - Agencies are organizations; an agency's slug is its name in lowercase with runs of other
-//     characters as '-'.
+//   - Agencies are organizations; an agency's slug is profile.Slug of its name.
 package crustocean
