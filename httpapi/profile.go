@@ -84,19 +84,13 @@ func (s *Server) StartSession(w http.ResponseWriter, r *http.Request, g *auth.Se
 // ClearSessionCookie removes the session cookie.
 func (s *Server) ClearSessionCookie(w http.ResponseWriter) { s.clearSessionCookie(w) }
 
-// EndSession revokes the request's session, if it carries a valid one, and clears the cookie
-// (POST /v1/auth/logout).
-func (s *Server) EndSession(w http.ResponseWriter, r *http.Request) error { return s.endSession(w, r) }
+// Logout is POST /v1/auth/logout: it revokes the request's session or access token (with the
+// person's refresh tokens of that client), if it carries a valid one, clears the cookie, 204.
+func (s *Server) Logout(w http.ResponseWriter, r *http.Request) error { return s.logout(w, r) }
 
 // LogoutRedirect ends the session and redirects as GET /v1/auth/logout does.
 func (s *Server) LogoutRedirect(w http.ResponseWriter, r *http.Request) error {
 	return s.logoutRedirect(w, r)
-}
-
-// Credential is the request's bearer token, else its session cookie ("" without either).
-func (s *Server) Credential(r *http.Request) string {
-	tok, _ := s.credential(r)
-	return tok
 }
 
 // DocumentedRoutes lists the patterns the OpenAPI table documents, with the given profiles'

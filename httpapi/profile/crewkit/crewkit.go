@@ -26,8 +26,8 @@ func (Profile) Mount(pr *httpapi.ProfileRouter) {
 	pr.PublicOAuth("POST /api/v1/auth/device", h.device)
 	pr.PublicOAuth("POST /api/v1/auth/token", h.token)
 	pr.PublicOAuth("POST /api/v1/auth/refresh", h.refresh)
-	pr.Public("POST /api/v1/auth/revoke", h.logout)
-	pr.Public("DELETE /api/v1/auth/logout", h.logout)
+	pr.Public("POST /api/v1/auth/revoke", h.s.Logout)
+	pr.Public("DELETE /api/v1/auth/logout", h.s.Logout)
 	pr.Authed("GET /api/v1/auth/me", authz.Me, h.s.GetMe)
 	pr.Authed("PATCH /api/v1/auth/me", authz.Profile, h.s.PatchMe)
 	pr.Authed("GET /api/v1/auth/organizations", authz.Read, h.organizations)
@@ -147,15 +147,6 @@ func (h handlers) refresh(w http.ResponseWriter, r *http.Request) error {
 	}
 	noStore(w)
 	httpapi.WriteJSON(w, http.StatusOK, refreshAnswer{AccessToken: res.AccessToken, RefreshToken: res.RefreshToken, ExpiresIn: res.ExpiresIn})
-	return nil
-}
-
-// logout is POST /api/v1/auth/revoke and DELETE /api/v1/auth/logout: the native logout.
-func (h handlers) logout(w http.ResponseWriter, r *http.Request) error {
-	if err := h.s.EndSession(w, r); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

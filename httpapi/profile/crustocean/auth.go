@@ -109,14 +109,6 @@ func (h handlers) agentSignIn(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h handlers) logout(w http.ResponseWriter, r *http.Request) error {
-	if err := h.s.EndSession(w, r); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 func (h handlers) getMe(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
 	httpapi.WriteJSON(w, http.StatusOK, toUser(p.User))
 	return nil

@@ -20,7 +20,7 @@ func (Profile) Mount(pr *httpapi.ProfileRouter) {
 	pr.Public("POST /api/auth/register", h.register)
 	pr.Public("POST /api/auth/login", h.login)
 	pr.Public("POST /api/auth/agent", h.agentSignIn)
-	pr.Public("POST /api/auth/logout", h.logout)
+	pr.Public("POST /api/auth/logout", h.s.Logout)
 	pr.Public("GET /api/auth/logout", h.s.LogoutRedirect)
 	pr.Authed("GET /api/auth/me", authz.Me, h.getMe)
 	pr.Authed("PATCH /api/auth/me", authz.Profile, h.patchMe)
