@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse-auth/gatehouse/config"
 )
 
 // TestCrewkitProfile sends the requests of crewkit's authentication docs (seed 002) as its CLI
@@ -102,6 +105,72 @@ func TestCrewkitProfile(t *testing.T) {
 		// The profile's tokens are in the native audit trail.
 		if r := s.do("GET", "/v1/me/audit-events", alice, nil); !strings.Contains(string(r.body), `"token.issued"`) {
 			t.Errorf("no token.issued event: %s", truncateBody(r.body))
+		}
+	})
+}
+
+// cliTokensWork checks a crewkit sign-in answer: access and refresh tokens of the CLI client,
+// the access token signing in as username, the refresh token refreshing.
+func cliTokensWork(t *testing.T, s *server, r response, username string) {
+	t.Helper()
+	mustStatus(t, r, http.StatusOK)
+	v := r.json(t)
+	access, _ := v["access_token"].(string)
+	refresh, _ := v["refresh_token"].(string)
+	if strings.Count(access, ".") != 2 || refresh == "" || v["token_type"] != "Bearer" || v["expires_in"] != float64(14400) {
+		t.Fatalf("sign-in answer: %s", r.body)
+	}
+	me := s.do("GET", "/api/v1/auth/me", access, nil)
+	mustStatus(t, me, http.StatusOK)
+	if me.json(t)["username"] != username {
+		t.Fatalf("signed in as %s", me.body)
+	}
+	mustStatus(t, s.do("POST", "/api/v1/auth/refresh", "", map[string]any{"refresh_token": refresh}), http.StatusOK)
+}
+
+// TestCrewkitMagicLinks: POST /api/v1/auth/magic_link {email} → 202, the mailed token at
+// /magic_link/verify {token} → access and refresh tokens, once.
+func TestCrewkitMagicLinks(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dbURL string) {
+		s, in := startWithMail(t, dbURL, withProfiles("", "crewkit"))
+		s.register("milo", recoveryPassword, "milo@example.com")
+		in.code("milo@example.com")
+		mustStatus(t, s.do("POST", "/api/v1/auth/magic_link", "", map[string]any{"email": "user@example.com"}), http.StatusAccepted)
+		mustStatus(t, s.do("POST", "/api/v1/auth/magic_link", "", map[string]any{"email": "milo@example.com"}), http.StatusAccepted)
+		tok := linkToken(t, in.link("milo@example.com", "/magic-link"))
+		cliTokensWork(t, s, s.do("POST", "/api/v1/auth/magic_link/verify", "", map[string]any{"token": tok}), "milo")
+		r := s.do("POST", "/api/v1/auth/magic_link/verify", "", map[string]any{"token": tok})
+		if r.status < 400 {
+			t.Fatalf("a used magic link signed in again: %d %s", r.status, r.body)
+		}
+	})
+}
+
+// TestCrewkitPasskeys: the passkey routes under /api/v1/auth, /login answering access and
+// refresh tokens.
+func TestCrewkitPasskeys(t *testing.T) {
+	eachBackend(t, func(t *testing.T, dbURL string) {
+		s := start(t, dbURL, func(c *config.Config) {
+			withProfiles("", "crewkit")(c)
+			u, _ := url.Parse(passkeyTestOrigin)
+			c.PublicURL = u
+		})
+		alice, _ := s.register("alice", goodPassword, "alice@example.com")
+		pk, _ := registerPasskeyAt(t, s, "/api/v1/auth/passkey", alice, "laptop")
+
+		r := s.do("GET", "/api/v1/auth/passkeys", alice, nil)
+		mustStatus(t, r, http.StatusOK)
+		keys, _ := r.json(t)["data"].([]any)
+		if len(keys) != 1 {
+			t.Fatalf("passkeys: %s", r.body)
+		}
+		id, opts := ceremony(t, s.do("POST", "/api/v1/auth/passkey/login/challenge", "", map[string]any{"username": "alice"}))
+		cliTokensWork(t, s, s.do("POST", "/api/v1/auth/passkey/login", "", map[string]any{"challenge_id": id, "credential": pk.assertion(t, opts, 1)}), "alice")
+
+		mustStatus(t, s.do("DELETE", "/api/v1/auth/passkeys/"+keys[0].(map[string]any)["id"].(string), alice, nil), http.StatusNoContent)
+		id, opts = ceremony(t, s.do("POST", "/api/v1/auth/passkey/login/challenge", "", nil))
+		if r := s.do("POST", "/api/v1/auth/passkey/login", "", map[string]any{"challenge_id": id, "credential": pk.assertion(t, opts, 2)}); r.status != http.StatusUnauthorized {
+			t.Fatalf("a deleted passkey signed in: %d %s", r.status, r.body)
 		}
 	})
 }

@@ -128,3 +128,33 @@ func NativeDocs(route string) (op openapi.Operation, ok bool) {
 	}
 	return openapi.Operation{}, false
 }
+
+// RequestMagicLink is POST /v1/auth/magic-link: {email} → 202, a link mailed if the account exists.
+func (s *Server) RequestMagicLink(w http.ResponseWriter, r *http.Request) error {
+	return s.mailedLinkRequest(s.Recovery.RequestMagicLink)(w, r)
+}
+
+// PasskeyRegisterChallenge is POST /v1/auth/passkey/register/challenge.
+func (s *Server) PasskeyRegisterChallenge(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	return s.passkeyRegisterChallenge(w, r, p)
+}
+
+// PasskeyRegister is POST /v1/auth/passkey/register.
+func (s *Server) PasskeyRegister(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	return s.passkeyRegister(w, r, p)
+}
+
+// PasskeyLoginChallenge is POST /v1/auth/passkey/login/challenge.
+func (s *Server) PasskeyLoginChallenge(w http.ResponseWriter, r *http.Request) error {
+	return s.passkeyLoginChallenge(w, r)
+}
+
+// ListPasskeys is GET /v1/auth/passkeys.
+func (s *Server) ListPasskeys(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	return s.listPasskeys(w, r, p)
+}
+
+// DeletePasskey is DELETE /v1/auth/passkeys/{id}.
+func (s *Server) DeletePasskey(w http.ResponseWriter, r *http.Request, p *gatehouse.Principal) error {
+	return s.deletePasskey(w, r, p)
+}

@@ -31,6 +31,14 @@ func (Profile) Mount(pr *httpapi.ProfileRouter) {
 	pr.Authed("GET /api/v1/auth/me", authz.Me, h.s.GetMe)
 	pr.Authed("PATCH /api/v1/auth/me", authz.Profile, h.s.PatchMe)
 	pr.Authed("GET /api/v1/auth/organizations", authz.Read, h.organizations)
+	pr.Public("POST /api/v1/auth/magic_link", h.s.RequestMagicLink)
+	pr.Public("POST /api/v1/auth/magic_link/verify", h.verifyMagicLink)
+	pr.Authed("POST /api/v1/auth/passkey/register/challenge", authz.Sensitive, h.s.PasskeyRegisterChallenge)
+	pr.Authed("POST /api/v1/auth/passkey/register", authz.Sensitive, h.s.PasskeyRegister)
+	pr.Public("POST /api/v1/auth/passkey/login/challenge", h.s.PasskeyLoginChallenge)
+	pr.Public("POST /api/v1/auth/passkey/login", h.passkeyLogin)
+	pr.Authed("GET /api/v1/auth/passkeys", authz.Read, h.s.ListPasskeys)
+	pr.Authed("DELETE /api/v1/auth/passkeys/{id}", authz.Sensitive, h.s.DeletePasskey)
 }
 
 type handlers struct{ s *httpapi.Server }

@@ -34,5 +34,13 @@ func (Profile) Operations() []openapi.Operation {
 		native("GET /v1/me", "GET /api/v1/auth/me", "The authenticated user's profile (native field names)"),
 		native("PATCH /v1/me", "PATCH /api/v1/auth/me", "Update the profile (as PATCH /v1/me)"),
 		{Route: "GET /api/v1/auth/organizations", Summary: "The organizations the caller belongs to", Tag: tag, Responses: ok(organizationList{})},
+		native("POST /v1/auth/magic-link", "POST /api/v1/auth/magic_link", "Mail a one-time sign-in link (202 whether or not the address has an account)"),
+		{Route: "POST /api/v1/auth/magic_link/verify", Summary: "Sign in with the mailed token: access and refresh tokens", Tag: tag, Request: magicLinkVerifyRequest{}, Responses: ok(tokenAnswer{})},
+		native("POST /v1/auth/passkey/register/challenge", "POST /api/v1/auth/passkey/register/challenge", "Start registering a passkey"),
+		native("POST /v1/auth/passkey/register", "POST /api/v1/auth/passkey/register", "Finish registering a passkey"),
+		native("POST /v1/auth/passkey/login/challenge", "POST /api/v1/auth/passkey/login/challenge", "Start a passkey sign-in"),
+		{Route: "POST /api/v1/auth/passkey/login", Summary: "Finish a passkey sign-in: access and refresh tokens", Tag: tag, Request: passkeyLoginRequest{}, Responses: ok(tokenAnswer{})},
+		native("GET /v1/auth/passkeys", "GET /api/v1/auth/passkeys", "The caller's passkeys"),
+		native("DELETE /v1/auth/passkeys/{id}", "DELETE /api/v1/auth/passkeys/{id}", "Remove a passkey"),
 	}
 }
