@@ -134,13 +134,20 @@ func (h handlers) token(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	res, err := h.s.OAuth.Token(r.Context(), oauth.TokenRequest{GrantType: auth.GrantDeviceCode, DeviceCode: in.DeviceCode, Client: cli}, h.s.Meta(r))
-	if err != nil {
-		return err
+	return writeTokens(w)(h.s.OAuth.Token(r.Context(), oauth.TokenRequest{GrantType: auth.GrantDeviceCode, DeviceCode: in.DeviceCode, Client: cli}, h.s.Meta(r)))
+}
+
+// writeTokens answers crewkit's {access_token, token_type, expires_in, refresh_token} (no-store)
+// for what a token use case returned, or passes its error on.
+func writeTokens(w http.ResponseWriter) func(*oauth.TokenResponse, error) error {
+	return func(res *oauth.TokenResponse, err error) error {
+		if err != nil {
+			return err
+		}
+		noStore(w)
+		httpapi.WriteJSON(w, http.StatusOK, tokenAnswer{AccessToken: res.AccessToken, TokenType: res.TokenType, ExpiresIn: res.ExpiresIn, RefreshToken: res.RefreshToken})
+		return nil
 	}
-	noStore(w)
-	httpapi.WriteJSON(w, http.StatusOK, tokenAnswer{AccessToken: res.AccessToken, TokenType: res.TokenType, ExpiresIn: res.ExpiresIn, RefreshToken: res.RefreshToken})
-	return nil
 }
 
 // refresh is POST /api/v1/auth/refresh: single use; a reused refresh token revokes its family.

@@ -21,13 +21,7 @@ type passkeyLoginRequest struct {
 
 // answerTokens answers a finished sign-in with the CLI client's tokens instead of its session.
 func (h handlers) answerTokens(w http.ResponseWriter, r *http.Request, g *auth.SessionGrant, method string) error {
-	res, err := h.s.OAuth.CLITokensForSignIn(r.Context(), g, method, h.s.Meta(r))
-	if err != nil {
-		return err
-	}
-	noStore(w)
-	httpapi.WriteJSON(w, http.StatusOK, tokenAnswer{AccessToken: res.AccessToken, TokenType: res.TokenType, ExpiresIn: res.ExpiresIn, RefreshToken: res.RefreshToken})
-	return nil
+	return writeTokens(w)(h.s.OAuth.CLITokensForSignIn(r.Context(), g, method, h.s.Meta(r)))
 }
 
 // verifyMagicLink is POST /api/v1/auth/magic_link/verify: {token} → access and refresh tokens.
