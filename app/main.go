@@ -111,6 +111,10 @@ func (m *Main) Start(ctx context.Context) (err error) {
 		AccessTokenTTL: m.cfg.AccessTokenTTL,
 		AccessTokenAlg: m.cfg.AccessTokenAlg,
 	}, oauth.Options{Limiter: m.limiter, Logger: useCaseLog, Verifier: verifier})
+	profiles, err := APIProfiles(m.cfg.APIProfiles)
+	if err != nil {
+		return err
+	}
 	metrics := httpapi.NewMetrics()
 	metrics.RegisterHashQueue(func() (int, int, uint64) {
 		s := hasher.Stats()
@@ -142,6 +146,7 @@ func (m *Main) Start(ctx context.Context) (err error) {
 		Leaks:                 m.Auth.Leaks,
 		Keys:                  m.Keys,
 		OAuth:                 provider,
+		Profiles:              profiles,
 	}
 	m.ln, err = net.Listen("tcp", m.cfg.Addr)
 	if err != nil {

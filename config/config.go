@@ -52,7 +52,10 @@ type Config struct {
 	SecretScanningKeys string   // GATEHOUSE_SECRET_SCANNING_KEYS: key-list file; empty: endpoint off
 	AdminEmails        []string // GATEHOUSE_ADMIN_EMAILS: lowercased bare addresses; empty: none
 	APIResources       []string // GATEHOUSE_API_RESOURCES: default calls,agents,analytics
-	SecretKey          string   // GATEHOUSE_SECRET_KEY: at least 32 bytes; empty: secrets stored unencrypted
+	// APIProfiles is GATEHOUSE_API_PROFILES: the seed API profiles mounted beside the native
+	// API (names of APIProfileNames); empty: none.
+	APIProfiles []string
+	SecretKey   string // GATEHOUSE_SECRET_KEY: at least 32 bytes; empty: secrets stored unencrypted
 
 	LogFormat string // GATEHOUSE_LOG_FORMAT: text or json; default text when stderr is a terminal, else json
 

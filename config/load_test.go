@@ -89,6 +89,8 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"GATEHOUSE_ADMIN_EMAILS", "ok@example.com, Root <root@example.com>, nobody", `"root <root@example.com>", "nobody"`},
 		{"GATEHOUSE_API_RESOURCES", "calls,Billing,9lives,a*,gatehouse", `"Billing", "9lives", "a*", "gatehouse"`},
 		{"GATEHOUSE_API_RESOURCES", "x" + strings.Repeat("y", 32), "up to 31"},
+		{"GATEHOUSE_API_PROFILES", "crustocean,stripe", `unknown profile "stripe"; valid profiles: crustocean, crewkit, rst, crew`},
+		{"GATEHOUSE_API_PROFILES", "crew,rst_", `"rst_"`},
 		{"GATEHOUSE_SECRET_KEY", "too-short", "at least 32 bytes"},
 		{"GATEHOUSE_LOG_FORMAT", "xml", "want text or json"},
 		{"GATEHOUSE_LOGOUT_REDIRECT_ORIGINS", "https://ok.example.com,https://app.example.com/after,/relative,ftp://x", `"https://app.example.com/after", "/relative", "ftp://x"`},

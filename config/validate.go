@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -169,6 +170,10 @@ func (c *Config) problems() []Problem {
 	if bad := badElements(c.APIResources, checkResource); bad != "" {
 		add("GATEHOUSE_API_RESOURCES", strings.Join(c.APIResources, ","),
 			"want names of a lowercase letter then up to 31 letters, digits, '_' or '-' (not \"gatehouse\"): %s", bad)
+	}
+	if bad := badElements(c.APIProfiles, isAPIProfile); bad != "" {
+		add("GATEHOUSE_API_PROFILES", strings.Join(c.APIProfiles, ","),
+			"unknown profile %s; valid profiles: %s", bad, strings.Join(APIProfileNames, ", "))
 	}
 	if c.SecretKey != "" && len(c.SecretKey) < minSecretKeyBytes {
 		add("GATEHOUSE_SECRET_KEY", c.SecretKey, "must be at least %d bytes (e.g. the output of `openssl rand -base64 32`)", minSecretKeyBytes)
@@ -345,3 +350,9 @@ func checkOrigin(o string) bool {
 	canonical, err := parseOrigin(o)
 	return err == nil && canonical == o
 }
+
+// APIProfileNames are the seed API profiles GATEHOUSE_API_PROFILES may name (API.md "Seed API
+// profiles"), in the order the documentation lists them.
+var APIProfileNames = []string{"crustocean", "crewkit", "rst", "crew"}
+
+func isAPIProfile(name string) bool { return slices.Contains(APIProfileNames, name) }

@@ -33,6 +33,12 @@ import (
 // it listens on, http://127.0.0.1:PORT. The port is found by listening on port 0 and closing.
 func startAtOwnURL(t *testing.T, dbURL string) *server {
 	t.Helper()
+	return startAtOwnURLWith(t, dbURL, nil)
+}
+
+// startAtOwnURLWith is startAtOwnURL with configure applied first.
+func startAtOwnURLWith(t *testing.T, dbURL string, configure func(*config.Config)) *server {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +46,9 @@ func startAtOwnURL(t *testing.T, dbURL string) *server {
 	addr := ln.Addr().String()
 	ln.Close()
 	s := start(t, dbURL, func(c *config.Config) {
+		if configure != nil {
+			configure(c)
+		}
 		c.Addr = addr
 		c.PublicURL = &url.URL{Scheme: "http", Host: addr}
 	})

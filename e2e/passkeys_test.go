@@ -56,7 +56,13 @@ func ceremony(t *testing.T, r response) (string, string) {
 // authenticator and the API's answer.
 func registerPasskey(t *testing.T, s *server, token, name string) (*virtualPasskey, map[string]any) {
 	t.Helper()
-	id, opts := ceremony(t, s.do("POST", "/v1/auth/passkey/register/challenge", token, nil))
+	return registerPasskeyAt(t, s, "/v1/auth/passkey", token, name)
+}
+
+// registerPasskeyAt is registerPasskey through the routes under base (a profile's).
+func registerPasskeyAt(t *testing.T, s *server, base, token, name string) (*virtualPasskey, map[string]any) {
+	t.Helper()
+	id, opts := ceremony(t, s.do("POST", base+"/register/challenge", token, nil))
 	att, err := virtualwebauthn.ParseAttestationOptions(opts)
 	if err != nil {
 		t.Fatalf("parse creation options: %v\n%s", err, opts)
@@ -70,7 +76,7 @@ func registerPasskey(t *testing.T, s *server, token, name string) (*virtualPassk
 		cred: virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2),
 	}
 	resp := virtualwebauthn.CreateAttestationResponse(pk.rp, pk.auth, pk.cred, *att)
-	r := s.do("POST", "/v1/auth/passkey/register", token, map[string]any{"challenge_id": id, "credential": json.RawMessage(resp), "name": name})
+	r := s.do("POST", base+"/register", token, map[string]any{"challenge_id": id, "credential": json.RawMessage(resp), "name": name})
 	mustStatus(t, r, http.StatusCreated)
 	pk.auth.AddCredential(pk.cred)
 	return pk, r.json(t)

@@ -64,4 +64,13 @@
 //
 // Metrics live on their own Prometheus registry ([NewMetrics]), never the global one, so that
 // several servers can run in one process.
+//
+// # Seed API profiles
+//
+// Server.Profiles (GATEHOUSE_API_PROFILES) are adapters in packages under httpapi/profile
+// ([Profile]): Mount registers their routes through a [ProfileRouter] — the same router, each
+// route with its permission, errors through the same writers — after the native routes, and
+// their Operations join /openapi.json. They call the same services as the native handlers
+// (plus the few request helpers exported for them: Meta, RateLimit, StartSession, Logout,
+// GetMe, PatchMe, …); no use-case rule lives in a profile.
 package httpapi

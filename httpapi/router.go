@@ -154,6 +154,7 @@ func (s *Server) routes(rt *router) {
 	if s.Pages != nil {
 		s.pageRoutes(rt)
 	}
+	s.mountProfiles(rt) // profile.go: the seed API profiles of GATEHOUSE_API_PROFILES
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {

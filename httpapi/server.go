@@ -69,6 +69,8 @@ type Server struct {
 	// OAuth is the OAuth 2.0 / OpenID Connect provider behind /oauth2, the discovery documents,
 	// /v1/device, /v1/me/consents and the /device and consent pages (nil: all of them are 404).
 	OAuth *oauth.Provider
+	// Profiles are the seed API profiles mounted beside the native routes (profile.go).
+	Profiles []Profile
 }
 
 // secure reports whether cookies must be Secure (the public URL is https).

@@ -14,7 +14,9 @@
 //     request and the session cookie and renders the outcome.
 //   - Grants: authorization_code with PKCE S256 required of every client (plain and missing
 //     challenges are refused), refresh_token, client_credentials (confidential clients only) and
-//     the device code grant (RFC 8628). No implicit, no password grant.
+//     the device code grant (RFC 8628). No implicit, no password grant. CLITokensForSignIn
+//     issues the built-in CLI client's tokens for a sign-in another use case just completed
+//     (magic link, passkey; the crewkit profile) and ends the session that sign-in started.
 //   - Access tokens are JWTs (RFC 9068: typ at+jwt, kid) signed by the current key of package
 //     keys in Config.AccessTokenAlg: ES256 by default (a P-256 signature costs ~40 µs, an
 //     RSA-2048 one ~1.1 ms: docs/benchmarks.md), RS256 when the operator sets
