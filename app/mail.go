@@ -13,12 +13,13 @@ import (
 )
 
 // MailTuning adjusts the mail worker; tests shorten its waits. Zero fields mean the defaults
-// (package mail's DefaultInterval, DefaultLease, Backoff, SMTPOptions{}).
+// (package mail's DefaultInterval, DefaultLease, Backoff, DefaultMaxAttempts, SMTPOptions{}).
 type MailTuning struct {
-	Interval time.Duration
-	Lease    time.Duration
-	Backoff  func(attempts int) time.Duration
-	SMTP     mail.SMTPOptions // e.g. a TLS config that trusts a test server's certificate
+	Interval    time.Duration
+	Lease       time.Duration
+	Backoff     func(attempts int) time.Duration
+	MaxAttempts int              // a test with a short backoff retries more often in the same time
+	SMTP        mail.SMTPOptions // e.g. a TLS config that trusts a test server's certificate
 }
 
 // notifyDelay is how long after a mail is composed the worker is woken: the use case stores the
@@ -67,6 +68,8 @@ func newMailer(cfg *config.Config, log *slog.Logger, store gatehouse.MailStore, 
 		Interval: tuning.Interval,
 		Lease:    tuning.Lease,
 		Backoff:  tuning.Backoff,
+
+		MaxAttempts: tuning.MaxAttempts,
 	})
 	return &mailer{composer: composer, worker: worker}, nil
 }
