@@ -3,7 +3,9 @@ package app
 import (
 	"fmt"
 
+	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/httpapi"
+	"github.com/gatehouse-auth/gatehouse/httpapi/profile/crew"
 	"github.com/gatehouse-auth/gatehouse/httpapi/profile/crewkit"
 	"github.com/gatehouse-auth/gatehouse/httpapi/profile/crustocean"
 )
@@ -12,6 +14,7 @@ import (
 var builtProfiles = map[string]httpapi.Profile{
 	"crustocean": crustocean.Profile{},
 	"crewkit":    crewkit.Profile{},
+	"crew":       crew.Profile{},
 }
 
 // APIProfiles are the profiles GATEHOUSE_API_PROFILES names, in its order. config validated
@@ -26,4 +29,15 @@ func APIProfiles(names []string) ([]httpapi.Profile, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// configureAuth lets each named profile that states a rule of its own (httpapi.AuthConfigurer)
+// set its parameters of the use cases; names this build does not serve are skipped (Start
+// refuses them first).
+func configureAuth(c *auth.Config, names []string) {
+	for _, n := range names {
+		if p, ok := builtProfiles[n].(httpapi.AuthConfigurer); ok {
+			p.ConfigureAuth(c)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/config"
 )
 
@@ -15,7 +16,7 @@ func TestAPIProfiles(t *testing.T) {
 		wantErr string
 	}{
 		{"none", nil, nil, ""},
-		{"in the configured order", []string{"crewkit", "crustocean"}, []string{"crewkit", "crustocean"}, ""},
+		{"in the configured order", []string{"crewkit", "crew", "crustocean"}, []string{"crewkit", "crew", "crustocean"}, ""},
 		{"valid but not served by this build", []string{"crustocean", "rst"}, nil, `"rst" is not served`},
 	}
 	for _, tt := range tests {
@@ -54,5 +55,27 @@ func TestEveryServedProfileIsAValidName(t *testing.T) {
 		if err := c.Validate(); err != nil {
 			t.Errorf("config refuses the served profile %s: %v", name, err)
 		}
+	}
+}
+
+// TestConfigureAuth: a profile's use-case parameters are set only when it is named.
+func TestConfigureAuth(t *testing.T) {
+	tests := []struct {
+		name  string
+		names []string
+		want  gatehouse.Code
+	}{
+		{"native", nil, ""},
+		{"another profile", []string{"crewkit"}, ""},
+		{"crew", []string{"crustocean", "crew"}, gatehouse.CodeExpiredAPIKey},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := config.Default()
+			c.APIProfiles = tt.names
+			if got := authConfig(&c).RevokedAPIKeyCode; got != tt.want {
+				t.Errorf("RevokedAPIKeyCode = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

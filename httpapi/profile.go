@@ -23,6 +23,15 @@ type Profile interface {
 	Operations() []openapi.Operation
 }
 
+// AuthConfigurer is a Profile whose docs state a rule the native API answers otherwise (Crew's
+// expired_api_key for a revoked key, rst's strict Google unlink): the rule is a parameter of the
+// use case (auth.Config), and app sets it through ConfigureAuth before it builds the use cases —
+// no copy of the use case in the profile.
+type AuthConfigurer interface {
+	// ConfigureAuth sets the profile's parameters of the use cases.
+	ConfigureAuth(c *auth.Config)
+}
+
 // ProfileHandler is a profile endpoint that needs no credential from the authorization layer.
 type ProfileHandler func(w http.ResponseWriter, r *http.Request) error
 
