@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/apiwire"
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/authz"
 	"github.com/gatehouse-auth/gatehouse/openapi"
@@ -60,6 +61,16 @@ func (pr *ProfileRouter) Public(pattern string, h ProfileHandler) {
 // and RFC 8628 3.5's statuses (400 for access_denied, expired_token, …), as /oauth2/token's.
 func (pr *ProfileRouter) PublicOAuth(pattern string, h ProfileHandler) {
 	pr.rt.public(pattern, pr.Server.serveOAuth(oauthHandler(h)))
+}
+
+// LoginAnswer makes the native POST /v1/auth/login (the same handler: its limits, sign-in,
+// cookie and audit) answer shape(session) instead of the session: for a profile whose docs add
+// members to that answer on the native path (rst's access_token and token_type), where
+// registering the path again is not possible. The profile documents the route again in
+// Operations with that answer (a profile's operation replaces the native one in
+// /openapi.json). One configured profile at most may set it.
+func (pr *ProfileRouter) LoginAnswer(shape func(apiwire.Session) any) {
+	pr.Server.loginAnswer = shape
 }
 
 // mountProfiles registers every configured profile's routes after the native ones.
