@@ -8,6 +8,7 @@ import (
 	"github.com/gatehouse-auth/gatehouse/httpapi/profile/crew"
 	"github.com/gatehouse-auth/gatehouse/httpapi/profile/crewkit"
 	"github.com/gatehouse-auth/gatehouse/httpapi/profile/crustocean"
+	"github.com/gatehouse-auth/gatehouse/httpapi/profile/rst"
 )
 
 // builtProfiles are the seed API profiles by their GATEHOUSE_API_PROFILES name.
@@ -15,6 +16,7 @@ var builtProfiles = map[string]httpapi.Profile{
 	"crustocean": crustocean.Profile{},
 	"crewkit":    crewkit.Profile{},
 	"crew":       crew.Profile{},
+	"rst":        rst.Profile{},
 }
 
 // APIProfiles are the profiles GATEHOUSE_API_PROFILES names, in its order. config validated

@@ -17,7 +17,8 @@ func TestAPIProfiles(t *testing.T) {
 	}{
 		{"none", nil, nil, ""},
 		{"in the configured order", []string{"crewkit", "crew", "crustocean"}, []string{"crewkit", "crew", "crustocean"}, ""},
-		{"valid but not served by this build", []string{"crustocean", "rst"}, nil, `"rst" is not served`},
+		{"every profile", []string{"crustocean", "crewkit", "rst", "crew"}, []string{"crustocean", "crewkit", "rst", "crew"}, ""},
+		{"a name this build does not serve", []string{"crustocean", "stripe"}, nil, `"stripe" is not served`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,20 +62,27 @@ func TestEveryServedProfileIsAValidName(t *testing.T) {
 // TestConfigureAuth: a profile's use-case parameters are set only when it is named.
 func TestConfigureAuth(t *testing.T) {
 	tests := []struct {
-		name  string
-		names []string
-		want  gatehouse.Code
+		name         string
+		names        []string
+		revoked      gatehouse.Code
+		strictUnlink bool
 	}{
-		{"native", nil, ""},
-		{"another profile", []string{"crewkit"}, ""},
-		{"crew", []string{"crustocean", "crew"}, gatehouse.CodeExpiredAPIKey},
+		{"native", nil, "", false},
+		{"another profile", []string{"crewkit"}, "", false},
+		{"crew", []string{"crustocean", "crew"}, gatehouse.CodeExpiredAPIKey, false},
+		{"rst", []string{"rst"}, "", true},
+		{"both", []string{"rst", "crew"}, gatehouse.CodeExpiredAPIKey, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := config.Default()
 			c.APIProfiles = tt.names
-			if got := authConfig(&c).RevokedAPIKeyCode; got != tt.want {
-				t.Errorf("RevokedAPIKeyCode = %q, want %q", got, tt.want)
+			got := authConfig(&c)
+			if got.RevokedAPIKeyCode != tt.revoked {
+				t.Errorf("RevokedAPIKeyCode = %q, want %q", got.RevokedAPIKeyCode, tt.revoked)
+			}
+			if got.Google.UnlinkNeedsPassword != tt.strictUnlink {
+				t.Errorf("Google.UnlinkNeedsPassword = %v, want %v", got.Google.UnlinkNeedsPassword, tt.strictUnlink)
 			}
 		})
 	}
