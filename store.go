@@ -53,6 +53,10 @@ type UserStore interface {
 	// DeleteUser removes the user with its sessions and memberships; the username and email
 	// become free at once. Audit events stay.
 	DeleteUser(ctx context.Context, id string) error
+	// PlanSource is where the account's plan comes from ("free" until SetPlanSource).
+	PlanSource(ctx context.Context, userID string) (string, error)
+	// SetPlanSource sets the account's plan source and its update time.
+	SetPlanSource(ctx context.Context, userID, source string, at time.Time) error
 }
 
 // SessionStore keeps sessions.

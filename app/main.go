@@ -73,6 +73,10 @@ func (m *Main) Start(ctx context.Context) (err error) {
 		}
 		scanKeys = k
 	}
+	profiles, err := APIProfiles(m.cfg.APIProfiles)
+	if err != nil {
+		return err
+	}
 	store, err := OpenStore(ctx, m.cfg)
 	if err != nil {
 		return err
@@ -111,10 +115,6 @@ func (m *Main) Start(ctx context.Context) (err error) {
 		AccessTokenTTL: m.cfg.AccessTokenTTL,
 		AccessTokenAlg: m.cfg.AccessTokenAlg,
 	}, oauth.Options{Limiter: m.limiter, Logger: useCaseLog, Verifier: verifier})
-	profiles, err := APIProfiles(m.cfg.APIProfiles)
-	if err != nil {
-		return err
-	}
 	metrics := httpapi.NewMetrics()
 	metrics.RegisterHashQueue(func() (int, int, uint64) {
 		s := hasher.Stats()
@@ -287,7 +287,7 @@ func authConfig(cfg *config.Config) auth.Config {
 	for i, e := range cfg.AdminEmails {
 		emails[i] = strings.ToLower(e)
 	}
-	return auth.Config{
+	c := auth.Config{
 		Brand:          cfg.TokenBrand,
 		SessionTTL:     cfg.SessionTTL,
 		ReauthWindow:   cfg.ReauthWindow,
@@ -299,4 +299,6 @@ func authConfig(cfg *config.Config) auth.Config {
 		PublicURL:      strings.TrimSuffix(cfg.PublicURL.String(), "/"),
 		Google:         auth.GoogleConfig{ClientID: cfg.GoogleClientID, ClientSecret: cfg.GoogleClientSecret, Issuer: cfg.GoogleIssuer},
 	}
+	configureAuth(&c, cfg.APIProfiles)
+	return c
 }

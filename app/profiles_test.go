@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gatehouse-auth/gatehouse"
 	"github.com/gatehouse-auth/gatehouse/config"
 )
 
@@ -15,8 +16,9 @@ func TestAPIProfiles(t *testing.T) {
 		wantErr string
 	}{
 		{"none", nil, nil, ""},
-		{"in the configured order", []string{"crewkit", "crustocean"}, []string{"crewkit", "crustocean"}, ""},
-		{"valid but not served by this build", []string{"crustocean", "rst"}, nil, `"rst" is not served`},
+		{"in the configured order", []string{"crewkit", "crew", "crustocean"}, []string{"crewkit", "crew", "crustocean"}, ""},
+		{"every profile", []string{"crustocean", "crewkit", "rst", "crew"}, []string{"crustocean", "crewkit", "rst", "crew"}, ""},
+		{"a name this build does not serve", []string{"crustocean", "stripe"}, nil, `"stripe" is not served`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,5 +56,34 @@ func TestEveryServedProfileIsAValidName(t *testing.T) {
 		if err := c.Validate(); err != nil {
 			t.Errorf("config refuses the served profile %s: %v", name, err)
 		}
+	}
+}
+
+// TestConfigureAuth: a profile's use-case parameters are set only when it is named.
+func TestConfigureAuth(t *testing.T) {
+	tests := []struct {
+		name         string
+		names        []string
+		revoked      gatehouse.Code
+		strictUnlink bool
+	}{
+		{"native", nil, "", false},
+		{"another profile", []string{"crewkit"}, "", false},
+		{"crew", []string{"crustocean", "crew"}, gatehouse.CodeExpiredAPIKey, false},
+		{"rst", []string{"rst"}, "", true},
+		{"both", []string{"rst", "crew"}, gatehouse.CodeExpiredAPIKey, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := config.Default()
+			c.APIProfiles = tt.names
+			got := authConfig(&c)
+			if got.RevokedAPIKeyCode != tt.revoked {
+				t.Errorf("RevokedAPIKeyCode = %q, want %q", got.RevokedAPIKeyCode, tt.revoked)
+			}
+			if got.Google.UnlinkNeedsPassword != tt.strictUnlink {
+				t.Errorf("Google.UnlinkNeedsPassword = %v, want %v", got.Google.UnlinkNeedsPassword, tt.strictUnlink)
+			}
+		})
 	}
 }

@@ -47,6 +47,7 @@ type AccountsStore interface {
 	ListUserOrgs(ctx context.Context, userID string) ([]gatehouse.OrgMembership, error)
 	OrgByID(ctx context.Context, id string) (*gatehouse.Org, error)
 	OrgByName(ctx context.Context, name string) (*gatehouse.Org, error)
+	PlanSource(ctx context.Context, userID string) (string, error)
 	SetPassword(ctx context.Context, id, hash string, at time.Time, revokeSessions bool) error
 	UpdateUser(ctx context.Context, id string, upd gatehouse.UserUpdate) (*gatehouse.User, error)
 	UserByEmail(ctx context.Context, email string) (*gatehouse.User, error)

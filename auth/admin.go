@@ -28,6 +28,7 @@ type AdminStore interface {
 	PruneOAuthGrants(ctx context.Context, cutoff time.Time) (int, error)
 	RevokeUserSessions(ctx context.Context, userID, exceptID string, at time.Time, reason string) (int, error)
 	SetPassword(ctx context.Context, id, hash string, at time.Time, revokeSessions bool) error
+	SetPlanSource(ctx context.Context, userID, source string, at time.Time) error
 	UserByUsername(ctx context.Context, username string) (*gatehouse.User, error)
 	auditAppender
 }
@@ -93,6 +94,38 @@ func (s *Admin) RevokeSessions(ctx context.Context, username string) (int, error
 	}
 	s.audit(ctx, gatehouse.EventSessionRevoked, operator, u.ID, Meta{}, map[string]any{"count": n})
 	return n, nil
+}
+
+// maxPlanSourceLen bounds a plan source (a billing system's or a plan's name).
+const maxPlanSourceLen = 64
+
+// SetPlanSource sets where a user's plan comes from (GET /v1/me/account's plan_source): 1–64
+// lowercase letters, digits, "_", "-" or ".".
+func (s *Admin) SetPlanSource(ctx context.Context, username, source string) error {
+	if !validPlanSource(source) {
+		return gatehouse.Errorf(gatehouse.CodeInvalidRequest, "The plan source must be 1 to %d lowercase letters, digits, _, - or . characters.", maxPlanSourceLen)
+	}
+	u, err := s.userByUsername(ctx, username)
+	if err != nil {
+		return err
+	}
+	if err := s.store.SetPlanSource(ctx, u.ID, source, s.now()); err != nil {
+		return fmt.Errorf("set plan source: %w", err)
+	}
+	s.audit(ctx, gatehouse.EventProfileUpdated, operator, u.ID, Meta{}, map[string]any{"by": "admin", "plan_source": source})
+	return nil
+}
+
+func validPlanSource(source string) bool {
+	if source == "" || len(source) > maxPlanSourceLen {
+		return false
+	}
+	for _, c := range source {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Admin) userByUsername(ctx context.Context, username string) (*gatehouse.User, error) {

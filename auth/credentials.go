@@ -52,8 +52,11 @@ func (s *Sessions) authenticateAPIKey(ctx context.Context, bearer string, ip net
 	if err != nil {
 		return nil, err
 	}
-	if subtle.ConstantTimeCompare(k.TokenHash, hash) != 1 || k.RevokedAt != nil {
+	if subtle.ConstantTimeCompare(k.TokenHash, hash) != 1 {
 		return nil, errInvalidAPIKey
+	}
+	if k.RevokedAt != nil {
+		return nil, s.revokedAPIKey()
 	}
 	now := s.now()
 	if k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
@@ -83,6 +86,14 @@ func (s *Sessions) authenticateAPIKey(ctx context.Context, bearer string, ip net
 	}
 	s.RecordAPIKeyUse(k, ipString)
 	return &gatehouse.Principal{APIKey: k, Credential: gatehouse.CredentialAPIKey}, nil
+}
+
+// revokedAPIKey is the failure of a revoked API key: invalid_api_key, or Config.RevokedAPIKeyCode.
+func (s *Sessions) revokedAPIKey() error {
+	if s.cfg.RevokedAPIKeyCode == "" {
+		return errInvalidAPIKey
+	}
+	return &gatehouse.Error{Code: s.cfg.RevokedAPIKeyCode, Message: "The API key has been revoked."}
 }
 
 var errIPNotAllowed = &gatehouse.Error{Code: gatehouse.CodeIPNotAllowed, Message: "This API key may not be used from this address."}

@@ -62,6 +62,9 @@ type GoogleConfig struct {
 	ClientID     string
 	ClientSecret string
 	Issuer       string // "" means https://accounts.google.com
+	// UnlinkNeedsPassword: Google may be unlinked only while a password is set (the rst
+	// profile's rule); false: while any other way in remains (a password, a passkey, magic links).
+	UnlinkNeedsPassword bool
 }
 
 // ProviderGoogle is the Identity.Provider of Google (OIDC) identities.

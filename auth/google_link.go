@@ -24,6 +24,8 @@ func (s *Google) linkGoogle(ctx context.Context, u *gatehouse.User, c *googleCla
 	return nil
 }
 
+var errGoogleNeedsPassword = gatehouse.Errorf(gatehouse.CodeConflict, "Google can be unlinked only while password sign-in is available. Set a password first.")
+
 var errGoogleLastWayIn = gatehouse.Errorf(gatehouse.CodeConflict, "Google is the only way to sign in to this account. Set a password or add a passkey first.")
 
 // Unlink removes the account's Google identity; 409 while it is the last way in.
@@ -39,6 +41,9 @@ func (s *Google) Unlink(ctx context.Context, p *gatehouse.Principal, meta Meta) 
 		return gatehouse.Errorf(gatehouse.CodeNotFound, "No Google account is linked.")
 	}
 	if !a.CanUnlinkGoogle {
+		if s.cfg.Google.UnlinkNeedsPassword {
+			return errGoogleNeedsPassword
+		}
 		return errGoogleLastWayIn
 	}
 	// The check above answers most requests with a clear message; the store's guard makes it

@@ -33,6 +33,9 @@ type Config struct {
 	PublicURL      string   // GATEHOUSE_PUBLIC_URL without a trailing slash: every mailed link starts with it
 	// Google configures Google (OIDC) sign-in (google.go); a zero value turns it off.
 	Google GoogleConfig
+	// RevokedAPIKeyCode is the code a revoked API key fails with ("": invalid_api_key, the
+	// native answer; the crew profile sets expired_api_key, its docs' "Key has been revoked").
+	RevokedAPIKeyCode gatehouse.Code
 }
 
 // Options are the injectable parts; zero values mean the real ones.

@@ -23,7 +23,7 @@ type AccountInfo struct {
 	Methods         []string // password, passkey, google, magic_link, as available
 	PasskeyCount    int
 	EmailVerified   bool
-	PlanSource      string
+	PlanSource      string // where the plan comes from: "free" unless an operator set another
 }
 
 // Account returns how p's account can sign in.
@@ -44,7 +44,11 @@ func (s *Accounts) Account(ctx context.Context, p *gatehouse.Principal) (*Accoun
 	if err != nil {
 		return nil, err
 	}
-	a := &AccountInfo{Username: u.Username, HasPassword: u.PasswordHash != "", PasskeyCount: len(pks), EmailVerified: u.EmailVerified, PlanSource: "free", Methods: []string{}}
+	plan, err := s.store.PlanSource(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	a := &AccountInfo{Username: u.Username, HasPassword: u.PasswordHash != "", PasskeyCount: len(pks), EmailVerified: u.EmailVerified, PlanSource: plan, Methods: []string{}}
 	for _, i := range ids {
 		if i.Provider == ProviderGoogle {
 			a.GoogleLinked = true
@@ -63,6 +67,10 @@ func (s *Accounts) Account(ctx context.Context, p *gatehouse.Principal) (*Accoun
 	if magic {
 		a.Methods = append(a.Methods, MethodMagicLink)
 	}
-	a.CanUnlinkGoogle = a.GoogleLinked && (a.HasPassword || a.PasskeyCount > 0 || magic)
+	otherWayIn := a.HasPassword || a.PasskeyCount > 0 || magic
+	if s.cfg.Google.UnlinkNeedsPassword {
+		otherWayIn = a.HasPassword
+	}
+	a.CanUnlinkGoogle = a.GoogleLinked && otherWayIn
 	return a, nil
 }

@@ -10,7 +10,7 @@ import (
 
 // servedProfiles are the seed API profiles this build serves: the authorization table and the
 // OpenAPI coverage test mount them all.
-var servedProfiles = []string{"crustocean", "crewkit"}
+var servedProfiles = []string{"crustocean", "crewkit", "crew", "rst"}
 
 // withProfiles mounts the named seed API profiles.
 func withProfiles(brand string, names ...string) func(*config.Config) {

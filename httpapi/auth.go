@@ -46,7 +46,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeGrant(w, r, http.StatusOK, g)
+	if s.loginAnswer == nil {
+		s.writeGrant(w, r, http.StatusOK, g)
+		return nil
+	}
+	s.startSession(w, r, g)
+	WriteJSON(w, http.StatusOK, s.loginAnswer(s.sessionResponse(g)))
 	return nil
 }
 

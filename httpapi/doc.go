@@ -72,5 +72,10 @@
 // route with its permission, errors through the same writers — after the native routes, and
 // their Operations join /openapi.json. They call the same services as the native handlers
 // (plus the few request helpers exported for them: Meta, RateLimit, StartSession, Logout,
-// GetMe, PatchMe, …); no use-case rule lives in a profile.
+// GetMe, PatchMe, …); no use-case rule lives in a profile. A profile whose docs state a
+// stricter or different rule implements [AuthConfigurer]: app sets the use case's parameter
+// (auth.Config) before building the use cases. A profile that changes the answer of a native
+// path sets the native handler's parameter through a ProfileRouter method
+// ([ProfileRouter.LoginAnswer]) and documents the route again (its operation replaces the
+// native one in /openapi.json).
 package httpapi

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/apiwire"
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/authz"
 	"github.com/gatehouse-auth/gatehouse/openapi"
@@ -21,6 +22,15 @@ type Profile interface {
 	Mount(pr *ProfileRouter)
 	// Operations documents every route Mount registers (appended to /openapi.json).
 	Operations() []openapi.Operation
+}
+
+// AuthConfigurer is a Profile whose docs state a rule the native API answers otherwise (Crew's
+// expired_api_key for a revoked key, rst's strict Google unlink): the rule is a parameter of the
+// use case (auth.Config), and app sets it through ConfigureAuth before it builds the use cases —
+// no copy of the use case in the profile.
+type AuthConfigurer interface {
+	// ConfigureAuth sets the profile's parameters of the use cases.
+	ConfigureAuth(c *auth.Config)
 }
 
 // ProfileHandler is a profile endpoint that needs no credential from the authorization layer.
@@ -51,6 +61,16 @@ func (pr *ProfileRouter) Public(pattern string, h ProfileHandler) {
 // and RFC 8628 3.5's statuses (400 for access_denied, expired_token, …), as /oauth2/token's.
 func (pr *ProfileRouter) PublicOAuth(pattern string, h ProfileHandler) {
 	pr.rt.public(pattern, pr.Server.serveOAuth(oauthHandler(h)))
+}
+
+// LoginAnswer makes the native POST /v1/auth/login (the same handler: its limits, sign-in,
+// cookie and audit) answer shape(session) instead of the session: for a profile whose docs add
+// members to that answer on the native path (rst's access_token and token_type), where
+// registering the path again is not possible. The profile documents the route again in
+// Operations with that answer (a profile's operation replaces the native one in
+// /openapi.json). One configured profile at most may set it.
+func (pr *ProfileRouter) LoginAnswer(shape func(apiwire.Session) any) {
+	pr.Server.loginAnswer = shape
 }
 
 // mountProfiles registers every configured profile's routes after the native ones.

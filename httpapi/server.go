@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-auth/gatehouse"
+	"github.com/gatehouse-auth/gatehouse/apiwire"
 	"github.com/gatehouse-auth/gatehouse/auth"
 	"github.com/gatehouse-auth/gatehouse/clientip"
 	"github.com/gatehouse-auth/gatehouse/oauth"
@@ -51,7 +52,10 @@ type Server struct {
 
 	routeTable []Route     // set by Handler: every route and its permission (routes.go)
 	apiDoc     apiDocument // openapi.go: /openapi.json and /docs/api, built on first use
-	Logger     *slog.Logger
+	// loginAnswer shapes POST /v1/auth/login's answer (ProfileRouter.LoginAnswer); nil: the
+	// native session.
+	loginAnswer func(apiwire.Session) any
+	Logger      *slog.Logger
 	// Ready reports whether the server can serve (the database answers); /readyz calls it.
 	Ready func(ctx context.Context) error
 	// PublicURL is the external base URL; https there means Secure, __Host- cookies.

@@ -23,7 +23,7 @@ func newAdminCommand() *cobra.Command {
 		Short: "Operator repairs against the configured database (the server may be running)",
 	}
 	config.BindFlags(cmd.PersistentFlags())
-	cmd.AddCommand(newCreateUserCommand(), newResetPasswordCommand(), newRevokeSessionsCommand())
+	cmd.AddCommand(newCreateUserCommand(), newResetPasswordCommand(), newRevokeSessionsCommand(), newSetPlanCommand())
 	return cmd
 }
 
@@ -150,5 +150,28 @@ func newRevokeSessionsCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&username, "username", "", "username")
 	_ = cmd.MarkFlagRequired("username")
+	return cmd
+}
+
+func newSetPlanCommand() *cobra.Command {
+	var username, source string
+	cmd := &cobra.Command{
+		Use:   "set-plan --username U --plan-source S",
+		Short: "Set where a user's plan comes from (GET /v1/me/account's plan_source; new accounts: free)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withService(cmd, func(ctx context.Context, svc *auth.Admin) error {
+				if err := svc.SetPlanSource(ctx, username, source); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "plan source of %s set to %s\n", username, source)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&username, "username", "", "username")
+	cmd.Flags().StringVar(&source, "plan-source", "", "plan source (lowercase letters, digits, _, - or .; e.g. free, stripe)")
+	_ = cmd.MarkFlagRequired("username")
+	_ = cmd.MarkFlagRequired("plan-source")
 	return cmd
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -61,6 +62,9 @@ func TestAdminCommandsWhileServerRuns(t *testing.T) {
 		{"create admin", "an operator secret\n", []string{"admin", "create-user", "--username", "root", "--email", "root@example.com", "--admin", "--password-stdin"}, "", "created administrator root"},
 		{"duplicate", "an operator secret\n", []string{"admin", "create-user", "--username", "ROOT", "--password-stdin"}, "username_taken", ""},
 		{"unknown user", "", []string{"admin", "revoke-sessions", "--username", "ghost"}, "no user with that username", ""},
+		{"set-plan: unknown user", "", []string{"admin", "set-plan", "--username", "ghost", "--plan-source", "stripe"}, "no user with that username", ""},
+		{"set-plan: source required", "", []string{"admin", "set-plan", "--username", "root"}, "plan-source", ""},
+		{"set-plan: bad source", "", []string{"admin", "set-plan", "--username", "root", "--plan-source", "Not Valid"}, "invalid_request", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -132,7 +136,34 @@ func TestAdminCommandsWhileServerRuns(t *testing.T) {
 	if s, _ := login("an operator secret"); s != 401 {
 		t.Fatal("the old password still works")
 	}
-	if s, _ := login("a replacement secret"); s != 200 {
+	status, tok = login("a replacement secret")
+	if status != 200 {
 		t.Fatal("the new password does not work")
+	}
+
+	planSource := func() string {
+		req, _ := http.NewRequest("GET", m.URL()+"/v1/me/account", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var a struct {
+			PlanSource string `json:"plan_source"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&a); err != nil {
+			t.Fatal(err)
+		}
+		return a.PlanSource
+	}
+	if got := planSource(); got != "free" {
+		t.Fatalf("plan_source %q before set-plan, want free", got)
+	}
+	if out, err := runCLI(t, env, "", "admin", "set-plan", "--username", "root", "--plan-source", "stripe"); err != nil || !strings.Contains(out, "plan source of root set to stripe") {
+		t.Fatalf("set-plan: %v %s", err, out)
+	}
+	if got := planSource(); got != "stripe" {
+		t.Fatalf("plan_source %q after set-plan, want stripe", got)
 	}
 }

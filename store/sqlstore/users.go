@@ -184,3 +184,15 @@ func deleteAccountsSQL(d *dialect) string {
 	)
 	DELETE FROM users WHERE id IN (SELECT id FROM doomed)`
 }
+
+// PlanSource returns the users row's plan_source ('free' by default, migration 0013).
+func (s *Store) PlanSource(ctx context.Context, userID string) (string, error) {
+	var source string
+	err := s.read().row(ctx, `SELECT plan_source FROM users WHERE id = $1`, userID).Scan(&source)
+	return source, s.d.mapError(err, "User")
+}
+
+// SetPlanSource sets the users row's plan_source and updated_at.
+func (s *Store) SetPlanSource(ctx context.Context, userID, source string, at time.Time) error {
+	return s.execOne(ctx, "User", `UPDATE users SET plan_source = $1, updated_at = $2 WHERE id = $3`, source, orNow(at), userID)
+}

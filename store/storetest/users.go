@@ -23,6 +23,7 @@ func userTests() []test {
 		{"Update", testUpdateUser},
 		{"UpdateEmailTaken", testUpdateEmailTaken},
 		{"SetPassword", testSetPassword},
+		{"PlanSource", testPlanSource},
 		{"Delete", testDeleteUser},
 		{"DeleteOwnedOrgs", testDeleteUserOwnedOrgs},
 		{"DeleteAgentOwnedOrgs", testDeleteAgentOwnedOrgs},
